@@ -1,0 +1,1 @@
+"""Pure domain logic: bookings, states, change test, priority tiers. Imports nothing of ours."""

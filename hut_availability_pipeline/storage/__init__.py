@@ -1,0 +1,1 @@
+"""PostgreSQL access: the embedded server, migrations, huts, the batched writer and queries."""

@@ -1,0 +1,126 @@
+"""Connections to PostgreSQL (embedded by default, any server by DATABASE_URL) and migrations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import conninfo, sql
+
+from ..config import Settings
+from .embedded import start_embedded_server
+from .sqlfiles import migration_files
+
+logger = logging.getLogger(__name__)
+
+DATA_DATABASE = "hut_availability"
+MIGRATION_LOCK_KEY = 7_303_181_001  # pg_advisory_xact_lock key that serializes migrations
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the data lives: a libpq connection string. Cheap to copy and to pass to processes."""
+
+    conninfo: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """DATABASE_URL when set; otherwise the embedded server under the home directory, with a
+        database of its own (created on first use)."""
+        if settings.database_url:
+            return cls(conninfo.make_conninfo(settings.database_url))
+        server = start_embedded_server(settings.home)
+        ensure_database(server, DATA_DATABASE)
+        return cls(conninfo.make_conninfo(server, dbname=DATA_DATABASE))
+
+    @contextmanager
+    def connect(self, **kwargs: Any) -> Iterator[psycopg.Connection[Any]]:
+        """A fresh connection, closed on exit; commit/rollback is the caller's business."""
+        conn = psycopg.connect(self.conninfo, **kwargs)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def sqlalchemy_url(self, driver: str = "psycopg") -> str:
+        """The same database as a SQLAlchemy URL (`postgresql+<driver>://`)."""
+        from sqlalchemy.engine import URL
+
+        params = conninfo.conninfo_to_dict(self.conninfo)
+        host = str(params.pop("host", "") or "")
+        query: dict[str, str] = {}
+        tcp_host: str | None = host
+        if host.startswith("/"):
+            query["host"] = host
+            tcp_host = None
+        port = params.pop("port", None)
+        url = URL.create(
+            f"postgresql+{driver}",
+            username=str(params.pop("user", "")) or None,
+            password=str(params.pop("password", "")) or None,
+            host=tcp_host or None,
+            port=int(port) if port else None,
+            database=str(params.pop("dbname", "")) or None,
+            query={**query, **{k: str(v) for k, v in params.items()}},
+        )
+        return url.render_as_string(hide_password=False)
+
+    def describe(self) -> str:
+        """Where the database is, without any password (safe for logs and metadata)."""
+        params = conninfo.conninfo_to_dict(self.conninfo)
+        host = params.get("host") or "localhost"
+        return f"{params.get('dbname', '?')} on {host}:{params.get('port', 5432)}"
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations (idempotent, safe to run concurrently); return those applied."""
+        return migrate(self)
+
+
+def ensure_database(server_conninfo: str, name: str) -> None:
+    """Create database `name` on the server if it does not exist yet."""
+    with psycopg.connect(server_conninfo, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists is None:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except psycopg.errors.DuplicateDatabase:
+                pass  # created concurrently by another process
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply every migration of `sql/migrations` not yet recorded in `schema_migrations`.
+
+    Each migration runs in its own transaction under an advisory lock, so concurrent starters
+    wait for each other and a failed migration leaves the database at the previous version.
+    """
+    applied: list[str] = []
+    with db.connect() as conn:
+        for path in migration_files():
+            version = path.stem
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                done = conn.execute(
+                    "SELECT 1 FROM schema_migrations WHERE version = %s", (version,)
+                ).fetchone()
+                if done:
+                    continue
+                logger.info("applying migration %s", version)
+                conn.execute(path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+                conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+                applied.append(version)
+    return applied
+
+
+def open_database(settings: Settings) -> Database:
+    """The configured database, migrated to the current schema."""
+    db = Database.from_settings(settings)
+    db.migrate()
+    return db

@@ -1,0 +1,300 @@
+"""The huts table: loading the packaged catalog or a CSV, and listing huts for fetching."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from ..domain.bookings import HutRef, HutTypeEnum
+
+CATALOG_RESOURCE = "hut_catalog_2026-06.json"
+HRS_SOURCE = "hrs"
+CSV_REQUIRED = ("source", "source_hut_id", "slug", "name")
+CSV_OPTIONAL = ("country", "lat", "lon", "elevation", "capacity", "hut_type_open", "hut_type_closed")
+_HUT_TYPES = {t.value for t in HutTypeEnum}
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class HutLoadError(ValueError):
+    """A hut file is malformed; the message names the file, the line and the problem."""
+
+
+@dataclass(frozen=True)
+class HutRecord:
+    """One hut as given by a catalog or CSV, before it is stored."""
+
+    source: str
+    source_hut_id: str
+    slug: str | None
+    name: str
+    country: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    elevation: int | None = None
+    capacity: int | None = None
+    hut_type_open: str | None = None
+    hut_type_closed: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    added: int
+    updated: int
+    slugs: tuple[str, ...]
+
+
+def slugify(name: str) -> str:
+    """ASCII, lowercase, dash-separated: 'Tällihütte SAC' → 'tallihutte-sac'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "hut"
+
+
+def _first_int(text: object) -> int | None:
+    if text is None:
+        return None
+    match = re.search(r"\d+", str(text).replace("'", ""))
+    return int(match.group()) if match else None
+
+
+def catalog_records(path: Path | None = None) -> list[HutRecord]:
+    """The huts of the packaged hut-reservation.org catalog (or another file of that shape)."""
+    if path is None:
+        text = resources.files("hut_availability_pipeline.data").joinpath(CATALOG_RESOURCE).read_text("utf-8")
+        where = f"packaged {CATALOG_RESOURCE}"
+    else:
+        text = path.read_text(encoding="utf-8")
+        where = str(path)
+    try:
+        huts = json.loads(text)["huts"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise HutLoadError(f"{where}: not a hut catalog ({exc})") from None
+    records = []
+    for index, hut in enumerate(huts):
+        try:
+            coords = hut.get("coordinates") or {}
+            records.append(
+                HutRecord(
+                    source=HRS_SOURCE,
+                    source_hut_id=str(int(hut["hutId"])),
+                    slug=None,
+                    name=str(hut["hutName"]).strip(),
+                    country=hut.get("hutCountry"),
+                    lat=coords.get("lat"),
+                    lon=coords.get("lon"),
+                    elevation=_first_int(hut.get("altitude")),
+                    capacity=_first_int(hut.get("totalBedsInfo")),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise HutLoadError(f"{where}: hut #{index}: {exc!r}") from None
+    return records
+
+
+def _optional(row: dict[str, str], key: str) -> str | None:
+    value = (row.get(key) or "").strip()
+    return value or None
+
+
+def csv_records(path: Path) -> list[HutRecord]:
+    """Parse a hut CSV, checking every row first; raise HutLoadError naming the first bad line."""
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise HutLoadError(f"{path}: cannot open ({exc.strerror})") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in CSV_REQUIRED if c not in header]
+        if missing:
+            raise HutLoadError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
+        unknown = [c for c in header if c not in CSV_REQUIRED + CSV_OPTIONAL]
+        if unknown:
+            raise HutLoadError(f"{path}: line 1: unknown column(s) {', '.join(unknown)}")
+        records: list[HutRecord] = []
+        seen_slugs: dict[str, int] = {}
+        seen_ids: dict[tuple[str, str], int] = {}
+        for row in reader:
+            line = reader.line_num
+            records.append(_csv_record(path, line, row))
+            rec = records[-1]
+            assert rec.slug is not None
+            if rec.slug in seen_slugs:
+                raise HutLoadError(f"{path}: line {line}: slug {rec.slug!r} already on line {seen_slugs[rec.slug]}")
+            seen_slugs[rec.slug] = line
+            key = (rec.source, rec.source_hut_id)
+            if key in seen_ids:
+                raise HutLoadError(
+                    f"{path}: line {line}: {rec.source} hut {rec.source_hut_id} already on line {seen_ids[key]}"
+                )
+            seen_ids[key] = line
+    return records
+
+
+def _csv_record(path: Path, line: int, row: dict[str, Any]) -> HutRecord:
+    def fail(message: str) -> HutLoadError:
+        return HutLoadError(f"{path}: line {line}: {message}")
+
+    if None in row:
+        raise fail("more fields than columns")
+    values = {k: _optional(row, k) for k in CSV_REQUIRED + CSV_OPTIONAL}
+    for key in CSV_REQUIRED:
+        if values[key] is None:
+            raise fail(f"{key} is empty")
+    slug = values["slug"]
+    assert slug is not None
+    if not _SLUG_RE.match(slug):
+        raise fail(f"slug {slug!r} must be lowercase letters, digits and dashes")
+
+    def number(key: str, kind: type, low: float, high: float) -> Any:
+        raw = values[key]
+        if raw is None:
+            return None
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise fail(f"{key} {raw!r} is not a {'whole number' if kind is int else 'number'}") from None
+        if not low <= value <= high:
+            raise fail(f"{key} {raw} is outside {low}..{high}")
+        return value
+
+    for key in ("hut_type_open", "hut_type_closed"):
+        if values[key] is not None and values[key] not in _HUT_TYPES:
+            raise fail(f"{key} {values[key]!r} is not one of {', '.join(sorted(_HUT_TYPES))}")
+    return HutRecord(
+        source=str(values["source"]),
+        source_hut_id=str(values["source_hut_id"]),
+        slug=slug,
+        name=str(values["name"]),
+        country=values["country"],
+        lat=number("lat", float, -90, 90),
+        lon=number("lon", float, -180, 180),
+        elevation=number("elevation", int, -500, 9000),
+        capacity=number("capacity", int, 0, 100_000),
+        hut_type_open=values["hut_type_open"],
+        hut_type_closed=values["hut_type_closed"],
+    )
+
+
+def load_huts(conn: psycopg.Connection[Any], records: Sequence[HutRecord]) -> LoadResult:
+    """Add or update huts in one transaction: all of them or none.
+
+    A hut is matched by (source, source hut id), else by slug. Catalog records (no slug) keep an
+    existing hut's slug and get `slugify(name)` when new (suffixed by the source id on a clash).
+    """
+    added = updated = 0
+    slugs: list[str] = []
+    with conn.transaction():
+        orgs = dict(conn.execute("SELECT slug, id FROM organizations").fetchall())
+        for rec in records:
+            if rec.source not in orgs:
+                raise HutLoadError(
+                    f"hut {rec.name!r}: unknown source {rec.source!r} (known: {', '.join(sorted(orgs))})"
+                )
+        taken = {row[0] for row in conn.execute("SELECT slug FROM huts")}
+        for rec in records:
+            org_id = orgs[rec.source]
+            row = conn.execute(
+                "SELECT id, slug FROM huts WHERE source_organization_id = %s AND source_hut_id = %s",
+                (org_id, rec.source_hut_id),
+            ).fetchone()
+            if row is None and rec.slug is not None:
+                row = conn.execute("SELECT id, slug FROM huts WHERE slug = %s", (rec.slug,)).fetchone()
+            if row is None:
+                slug = rec.slug or _free_slug(slugify(rec.name), rec.source_hut_id, taken)
+                if slug in taken:
+                    raise HutLoadError(f"hut {rec.name!r}: slug {slug!r} is already used by another hut")
+                conn.execute(
+                    "INSERT INTO huts (slug, name, country, lat, lon, elevation, capacity, hut_type_open,"
+                    " hut_type_closed, source_organization_id, source_hut_id)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, coalesce(%s, 'hut'), coalesce(%s, 'selfhut'), %s, %s)",
+                    (slug, rec.name, rec.country, rec.lat, rec.lon, rec.elevation, rec.capacity,
+                     rec.hut_type_open, rec.hut_type_closed, org_id, rec.source_hut_id),
+                )  # fmt: skip
+                taken.add(slug)
+                added += 1
+            else:
+                hut_id, slug = row
+                if rec.slug is not None and rec.slug != slug:
+                    if rec.slug in taken:
+                        raise HutLoadError(f"hut {rec.name!r}: slug {rec.slug!r} is already used by another hut")
+                    taken.discard(slug)
+                    taken.add(rec.slug)
+                    slug = rec.slug
+                conn.execute(
+                    "UPDATE huts SET slug = %s, name = %s, country = coalesce(%s, country),"
+                    " lat = coalesce(%s, lat), lon = coalesce(%s, lon), elevation = coalesce(%s, elevation),"
+                    " capacity = coalesce(%s, capacity), hut_type_open = coalesce(%s, hut_type_open),"
+                    " hut_type_closed = coalesce(%s, hut_type_closed), source_organization_id = %s,"
+                    " source_hut_id = %s, updated_at = now() WHERE id = %s",
+                    (slug, rec.name, rec.country, rec.lat, rec.lon, rec.elevation, rec.capacity,
+                     rec.hut_type_open, rec.hut_type_closed, org_id, rec.source_hut_id, hut_id),
+                )  # fmt: skip
+                updated += 1
+            slugs.append(slug)
+    return LoadResult(added=added, updated=updated, slugs=tuple(slugs))
+
+
+def _free_slug(base: str, source_hut_id: str, taken: set[str]) -> str:
+    return base if base not in taken else f"{base}-{source_hut_id}"
+
+
+_HUT_REF_SQL = """
+SELECT h.id, h.slug, o.slug, h.source_hut_id, h.hut_type_open, h.hut_type_closed, h.source_organization_id
+FROM huts h JOIN organizations o ON o.id = h.source_organization_id
+WHERE h.source_hut_id IS NOT NULL
+"""
+
+
+def _refs(rows: Iterable[tuple[Any, ...]]) -> list[HutRef]:
+    return [
+        HutRef(
+            hut_id=r[0],
+            slug=r[1],
+            source=r[2],
+            source_hut_id=r[3],
+            hut_type_open=HutTypeEnum(r[4]),
+            hut_type_closed=HutTypeEnum(r[5]),
+            source_organization_id=r[6],
+        )
+        for r in rows
+    ]
+
+
+def bookable_huts(conn: psycopg.Connection[Any], *, include_inactive: bool = False) -> list[HutRef]:
+    """Every hut with a booking source (active ones only unless asked), ordered by id."""
+    sql = _HUT_REF_SQL + ("" if include_inactive else " AND h.is_active") + " ORDER BY h.id"
+    return _refs(conn.execute(sql).fetchall())  # type: ignore[arg-type]
+
+
+def huts_by_slug(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[HutRef]:
+    """The bookable huts with these slugs, in the given order; raise KeyError naming unknown ones."""
+    rows = conn.execute(_HUT_REF_SQL + " AND h.slug = ANY(%s)", (list(slugs),)).fetchall()  # type: ignore[arg-type]
+    by_slug = {r.slug: r for r in _refs(rows)}
+    unknown = [s for s in slugs if s not in by_slug]
+    if unknown:
+        raise KeyError(f"no bookable hut with slug {', '.join(map(repr, unknown))}")
+    return [by_slug[s] for s in slugs]
+
+
+def huts_by_id(conn: psycopg.Connection[Any], ids: Sequence[int]) -> list[HutRef]:
+    """The bookable huts with these ids, in the given order; raise KeyError naming unknown ones."""
+    rows = conn.execute(_HUT_REF_SQL + " AND h.id = ANY(%s)", (list(ids),)).fetchall()  # type: ignore[arg-type]
+    by_id = {r.hut_id: r for r in _refs(rows)}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise KeyError(f"no bookable hut with id {', '.join(map(str, unknown))}")
+    return [by_id[i] for i in ids]
+
+
+def hut_count(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT count(*) FROM huts").fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,190 @@
+"""The batched writer: one transaction per batch of huts, COPY into a staging table, then a few
+set-based statements that maintain the current state and the change history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from ..domain.bookings import HutBookingSchema, HutFetchResult
+from .sqlfiles import query
+
+logger = logging.getLogger(__name__)
+
+STAGING_COLUMNS = (
+    "hut_id",
+    "availability_date",
+    "source_organization_id",
+    "source_hut_id",
+    "free",
+    "total",
+    "occupancy_percent",
+    "occupancy_steps",
+    "occupancy_status",
+    "reservation_status",
+    "link",
+    "hut_type",
+    "checked_at",
+)
+_COPY_SQL = f"COPY incoming_availability ({', '.join(STAGING_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_COPY_TYPES = ("int4", "date", "int4", "text", "int4", "int4", "float8", "int2", "text", "text", "text", "text",
+               "timestamptz")  # fmt: skip
+_LOCK_HUTS_SQL = "SELECT id FROM huts WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
+
+
+@dataclass
+class HutWriteCounts:
+    """What one hut's answer did to the tables."""
+
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    stale: int = 0  # older than a check already stored (an overlapping run got there first)
+    missing: int = 0  # stored dates in range the provider no longer returned
+    history_inserted: int = 0
+    history_closed: int = 0
+
+
+@dataclass
+class BatchResult:
+    """Per-hut counts of one written batch, and the failures recorded in it."""
+
+    counts: dict[int, HutWriteCounts] = field(default_factory=dict)
+    failed: dict[int, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def total(self) -> HutWriteCounts:
+        out = HutWriteCounts()
+        for c in self.counts.values():
+            for name in vars(out):
+                setattr(out, name, getattr(out, name) + getattr(c, name))
+        return out
+
+
+def staging_row(result: HutFetchResult, booking: HutBookingSchema) -> tuple[Any, ...]:
+    """One booking as a staging row; occupancy comes from hut-services' PlacesSchema."""
+    hut = result.hut
+    places = booking.places
+    return (
+        hut.hut_id,
+        booking.date,
+        hut.source_organization_id,
+        hut.source_hut_id,
+        places.free,
+        places.total,
+        places.occupancy_percent,
+        places.occupancy_steps,
+        places.occupancy_status.value,
+        booking.reservation_status.value,
+        booking.link,
+        booking.hut_type.value,
+        result.received_at,
+    )
+
+
+def copy_rows(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY staging rows (binary format) into the session's staging table; return how many."""
+    conn.execute(query("write_prepare"))  # type: ignore[arg-type]
+    n = 0
+    with conn.cursor().copy(_COPY_SQL) as copy:  # type: ignore[arg-type]
+        copy.set_types(list(_COPY_TYPES))
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+    return n
+
+
+def _per_hut(conn: psycopg.Connection[Any], name: str, params: Any = None) -> dict[int, tuple[int, ...]]:
+    rows = conn.execute(query(name), params).fetchall()  # type: ignore[arg-type]
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _count(table: dict[int, tuple[int, ...]], hut_id: int, column: int = 0) -> int:
+    row = table.get(hut_id)
+    return row[column] if row else 0
+
+
+def write_batch(conn: psycopg.Connection[Any], results: Sequence[HutFetchResult]) -> BatchResult:
+    """Store a batch of fetched huts in one transaction: all of it or nothing.
+
+    Successful huts update the current state and the history (new hut-dates, changed states,
+    last_checked of unchanged ones); failed huts only get their fetch status recorded. Writers of
+    the same huts are serialized by a lock on the huts' rows, so overlapping runs never create two
+    open states, and a check older than the stored one never overwrites it. Statements whose work
+    is known to be empty (no new rows, no changes) are skipped, so a pass in which nothing changed
+    costs one COPY and one UPDATE.
+    """
+    started = time.perf_counter()
+    out = BatchResult()
+    ok = [r for r in results if r.ok]
+    with conn.transaction():
+        conn.execute(_LOCK_HUTS_SQL, (sorted({r.hut.hut_id for r in results}),))
+        if ok:
+            fetched = copy_rows(conn, (staging_row(r, b) for r in ok for b in _bookings(r)))
+            batch = {"hut_ids": [r.hut.hut_id for r in ok]}
+            updated = _per_hut(conn, "write_update_current", batch)
+            n_updated = sum(u for u, _ in updated.values())  # type: ignore[misc]
+            inserted = _per_hut(conn, "write_insert_current", batch) if n_updated < fetched else {}
+            n_changes = sum(c for _, c in updated.values()) + sum(n for (n,) in inserted.values())  # type: ignore[misc]
+            closed = _per_hut(conn, "write_close_history") if n_changes else {}
+            opened = _per_hut(conn, "write_open_history") if n_changes else {}
+            stored = _per_hut(conn, "write_stored_in_range", _ranges(ok))
+            for r in ok:
+                hid = r.hut.hut_id
+                n = len(_bookings(r))
+                new, n_upd, changed = _count(inserted, hid), _count(updated, hid), _count(updated, hid, 1)
+                out.counts[hid] = HutWriteCounts(
+                    fetched=n,
+                    new=new,
+                    changed=changed,
+                    unchanged=n_upd - changed,
+                    stale=n - new - n_upd,
+                    missing=_count(stored, hid) - n,
+                    history_inserted=_count(opened, hid),
+                    history_closed=_count(closed, hid),
+                )
+        for r in results:
+            if not r.ok:
+                out.failed[r.hut.hut_id] = r.error or "no bookings"
+        record_fetch_status(conn, results)
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _bookings(result: HutFetchResult) -> list[HutBookingSchema]:
+    assert result.bookings is not None
+    return result.bookings.bookings  # type: ignore[return-value]
+
+
+def _ranges(ok: Sequence[HutFetchResult]) -> dict[str, list[Any]]:
+    hut_ids, starts, ends = [], [], []
+    for r in ok:
+        assert r.bookings is not None
+        hut_ids.append(r.hut.hut_id)
+        starts.append(r.bookings.start_date)
+        ends.append(r.bookings.start_date + dt.timedelta(days=r.bookings.days))
+    return {"hut_ids": hut_ids, "starts": starts, "ends": ends}
+
+
+def record_fetch_status(conn: psycopg.Connection[Any], results: Sequence[HutFetchResult]) -> None:
+    """Record each hut's attempt in hut_fetch_status (success resets, failure counts up)."""
+    params = [
+        {
+            "hut_id": r.hut.hut_id,
+            "attempted_at": r.received_at,
+            "ok": r.ok,
+            "error": None if r.ok else (r.error or "no bookings"),
+            "rows": len(r.bookings.bookings) if r.ok and r.bookings is not None else None,
+            "rejected_days": len(r.rejected_days),
+        }
+        for r in results
+    ]
+    with conn.cursor() as cur:
+        cur.executemany(query("write_fetch_status"), params)  # type: ignore[arg-type]
