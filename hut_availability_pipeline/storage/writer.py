@@ -111,7 +111,17 @@ def _count(table: dict[int, tuple[int, ...]], hut_id: int, column: int = 0) -> i
     return row[column] if row else 0
 
 
-def write_batch(conn: psycopg.Connection[Any], results: Sequence[HutFetchResult]) -> BatchResult:
+def stage(result: HutFetchResult) -> list[tuple[Any, ...]]:
+    """All staging rows of one successful hut (empty for a failed one). Cheap to call on the
+    fetching side so that building rows overlaps with the database work of the previous batch."""
+    return [staging_row(result, b) for b in _bookings(result)] if result.ok else []
+
+
+def write_batch(
+    conn: psycopg.Connection[Any],
+    results: Sequence[HutFetchResult],
+    staged: Sequence[list[tuple[Any, ...]]] | None = None,
+) -> BatchResult:
     """Store a batch of fetched huts in one transaction: all of it or nothing.
 
     Successful huts update the current state and the history (new hut-dates, changed states,
@@ -119,7 +129,7 @@ def write_batch(conn: psycopg.Connection[Any], results: Sequence[HutFetchResult]
     the same huts are serialized by a lock on the huts' rows, so overlapping runs never create two
     open states, and a check older than the stored one never overwrites it. Statements whose work
     is known to be empty (no new rows, no changes) are skipped, so a pass in which nothing changed
-    costs one COPY and one UPDATE.
+    costs one COPY and one UPDATE. `staged`, when given, holds `stage(result)` of each result.
     """
     started = time.perf_counter()
     out = BatchResult()
@@ -127,7 +137,8 @@ def write_batch(conn: psycopg.Connection[Any], results: Sequence[HutFetchResult]
     with conn.transaction():
         conn.execute(_LOCK_HUTS_SQL, (sorted({r.hut.hut_id for r in results}),))
         if ok:
-            fetched = copy_rows(conn, (staging_row(r, b) for r in ok for b in _bookings(r)))
+            rows = staged if staged is not None else [stage(r) for r in results]
+            fetched = copy_rows(conn, (row for hut_rows in rows for row in hut_rows))
             batch = {"hut_ids": [r.hut.hut_id for r in ok]}
             updated = _per_hut(conn, "write_update_current", batch)
             n_updated = sum(u for u, _ in updated.values())  # type: ignore[misc]

@@ -1,0 +1,336 @@
+"""`hut-availability`: the command line. Thin: parse, call the engine or storage, print.
+
+Exit status: 0 success, 1 some huts failed (they are named), 2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import logging
+import pstats
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .config import ConfigError, Settings, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+logger = logging.getLogger("hut_availability_pipeline")
+
+
+class UsageError(Exception):
+    """A command-line or configuration problem: exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .providers.hut_reservation import DEFAULT_REQUEST_INTERVAL
+
+    parser = argparse.ArgumentParser(
+        prog="hut-availability",
+        description="Track mountain-hut availability: current state and change history in PostgreSQL.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = sub.add_parser("update", help="fetch availability and store it (default: the huts that are due)")
+    which = up.add_mutually_exclusive_group()
+    which.add_argument("--hut-slug", action="append", metavar="SLUG", help="update this hut (repeatable)")
+    which.add_argument("--hut-id", action="append", type=int, metavar="ID", help="update this hut id (repeatable)")
+    which.add_argument("--all", action="store_true", help="update every active hut with a booking source")
+    up.add_argument("--dry-run", action="store_true", help="list the huts that would be updated; write nothing")
+    up.add_argument("--days", type=_positive_int, default=365, help="days to fetch from today (default: 365)")
+    up.add_argument(
+        "--request-interval",
+        type=_non_negative_float,
+        default=DEFAULT_REQUEST_INTERVAL,
+        metavar="SECONDS",
+        help=f"time between request starts (default: {DEFAULT_REQUEST_INTERVAL}; the site tolerates ~1/s)",
+    )
+    up.add_argument("--batch-size", type=_positive_int, default=None, help="huts per transaction (default: 20)")
+    up.add_argument("--profile", action="store_true", help="print time per phase and the top functions")
+    up.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
+
+    huts = sub.add_parser("huts", help="manage the huts table")
+    huts_sub = huts.add_subparsers(dest="huts_command", required=True, metavar="ACTION")
+    load = huts_sub.add_parser("load", help="add or update huts (default: the packaged hut-reservation.org catalog)")
+    load.add_argument("file", nargs="?", type=Path, help="a CSV: source,source_hut_id,slug,name[,country,...]")
+    huts_sub.add_parser("list", help="list huts with their tier and last check")
+
+    sim = sub.add_parser("simulator", help="serve a local simulation of hut-reservation.org")
+    from .simulator import add_arguments as add_simulator_arguments
+
+    add_simulator_arguments(sim)
+
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("migrate", help="apply pending schema migrations")
+    db_sub.add_parser("where", help="print where the database is (no password)")
+    db_sub.add_parser("stop", help="stop the embedded server")
+
+    _add_optional_commands(sub)
+    return parser
+
+
+def _add_optional_commands(sub: Any) -> None:
+    """Read-side commands (`show`, `serve`) and Dagster's `dev`, when their modules are present."""
+    try:
+        from .browse import add_show_arguments
+
+        add_show_arguments(sub.add_parser("show", help="browse stored availability (read-only)"))
+    except ImportError:
+        pass
+    try:
+        from .api import add_serve_arguments
+
+        add_serve_arguments(sub.add_parser("serve", help="serve the read-only HTTP API"))
+    except ImportError:
+        pass
+    try:
+        from .defs.dev import add_dev_arguments
+
+        add_dev_arguments(sub.add_parser("dev", help="run Dagster (webserver + daemon) on the embedded database"))
+    except ImportError:
+        pass
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings()
+        return _dispatch(args, settings)
+    except (ConfigError, UsageError) as exc:
+        print(f"hut-availability: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("hut-availability: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "simulator":
+        from .simulator import config_from_args, run_simulator
+
+        run_simulator(config_from_args(args), host=args.host, port=args.port)
+        return EXIT_OK
+    if args.command == "dev":
+        from .defs.dev import run_dev
+
+        return run_dev(args, settings)
+    if args.command == "db" and args.db_command == "stop":
+        from .storage.embedded import stop_embedded_server
+
+        if settings.database_url:
+            raise UsageError("DATABASE_URL is set: there is no embedded server to stop")
+        print("stopped" if stop_embedded_server(settings.home) else "not running")
+        return EXIT_OK
+
+    from .storage.database import open_database
+
+    db = open_database(settings)
+    if args.command == "db":
+        print(db.describe())
+        return EXIT_OK
+    if args.command == "huts":
+        return _huts(args, db, settings)
+    if args.command == "update":
+        return _update(args, db, settings)
+    if args.command == "show":
+        from .browse import run_show
+
+        return run_show(args, db, settings)
+    if args.command == "serve":
+        from .api import run_serve
+
+        return run_serve(args, db, settings)
+    raise UsageError(f"unknown command {args.command}")
+
+
+def _huts(args: argparse.Namespace, db: Any, settings: Settings) -> int:
+    from .storage.huts import HutLoadError, catalog_records, csv_records, load_huts
+    from .storage.selection import hut_priorities
+
+    if args.huts_command == "load":
+        try:
+            records = csv_records(args.file) if args.file else catalog_records()
+            with db.connect() as conn:
+                result = load_huts(conn, records)
+        except HutLoadError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"huts: {result.added} added, {result.updated} updated")
+        return EXIT_OK
+    now = dt.datetime.now(dt.UTC)
+    with db.connect() as conn:
+        for p in hut_priorities(conn, settings.tiers, now, settings.zone):
+            last = p.last_success.isoformat(timespec="seconds") if p.last_success else "never"
+            print(f"{p.hut.slug}\t{p.hut.source}:{p.hut.source_hut_id}\t{p.tier.value}\t{last}")
+    return EXIT_OK
+
+
+def select_huts(args: argparse.Namespace, db: Any, settings: Settings, now: dt.datetime) -> list[Any]:
+    """The huts an `update` works on: named ones, all, or those due by priority."""
+    from .storage.huts import bookable_huts, huts_by_id, huts_by_slug
+    from .storage.selection import due_huts
+
+    with db.connect() as conn:
+        try:
+            if args.hut_slug:
+                return huts_by_slug(conn, args.hut_slug)
+            if args.hut_id:
+                return huts_by_id(conn, args.hut_id)
+        except KeyError as exc:
+            raise UsageError(exc.args[0]) from None
+        if args.all:
+            return bookable_huts(conn)
+        return [p.hut for p in due_huts(conn, settings.tiers, now, settings.zone)]
+
+
+def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
+    from .engine import StorageError, run_update
+    from .providers.hut_reservation import HutReservationService
+    from .storage.selection import today_in
+
+    now = dt.datetime.now(dt.UTC)
+    huts = select_huts(args, db, settings, now)
+    if args.dry_run:
+        print(f"would update {len(huts)} hut(s):")
+        for hut in huts:
+            print(f"  {hut.slug}")
+        return EXIT_OK
+    if not huts:
+        print("no huts are due for an update")
+        return EXIT_OK
+    batch_size = args.batch_size or settings.batch_size
+    progress = _Progress(len(huts), enabled=not args.no_progress and sys.stdout.isatty())
+    profiler = cProfile.Profile() if args.profile else None
+    provider = HutReservationService(base_url=settings.hrs_base_url, request_interval=args.request_interval)
+    try:
+        with progress:
+            if profiler:
+                profiler.enable()
+            report = run_update(
+                db,
+                provider,
+                huts,
+                start=today_in(settings.zone, now),
+                days=args.days,
+                request_interval=args.request_interval,
+                batch_size=batch_size,
+                on_fetched=progress.fetched,
+                on_stored=progress.stored,
+            )
+    except StorageError as exc:
+        print(f"hut-availability: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        if profiler:
+            profiler.disable()
+        provider.close()
+    _print_summary(report)
+    if profiler:
+        _print_profile(report, profiler)
+    if report.failed:
+        print(f"{len(report.failed)} hut(s) failed:", file=sys.stderr)
+        for outcome in report.failed:
+            print(f"  {outcome.hut.slug} ({outcome.hut.source_hut_id}): {outcome.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _print_summary(report: Any) -> None:
+    t = report.totals()
+    print(
+        f"updated {len(report.stored)} of {len(report.outcomes)} hut(s) in {report.wall_seconds:.1f} s: "
+        f"{t.fetched} dates fetched, {t.new} new, {t.changed} changed, {t.unchanged} unchanged, "
+        f"{t.stale} stale, {t.missing} no longer returned; history +{t.history_inserted}"
+    )
+    rejected = sum(len(o.rejected_days) for o in report.outcomes.values())
+    if rejected:
+        print(f"{rejected} day(s) rejected by the parser (see -v for reasons)")
+        for o in report.outcomes.values():
+            for reason in o.rejected_days:
+                logger.info("hut %s: rejected day %s", o.hut.slug, reason)
+
+
+def _print_profile(report: Any, profiler: cProfile.Profile) -> None:
+    print("\nprofile (phases overlap: fetching runs while the previous batch is stored)")
+    print(f"  fetch     {report.fetch_seconds:8.2f} s")
+    print(f"  database  {report.db_seconds:8.2f} s in {report.batches} batch(es)")
+    print(f"  wall      {report.wall_seconds:8.2f} s")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
+    print("\ntop functions by cumulative time (main thread):")
+    print(out.getvalue())
+
+
+class _Progress:
+    """Rich progress bars for fetching and storing on a terminal; plain log lines otherwise."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.done_fetch = 0
+        self.done_store = 0
+        self._progress: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+            )
+            self._progress.start()
+            self._fetch_task = self._progress.add_task("fetching", total=self.total)
+            self._store_task = self._progress.add_task("storing", total=self.total)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def fetched(self, result: Any) -> None:
+        self.done_fetch += 1
+        if self._progress is not None:
+            self._progress.advance(self._fetch_task)
+        else:
+            status = "ok" if result.ok else f"FAILED: {result.error}"
+            print(f"fetched {self.done_fetch}/{self.total} {result.hut.slug}: {status}", flush=True)
+
+    def stored(self, batch: Any, huts: int) -> None:
+        self.done_store += huts
+        if self._progress is not None:
+            self._progress.advance(self._store_task, huts)
+        else:
+            t = batch.total()
+            print(
+                f"stored {self.done_store}/{self.total} huts (batch: {t.new} new, {t.changed} changed, "
+                f"{t.unchanged} unchanged) in {batch.seconds:.2f} s",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""The update engine: stream huts from a provider, write them in batches, report per hut.
+
+Fetching and writing overlap: a writer thread stores batch N while batch N+1 is fetched. Each
+batch is one transaction, so a crash loses at most the batch in flight. The CLI, Dagster's
+assets and the benchmarks all call `run_update`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .domain.bookings import HutFetchResult, HutRef
+from .storage.database import Database
+from .storage.writer import BatchResult, HutWriteCounts, stage, write_batch
+
+logger = logging.getLogger(__name__)
+
+
+class BookingProvider(Protocol):
+    """What the engine needs of a provider: the streaming form of `get_bookings`."""
+
+    def iter_bookings(
+        self, huts: Sequence[HutRef], start: dt.date, days: int, request_interval: float | None = None
+    ) -> Iterator[HutFetchResult]: ...
+
+
+class StorageError(RuntimeError):
+    """Writing a batch failed (e.g. the database went away); the batch was rolled back."""
+
+
+@dataclass
+class HutOutcome:
+    """What happened to one hut in a run."""
+
+    hut: HutRef
+    error: str | None = None
+    counts: HutWriteCounts | None = None
+    received_at: dt.datetime | None = None
+    fetch_seconds: float = 0.0
+    requests: int = 0
+    rejected_days: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.counts is not None
+
+
+@dataclass
+class UpdateReport:
+    """The outcome of one update run, per hut, with time spent per phase."""
+
+    outcomes: dict[int, HutOutcome] = field(default_factory=dict)
+    fetch_seconds: float = 0.0
+    db_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    batches: int = 0
+
+    @property
+    def stored(self) -> list[HutOutcome]:
+        return [o for o in self.outcomes.values() if o.ok]
+
+    @property
+    def failed(self) -> list[HutOutcome]:
+        return [o for o in self.outcomes.values() if not o.ok]
+
+    def totals(self) -> HutWriteCounts:
+        out = HutWriteCounts()
+        for o in self.stored:
+            assert o.counts is not None
+            for name in vars(out):
+                setattr(out, name, getattr(out, name) + getattr(o.counts, name))
+        return out
+
+
+FetchedCallback = Callable[[HutFetchResult], None]
+StoredCallback = Callable[[BatchResult, int], None]
+
+
+def run_update(
+    db: Database,
+    provider: BookingProvider,
+    huts: Sequence[HutRef],
+    *,
+    start: dt.date,
+    days: int = 365,
+    request_interval: float | None = None,
+    batch_size: int = 20,
+    on_fetched: FetchedCallback | None = None,
+    on_stored: StoredCallback | None = None,
+) -> UpdateReport:
+    """Fetch `huts` from `provider` and store them, `batch_size` huts per transaction.
+
+    A hut that fails to fetch is recorded with its reason and never stops the others. A batch that
+    fails to store raises StorageError after the batches before it were committed.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    report = UpdateReport()
+    started = time.perf_counter()
+    batches: queue.Queue[tuple[list[HutFetchResult], list[list[tuple[Any, ...]]]] | None] = queue.Queue(maxsize=1)
+    failure: list[BaseException] = []
+
+    def writer() -> None:
+        with db.connect() as conn:
+            while (item := batches.get()) is not None:
+                results, staged = item
+                if failure:
+                    continue  # drain after a failure so the producer never blocks
+                try:
+                    batch = write_batch(conn, results, staged)
+                except Exception as exc:
+                    failure.append(exc)
+                    continue
+                report.db_seconds += batch.seconds
+                report.batches += 1
+                for r in results:
+                    outcome = report.outcomes[r.hut.hut_id]
+                    outcome.counts = batch.counts.get(r.hut.hut_id)
+                if on_stored is not None:
+                    on_stored(batch, len(results))
+
+    thread = threading.Thread(target=writer, name="hut-availability-writer", daemon=True)
+    thread.start()
+    pending: list[HutFetchResult] = []
+    pending_rows: list[list[tuple[Any, ...]]] = []
+    try:
+        fetch_started = time.perf_counter()
+        for result in provider.iter_bookings(huts, start, days, request_interval):
+            report.outcomes[result.hut.hut_id] = HutOutcome(
+                hut=result.hut,
+                error=result.error,
+                received_at=result.received_at,
+                fetch_seconds=result.seconds,
+                requests=result.requests,
+                rejected_days=[f"{d.date or '#' + str(d.index)}: {d.reason}" for d in result.rejected_days],
+            )
+            if result.error:
+                logger.warning("hut %s (%s): %s", result.hut.slug, result.hut.source_hut_id, result.error)
+            pending.append(result)
+            pending_rows.append(stage(result))
+            if on_fetched is not None:
+                on_fetched(result)
+            if failure:
+                break  # the writer failed: stop fetching, report below
+            if len(pending) >= batch_size:
+                batches.put((pending, pending_rows))
+                pending, pending_rows = [], []
+        if pending and not failure:
+            batches.put((pending, pending_rows))
+        report.fetch_seconds = time.perf_counter() - fetch_started
+    finally:
+        batches.put(None)
+        thread.join()
+    report.wall_seconds = time.perf_counter() - started
+    if failure:
+        exc = failure[0]
+        raise StorageError(
+            f"storing a batch failed after {report.batches} batch(es) were committed; the failed batch "
+            f"was rolled back and the next run will redo it: {type(exc).__name__}: {exc}"
+        ) from exc
+    return report

@@ -1,0 +1,110 @@
+"""Priority-based selection: which huts are due for a refresh (the seed's `needing_update()`).
+
+One function used by the `update` command, Dagster's sensor and the read side alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from ..domain.bookings import HutRef, HutTypeEnum
+from ..domain.tiers import Tier, TierPolicy
+from .sqlfiles import query
+
+_TIER_ORDER = {Tier.new: 0, Tier.high: 1, Tier.medium: 2, Tier.retry: 3, Tier.low: 4, Tier.unknown: 5}
+
+
+@dataclass(frozen=True)
+class HutPriority:
+    """A hut's tier, when it was last checked and when it is next due."""
+
+    hut: HutRef
+    tier: Tier
+    max_occupancy: float | None
+    last_success: dt.datetime | None
+    last_attempt: dt.datetime | None
+    consecutive_failures: int
+    last_error: str | None
+    next_due: dt.datetime
+
+    def is_due(self, now: dt.datetime) -> bool:
+        return self.next_due <= now
+
+
+def today_in(zone: str | zoneinfo.ZoneInfo, now: dt.datetime) -> dt.date:
+    """The calendar date of `now` in the configured zone (what "today" means for selection)."""
+    tz = zoneinfo.ZoneInfo(zone) if isinstance(zone, str) else zone
+    return now.astimezone(tz).date()
+
+
+def classify(
+    policy: TierPolicy,
+    *,
+    max_occupancy: float | None,
+    last_success: dt.datetime | None,
+    last_attempt: dt.datetime | None,
+    consecutive_failures: int,
+) -> tuple[Tier, dt.datetime | None]:
+    """The tier of a hut and when it is next due (None: due now)."""
+    if consecutive_failures > 0 and last_attempt is not None:
+        return Tier.retry, last_attempt + policy.retry_delay(consecutive_failures)
+    if last_success is None:
+        return Tier.new, None
+    tier = policy.tier_for(max_occupancy)
+    return tier, last_success + policy.interval(tier)
+
+
+def hut_priorities(
+    conn: psycopg.Connection[Any], policy: TierPolicy, now: dt.datetime, zone: str | zoneinfo.ZoneInfo
+) -> list[HutPriority]:
+    """Every active bookable hut with its tier and next due time, most urgent first."""
+    rows = conn.execute(
+        query("select_hut_priorities"),  # type: ignore[arg-type]
+        {"today": today_in(zone, now), "horizon_days": policy.horizon_days},
+    ).fetchall()
+    out = []
+    for r in rows:
+        hut = HutRef(
+            hut_id=r[0],
+            slug=r[1],
+            source=r[2],
+            source_hut_id=r[3],
+            hut_type_open=HutTypeEnum(r[4]),
+            hut_type_closed=HutTypeEnum(r[5]),
+            source_organization_id=r[6],
+        )
+        max_occupancy, last_attempt, last_success, failures, last_error = r[7], r[8], r[9], r[10], r[11]
+        tier, next_due = classify(
+            policy,
+            max_occupancy=max_occupancy,
+            last_success=last_success,
+            last_attempt=last_attempt,
+            consecutive_failures=failures,
+        )
+        out.append(
+            HutPriority(
+                hut=hut,
+                tier=tier,
+                max_occupancy=max_occupancy,
+                last_success=last_success,
+                last_attempt=last_attempt,
+                consecutive_failures=failures,
+                last_error=last_error,
+                next_due=next_due or now,
+            )
+        )
+    out.sort(key=lambda p: (_TIER_ORDER[p.tier], p.next_due, p.hut.hut_id))
+    return out
+
+
+def due_huts(
+    conn: psycopg.Connection[Any], policy: TierPolicy, now: dt.datetime, zone: str | zoneinfo.ZoneInfo
+) -> list[HutPriority]:
+    """The huts due for a refresh at `now`: new huts, tiers whose interval has passed, and failing
+    huts whose backoff has passed; most urgent first."""
+    return [p for p in hut_priorities(conn, policy, now, zone) if p.is_due(now)]
