@@ -1,0 +1,278 @@
+"""Availability dynamics: the state of every hut-date as a pure function of (seed, hut, date, time).
+
+A date's bookings follow a smooth booking curve (near dates and busy days fill first) plus a slow
+per-date oscillation that produces both new bookings and cancellations as simulated time passes.
+Nothing is stored besides caches, so two fetches at the same simulated time always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from .catalog import CLOSED, SERVICED, HutProfile
+
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+# Demand per weekday (Monday first): the night of Friday and Saturday fills first.
+WEEKDAY_FACTOR = (0.75, 0.8, 0.85, 0.95, 1.25, 1.4, 0.7)
+EARLY_SEASON_DAYS = 5  # first days of summer: only the main category is open
+NEARLY_FULL_SHARE = 0.15
+
+# status codes inside a year plan
+_OFF, _CLOSED, _SERVICED, _EARLY = 0, 1, 2, 3
+
+
+class DayState(NamedTuple):
+    """One day of an availability answer; `categories` is ((categoryID, free places), ...)."""
+
+    ordinal: int
+    free: int | None
+    total: int
+    status: str
+    percentage: str
+    categories: tuple[tuple[int, int], ...]
+
+    @property
+    def date(self) -> dt.date:
+        """The calendar day."""
+        return dt.date.fromordinal(self.ordinal)
+
+
+@dataclass
+class YearPlan:
+    """Per-day parameters of one hut for one calendar year (index: day of the year)."""
+
+    first_ordinal: int
+    code: list[int]
+    target: list[float]
+    omega: list[float]
+    phase: list[float]
+
+
+@dataclass
+class Answer:
+    """A computed availability answer, cached per (hut, tick): the days and their JSON body."""
+
+    t_hours: float
+    days: list[DayState]
+    body: bytes
+    _log_days: str | None = field(default=None, repr=False)
+
+    def log_days_json(self) -> str:
+        """The days as `[[date, freeBeds, totalSleepingPlaces, hutStatus], ...]` JSON (cached)."""
+        if self._log_days is None:
+            parts = [
+                f'["{_date_strings(o)[2]}",{"null" if free is None else free},{total},"{status}"]'
+                for o, free, total, status, _, _ in self.days
+            ]
+            self._log_days = "[" + ",".join(parts) + "]"
+        return self._log_days
+
+
+_DATE_CACHE: dict[int, tuple[str, str, str]] = {}
+
+
+def _date_strings(ordinal: int) -> tuple[str, str, str]:
+    """(API `date`, `dateFormatted`, ISO date) of a day ordinal, cached."""
+    cached = _DATE_CACHE.get(ordinal)
+    if cached is None:
+        d = dt.date.fromordinal(ordinal)
+        iso = d.isoformat()
+        cached = (f"{iso}T00:00:00Z", f"{d.day:02d}.{d.month:02d}.{d.year:04d}", iso)
+        _DATE_CACHE[ordinal] = cached
+    return cached
+
+
+def percentage_label(free: int | None, total: int) -> str:
+    """The site's coarse label: FULL at 0 free, NEARLY FULL under 15 % free, else AVAILABLE."""
+    if free is None:
+        return "CLOSED"
+    if free <= 0:
+        return "FULL"
+    if free < total * NEARLY_FULL_SHARE:
+        return "NEARLY FULL"
+    return "AVAILABLE"
+
+
+class HutModel:
+    """The dynamics of one hut: season plans per year (cached) and answers per tick (cached)."""
+
+    def __init__(self, profile: HutProfile, seed: int) -> None:
+        self.profile = profile
+        self.seed = seed
+        self._years: dict[int, YearPlan] = {}
+        self._last: Answer | None = None
+        hut_rng = random.Random(f"season:{seed}:{profile.hut_id}")
+        shift = max(-12, min(12, round((profile.altitude_m - 2000) / 60)))
+        self._open_offset = shift + hut_rng.randint(-7, 7)
+        self._close_offset = -shift + hut_rng.randint(-8, 10)
+        self._spring_open = hut_rng.randint(0, 15)
+        self._spring_close = hut_rng.randint(0, 20)
+        self._info = self._code_info()
+
+    # ---- seasons -------------------------------------------------------------------------
+    def _seasons(self, year: int, rng: random.Random) -> list[tuple[int, int, int]]:
+        """(first ordinal, last ordinal, code) of the non-default periods of `year`."""
+        p = self.profile
+        if p.bivouac:
+            return []
+        o = dt.date(year, 1, 1).toordinal()
+        start = dt.date(year, 6, 15).toordinal() + self._open_offset + rng.randint(-3, 3)
+        end = dt.date(year, 9, 25).toordinal() + self._close_offset + rng.randint(-3, 3)
+        periods = [
+            (start, start + EARLY_SEASON_DAYS - 1, _EARLY),
+            (start + EARLY_SEASON_DAYS, end, _SERVICED),
+        ]
+        if p.spring_season:
+            s0 = dt.date(year, 3, 10).toordinal() + self._spring_open + rng.randint(-2, 2)
+            s1 = dt.date(year, 4, 25).toordinal() + self._spring_close + rng.randint(-2, 2)
+            periods.append((s0, s1, _SERVICED))
+        if p.shoulder_closed:
+            c0 = max(end + 1, dt.date(year, 10, 20).toordinal() + rng.randint(0, 10))
+            periods.append((c0, dt.date(year, 12, 20).toordinal() + rng.randint(0, 10), _CLOSED))
+        return [(a - o, b - o, c) for a, b, c in periods]
+
+    def _year(self, year: int) -> YearPlan:
+        plan = self._years.get(year)
+        if plan is not None:
+            return plan
+        p = self.profile
+        rng = random.Random(f"year:{self.seed}:{p.hut_id}:{year}")
+        first = dt.date(year, 1, 1).toordinal()
+        n = dt.date(year + 1, 1, 1).toordinal() - first
+        default = _CLOSED if p.off_status == CLOSED else _OFF
+        code = [default] * n
+        for a, b, c in self._seasons(year, rng):
+            for i in range(max(a, 0), min(b, n - 1) + 1):
+                code[i] = c
+        target, omega, phase = [], [], []
+        for i in range(n):
+            noise = 0.7 + 0.6 * rng.random()
+            wd = WEEKDAY_FACTOR[(first + i - 1) % 7]  # ordinal 1 (0001-01-01) is a Monday
+            if code[i] in (_SERVICED, _EARLY):
+                # summer peaks early August, the spring ski season mid-April
+                summer = math.exp(-(((i - 215) / 35.0) ** 2))
+                spring = 0.8 * math.exp(-(((i - 100) / 20.0) ** 2))
+                shape = 0.5 + 0.5 * max(summer, spring)
+                target.append(p.popularity * shape * wd * noise)
+            else:
+                target.append(0.05 * p.popularity * wd * noise)
+            omega.append(2.0 * math.pi / rng.uniform(48.0, 192.0))
+            phase.append(rng.uniform(0.0, 2.0 * math.pi))
+        plan = YearPlan(first, code, target, omega, phase)
+        self._years[year] = plan
+        return plan
+
+    # ---- states --------------------------------------------------------------------------
+    def _code_info(self) -> dict[int, tuple[tuple[tuple[int, int], ...], int, str, float]]:
+        """Per status code: ((categoryID, places), ...), total places, hutStatus, wobble scale."""
+        p = self.profile
+        winter = ((p.winter_room.category_id, p.winter_room.places),) if p.winter_room else ()
+        rooms = tuple((c.category_id, c.places) for c in p.rooms)
+        info = {
+            _SERVICED: (rooms, SERVICED, 1.0),
+            _EARLY: (rooms[:1], SERVICED, 1.0),
+            _OFF: (winter, p.off_status, 0.3),
+            _CLOSED: ((), CLOSED, 0.0),
+        }
+        return {k: (cats, sum(n for _, n in cats), status, w) for k, (cats, status, w) in info.items()}
+
+    def days(self, today: int, t_hours: float) -> list[DayState]:
+        """The day states from ordinal `today` over the hut's horizon at simulated time `t_hours`
+        (hours since the Unix epoch)."""
+        p = self.profile
+        info = self._info
+        tau_h = p.tau_days * 24.0
+        exp, sin = math.exp, math.sin
+        out: list[DayState] = []
+        append = out.append
+        plan = self._year(dt.date.fromordinal(today).year)
+        code_list, target, omega, phase = plan.code, plan.target, plan.omega, plan.phase
+        lead = (today - EPOCH_ORDINAL) * 24.0 - t_hours
+        for ordinal in range(today, today + p.horizon_days):
+            i = ordinal - plan.first_ordinal
+            if i >= len(code_list):
+                plan = self._year(dt.date.fromordinal(ordinal).year)
+                code_list, target, omega, phase = plan.code, plan.target, plan.omega, plan.phase
+                i = ordinal - plan.first_ordinal
+            cats, cap, status, scale = info[code_list[i]]
+            if not cap:
+                append(DayState(ordinal, None, 0, CLOSED, "CLOSED", ()))
+                lead += 24.0
+                continue
+            h = lead if lead > 0.0 else 0.0
+            lead += 24.0
+            curve = 0.75 * exp(-h / tau_h) + 0.25 * exp(-h / 4800.0)
+            amp = (0.8 + 0.04 * cap) * scale * (0.15 + 0.85 * curve)
+            booked = int(cap * target[i] * curve + amp * sin(omega[i] * t_hours + phase[i]) + 0.5)
+            booked = 0 if booked < 0 else (cap if booked > cap else booked)
+            free = cap - booked
+            if len(cats) == 1:
+                per_cat: tuple[tuple[int, int], ...] = ((cats[0][0], free),)
+            else:
+                rest = booked
+                split = []
+                for cid, places in cats:
+                    b = min(places, rest, -(-booked * places // cap))
+                    rest -= b
+                    split.append((cid, places - b))
+                per_cat = tuple(split)
+            if free <= 0:
+                label = "FULL"
+            elif free < cap * NEARLY_FULL_SHARE:
+                label = "NEARLY FULL"
+            else:
+                label = "AVAILABLE"
+            append(DayState(ordinal, free, cap, status, label, per_cat))
+        return out
+
+    def answer(self, t_hours: float) -> Answer:
+        """The availability answer at `t_hours` (already quantized to a tick), cached per tick."""
+        last = self._last
+        if last is not None and last.t_hours == t_hours:
+            return last
+        today = EPOCH_ORDINAL + int(t_hours // 24)
+        days = self.days(today, t_hours)
+        answer = Answer(t_hours, days, render_days(days))
+        self._last = answer
+        return answer
+
+
+def render_days(days: list[DayState]) -> bytes:
+    """The JSON body of getHutAvailability, keys in the real endpoint's order."""
+    parts: list[str] = []
+    append = parts.append
+    for ordinal, free, total, status, percentage, categories in days:
+        if len(categories) == 1:
+            cats = f'"{categories[0][0]}":{categories[0][1]}'
+        else:
+            cats = ",".join([f'"{cid}":{n}' for cid, n in categories])
+        date, formatted, _ = _DATE_CACHE.get(ordinal) or _date_strings(ordinal)
+        append(
+            f'{{"freeBedsPerCategory":{{{cats}}},"freeBeds":{"null" if free is None else free},'
+            f'"hutStatus":"{status}","date":"{date}","dateFormatted":"{formatted}",'
+            f'"totalSleepingPlaces":{total},"percentage":"{percentage}"}}'
+        )
+    return ("[" + ",".join(parts) + "]").encode()
+
+
+def day_dicts(days: list[DayState]) -> list[dict[str, object]]:
+    """The days as JSON-ready dicts (used to build malformed variants)."""
+    out: list[dict[str, object]] = []
+    for d in days:
+        date, formatted, _ = _date_strings(d.ordinal)
+        out.append(
+            {
+                "freeBedsPerCategory": {str(cid): free for cid, free in d.categories},
+                "freeBeds": d.free,
+                "hutStatus": d.status,
+                "date": date,
+                "dateFormatted": formatted,
+                "totalSleepingPlaces": d.total,
+                "percentage": d.percentage,
+            }
+        )
+    return out
