@@ -1,0 +1,20 @@
+-- The current state of every hut-date in [date_from, date_to] that passes the filters (each
+-- filter NULL: not applied), by hut slug and date; search matches a hut's name or slug,
+-- case-insensitively, anywhere in it. Up to `limit` rows.
+SELECT h.slug, h.name, a.availability_date, a.free, a.total, a.occupancy_percent,
+       a.occupancy_steps, a.occupancy_status, a.reservation_status, a.hut_type, o.slug AS source,
+       a.source_hut_id, a.link, a.first_checked, a.last_checked
+FROM hut_availability a
+JOIN huts h ON h.id = a.hut_id
+LEFT JOIN organizations o ON o.id = a.source_organization_id
+WHERE a.availability_date >= %(date_from)s
+  AND a.availability_date <= %(date_to)s
+  AND (%(occupancy_statuses)s::text[] IS NULL OR a.occupancy_status = ANY(%(occupancy_statuses)s::text[]))
+  AND (%(reservation_statuses)s::text[] IS NULL OR a.reservation_status = ANY(%(reservation_statuses)s::text[]))
+  AND (%(hut_types)s::text[] IS NULL OR a.hut_type = ANY(%(hut_types)s::text[]))
+  AND (%(sources)s::text[] IS NULL OR o.slug = ANY(%(sources)s::text[]))
+  AND (%(search)s::text IS NULL
+       OR strpos(lower(h.name), lower(%(search)s::text)) > 0
+       OR strpos(h.slug, lower(%(search)s::text)) > 0)
+ORDER BY h.slug, a.availability_date
+LIMIT %(limit)s
