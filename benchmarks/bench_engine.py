@@ -16,7 +16,6 @@ import datetime as dt
 import random
 import statistics
 import time
-from typing import Any
 
 import psycopg
 from psycopg import conninfo, sql
@@ -76,8 +75,7 @@ def make_results(huts: list[HutRef], start: dt.date, days: int, rng: random.Rand
             HutFetchResult(
                 hut=hut,
                 received_at=at,
-                bookings=HutBookingsSchema(source_id=hut.source_hut_id, start_date=start, days=days,
-                                           bookings=bookings),  # fmt: skip
+                bookings=HutBookingsSchema(source_id=hut.source_hut_id, start_date=start, days=days, bookings=bookings),
             )
         )
     return results, state
@@ -117,8 +115,11 @@ def main(argv: list[str] | None = None) -> None:
     db = fresh_database()
     rng = random.Random(42)
     with db.connect() as conn:
-        load_huts(conn, [HutRecord(source="hrs", source_hut_id=str(i), slug=f"bench-{i}", name=f"Bench {i}")
-                         for i in range(1, args.huts + 1)])  # fmt: skip
+        records = [
+            HutRecord(source="hrs", source_hut_id=str(i), slug=f"bench-{i}", name=f"Bench {i}")
+            for i in range(1, args.huts + 1)
+        ]
+        load_huts(conn, records)
         huts = bookable_huts(conn)
     start = dt.date(2026, 1, 1)
     t0 = dt.datetime(2026, 1, 1, 6, tzinfo=dt.UTC)

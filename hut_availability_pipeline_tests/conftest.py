@@ -87,3 +87,37 @@ def any_db(request: pytest.FixtureRequest) -> Database:
     """A fresh, migrated database on the embedded server, and again on the external one."""
     factory: DatabaseFactory = request.getfixturevalue(f"{request.param}_factory")
     return factory.create()
+
+
+def libpq_url(db: Database) -> str:
+    """A postgresql:// URL of `db`, as a user would put it in DATABASE_URL."""
+    from urllib.parse import quote, urlencode
+
+    params = conninfo.conninfo_to_dict(db.conninfo)
+    host = str(params.get("host", ""))
+    query = {"host": host} if host.startswith("/") else {}
+    netloc_host = "" if host.startswith("/") else host
+    port = params.get("port")
+    query_port = {"port": str(port)} if port and not netloc_host else {}
+    netloc = f"{quote(str(params.get('user', 'postgres')))}@{netloc_host}" + (
+        f":{port}" if port and netloc_host else ""
+    )
+    return f"postgresql://{netloc}/{params['dbname']}?" + urlencode({**query, **query_port})
+
+
+@pytest.fixture(scope="session")
+def simulator():
+    """A simulator of hut-reservation.org on 127.0.0.1 shared by the session (do not advance it)."""
+    from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
+
+    with SimulatorServer(SimulatorConfig(seed=7), host="127.0.0.1", port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def own_simulator():
+    """A simulator of this test's own, free to advance time and switch faults."""
+    from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
+
+    with SimulatorServer(SimulatorConfig(seed=11), host="127.0.0.1", port=0) as server:
+        yield server

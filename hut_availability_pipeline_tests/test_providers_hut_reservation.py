@@ -53,9 +53,7 @@ def load_hut29() -> list[dict]:
     return json.loads((FIXTURES / "getHutAvailability_hut29.json").read_text(encoding="utf-8"))
 
 
-def day(
-    date: str, free: object = 5, total: object = 10, status: object = "SERVICED", **extra: object
-) -> dict:
+def day(date: str, free: object = 5, total: object = 10, status: object = "SERVICED", **extra: object) -> dict:
     """One entry as the API writes it."""
     d = dt.date.fromisoformat(date)
     entry: dict[str, object] = {
@@ -328,9 +326,7 @@ def test_answer_outside_the_window_is_empty_not_an_error() -> None:
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 10**13) | st.floats(allow_nan=False) | st.text(max_size=12),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
-    ),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
     max_leaves=6,
 )
 _fields = st.sampled_from(["freeBeds", "totalSleepingPlaces", "hutStatus", "date", "dateFormatted"])
@@ -343,9 +339,7 @@ _fields = st.sampled_from(["freeBeds", "totalSleepingPlaces", "hutStatus", "date
             _json_values,
             st.builds(
                 lambda base, changes: {**base, **changes},
-                st.sampled_from(
-                    [GOOD, day("2026-07-20", status="CLOSED"), day("2026-07-21", status="UNSERVICED")]
-                ),
+                st.sampled_from([GOOD, day("2026-07-20", status="CLOSED"), day("2026-07-21", status="UNSERVICED")]),
                 st.dictionaries(
                     _fields,
                     _json_values | st.sampled_from(["SERVICED", "CLOSED", "NOT_SERVICED", "2026-07-20"]),
@@ -422,15 +416,12 @@ class ScriptedServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def script(self, hut_id: int | str, *replies: Reply | int) -> None:
         """Queue replies for one hut; a bare status answers the default payload (2xx) or an error."""
         self.scripts[str(hut_id)] = [
-            r if isinstance(r, Reply) else Reply(r, self.payload if r < 300 else {"error": r})
-            for r in replies
+            r if isinstance(r, Reply) else Reply(r, self.payload if r < 300 else {"error": r}) for r in replies
         ]
 
 
@@ -522,9 +513,7 @@ def test_retries_403_then_succeeds_with_exponential_backoff(server: ScriptedServ
 def test_backoff_has_full_jitter_within_the_exponential_cap(server: ScriptedServer) -> None:
     server.script(29, 503, 502, 500)
     fake = FakeTime()
-    with service_for(
-        server, fake, retry=RetryPolicy(max_attempts=4, base_delay=1.0, max_delay=3.0)
-    ) as service:
+    with service_for(server, fake, retry=RetryPolicy(max_attempts=4, base_delay=1.0, max_delay=3.0)) as service:
         result = service.fetch_hut(HUT29, START, 5)
     assert result.ok
     assert len(fake.sleeps) == 3
@@ -621,15 +610,11 @@ def test_non_json_answer_is_an_error_for_that_hut(server: ScriptedServer) -> Non
     with service_for(server, FakeTime()) as service:
         result = service.fetch_hut(HUT29, START, 3)
     assert result.requests == 1
-    assert (
-        result.error is not None and "answer is not valid JSON" in result.error and "<html>" in result.error
-    )
+    assert result.error is not None and "answer is not valid JSON" in result.error and "<html>" in result.error
 
 
 def test_format_drift_is_an_error_for_that_hut(server: ScriptedServer) -> None:
-    server.script(
-        29, Reply(200, [{"date": "2026-07-19T00:00:00Z", "availableBeds": 3, "hutStatus": "SERVICED"}])
-    )
+    server.script(29, Reply(200, [{"date": "2026-07-19T00:00:00Z", "availableBeds": 3, "hutStatus": "SERVICED"}]))
     with service_for(server, FakeTime()) as service:
         result = service.fetch_hut(HUT29, START, 3)
     assert not result.ok
@@ -745,9 +730,7 @@ def test_pacer_alone() -> None:
 # ----------------------------------------------------------------------------- hut-services interface
 
 
-def test_get_bookings_leaves_out_failing_huts(
-    server: ScriptedServer, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_get_bookings_leaves_out_failing_huts(server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
     server.script(30, 404)
     fallback = TotalFallback(standard=40, reduced=8)
     with service_for(server, FakeTime()) as service, caplog.at_level(logging.WARNING):

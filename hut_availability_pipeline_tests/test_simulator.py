@@ -69,8 +69,7 @@ def test_availability_has_the_real_keys_and_types(client: httpx.Client) -> None:
         assert d["hutStatus"] in STATUSES and d["percentage"] in PERCENTAGES
         assert isinstance(d["totalSleepingPlaces"], int)
         assert all(
-            isinstance(k, str) and k.isdigit() and isinstance(v, int)
-            for k, v in d["freeBedsPerCategory"].items()
+            isinstance(k, str) and k.isdigit() and isinstance(v, int) for k, v in d["freeBedsPerCategory"].items()
         )
         if d["hutStatus"] == "CLOSED":
             assert d["freeBeds"] is None and d["percentage"] == "CLOSED"
@@ -189,9 +188,7 @@ def test_rate_limit_block_keeps_answering_403(client: httpx.Client, server: Simu
         (FaultConfig(broken_huts=frozenset({HUT})), {500}),
     ],
 )
-def test_error_faults(
-    client: httpx.Client, server: SimulatorServer, faults: FaultConfig, expected: set
-) -> None:
+def test_error_faults(client: httpx.Client, server: SimulatorServer, faults: FaultConfig, expected: set) -> None:
     server.simulator.set_faults(faults)
     for _ in range(5):
         assert client.get(AVAILABILITY, params={"hutId": HUT}).status_code in expected

@@ -10,9 +10,7 @@ UNSERVICED_VALUES = frozenset({"UNSERVICED", "NOT_SERVICED"})
 KNOWN_HUT_STATUSES = frozenset({SERVICED, CLOSED, *UNSERVICED_VALUES})
 
 
-def hut_type_for_status(
-    hut_status: str | None, open_type: HutTypeEnum, closed_type: HutTypeEnum
-) -> HutTypeEnum:
+def hut_type_for_status(hut_status: str | None, open_type: HutTypeEnum, closed_type: HutTypeEnum) -> HutTypeEnum:
     """SERVICED → the hut's open type; UNSERVICED/NOT_SERVICED → its closed type (winter room);
     CLOSED → `closed`; anything else → `unknown`."""
     if hut_status == SERVICED:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     """Refresh tiers, most urgent first. `new` huts have never been checked."""
 
     new = "new"
@@ -41,8 +41,7 @@ class TierPolicy:
     def __post_init__(self) -> None:
         if not 0 <= self.low_threshold <= self.high_threshold <= 100:
             raise ValueError(
-                f"tier thresholds must satisfy 0 <= low ({self.low_threshold}) <= high "
-                f"({self.high_threshold}) <= 100"
+                f"tier thresholds must satisfy 0 <= low ({self.low_threshold}) <= high ({self.high_threshold}) <= 100"
             )
         if self.horizon_days < 1:
             raise ValueError(f"horizon_days must be at least 1, got {self.horizon_days}")

@@ -54,8 +54,7 @@ class RetryPolicy:
             raise ValueError(f"RetryPolicy.max_attempts must be at least 1, got {self.max_attempts}")
         if self.base_delay < 0 or self.max_delay < 0:
             raise ValueError(
-                f"RetryPolicy delays must not be negative (base_delay={self.base_delay}, "
-                f"max_delay={self.max_delay})"
+                f"RetryPolicy delays must not be negative (base_delay={self.base_delay}, max_delay={self.max_delay})"
             )
 
     def backoff_cap(self, retry: int) -> float:

@@ -205,9 +205,7 @@ def _check_whole_answer(payload: object, hut: HutRef) -> list[object]:
         raise ProviderAnswerError(hid, f"hut {hid}: getHutAvailability answered an empty list (no days)")
     entries = [e for e in payload if isinstance(e, dict)]
     if not entries:
-        raise ProviderAnswerError(
-            hid, f"hut {hid}: none of the {len(payload)} entries of the answer is a JSON object"
-        )
+        raise ProviderAnswerError(hid, f"hut {hid}: none of the {len(payload)} entries of the answer is a JSON object")
     seen: set[str] = set().union(*(e.keys() for e in entries))
     if "freeBeds" not in seen:
         old = [name for name in OLD_FIELD_NAMES if name in seen]
@@ -269,9 +267,7 @@ def parse_availability(
             continue
         status, free, total = values
         if day in bookings:
-            rejected.append(
-                RejectedDay(index, day_text, f"duplicate date: entry #{first_index[day]} already gave it")
-            )
+            rejected.append(RejectedDay(index, day_text, f"duplicate date: entry #{first_index[day]} already gave it"))
             continue
         if status not in KNOWN_HUT_STATUSES:
             unknown_statuses[status] += 1
@@ -478,8 +474,7 @@ class HutReservationService(BaseService[Any]):
         hid = hut.source_hut_id
         if not hid.isdigit():
             return failed(
-                f"hut {hid!r} ({hut.slug}): not a hut-reservation.org hut id (expected digits);"
-                " fix its source hut id"
+                f"hut {hid!r} ({hut.slug}): not a hut-reservation.org hut id (expected digits); fix its source hut id"
             )
         url = f"{self.api_url}/reservation/getHutAvailability"
         while True:
@@ -491,9 +486,7 @@ class HutReservationService(BaseService[Any]):
             attempts += 1
             retry_after: float | None = None
             try:
-                response = self._client.get(
-                    url, params={"hutId": hid}, headers=self.headers, timeout=self.timeout
-                )
+                response = self._client.get(url, params={"hutId": hid}, headers=self.headers, timeout=self.timeout)
             except _RETRYABLE_ERRORS as exc:
                 problem = f"{type(exc).__name__} ({exc or 'no detail'}; timeout {self.timeout:g} s)"
             except httpx.HTTPError as exc:
@@ -503,17 +496,13 @@ class HutReservationService(BaseService[Any]):
                 if 200 <= status < 300:
                     received_at = dt.datetime.now(dt.UTC)
                     self.breaker.record_success()
-                    return self._mapped(
-                        hut, response, start, days, total_fallback, received_at, attempts, began
-                    )
+                    return self._mapped(hut, response, start, days, total_fallback, received_at, attempts, began)
                 if status == 404:
                     return failed(
                         f"hut {hid} unknown to the provider (HTTP 404); check the source hut id of {hut.slug}"
                     )
                 if not is_retryable_status(status):
-                    return failed(
-                        f"hut {hid} ({hut.slug}): HTTP {status} from getHutAvailability (not retried)"
-                    )
+                    return failed(f"hut {hid} ({hut.slug}): HTTP {status} from getHutAvailability (not retried)")
                 if status in BLOCK_STATUSES and self.breaker.record_block():
                     return failed(
                         f"hut {hid} ({hut.slug}): provider blocked (HTTP {status}) on attempt {attempts}:"
@@ -567,9 +556,7 @@ class HutReservationService(BaseService[Any]):
             )
         else:
             try:
-                bookings, rejected = parse_availability(
-                    payload, hut, start, days, link, total_fallback=total_fallback
-                )
+                bookings, rejected = parse_availability(payload, hut, start, days, link, total_fallback=total_fallback)
             except ProviderAnswerError as exc:
                 result.error = str(exc)
             else:

@@ -143,8 +143,7 @@ def build_profile(entry: dict[str, Any], seed: int) -> HutProfile:
     ids = sorted(rng.sample(range(1, 1200), parts + 1))
     kinds = ["dorm", "multi", "room"]
     rooms = tuple(
-        Category(category_id=ids[i], places=p, kind=kinds[i])
-        for i, p in enumerate(_split(capacity, parts, rng))
+        Category(category_id=ids[i], places=p, kind=kinds[i]) for i, p in enumerate(_split(capacity, parts, rng))
     )
     spelling = UNSERVICED if rng.random() < 0.5 else NOT_SERVICED
     if bivouac:

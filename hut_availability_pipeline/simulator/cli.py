@@ -48,9 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep answering 403 after a burst",
     )
     faults.add_argument("--fault-429", type=_probability, default=0.0, metavar="P", help="random 429")
-    faults.add_argument(
-        "--fault-5xx", type=_probability, default=0.0, metavar="P", help="random 500/502/503/504"
-    )
+    faults.add_argument("--fault-5xx", type=_probability, default=0.0, metavar="P", help="random 500/502/503/504")
     faults.add_argument("--fault-slow", type=_probability, default=0.0, metavar="P", help="delayed answers")
     faults.add_argument("--fault-slow-seconds", type=float, default=2.0, help="delay of a slow answer")
     faults.add_argument("--fault-malformed", type=_probability, default=0.0, metavar="P", help="broken JSON")

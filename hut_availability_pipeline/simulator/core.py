@@ -257,9 +257,7 @@ class Simulator:
         state_ts = self.state_time()
         answer = model.answer(state_ts / 3600.0)
         if decision.malformed and decision.rng is not None:
-            broken = malform_availability(
-                day_dicts(answer.days), answer.body, decision.malformed, decision.rng
-            )
+            broken = malform_availability(day_dicts(answer.days), answer.body, decision.malformed, decision.rng)
             return Response(200, broken, delay=decision.delay)
         return Response(200, answer.body, delay=decision.delay, served=(hut_id, state_ts, answer))
 

@@ -38,9 +38,10 @@ class Database:
         return cls(conninfo.make_conninfo(server, dbname=DATA_DATABASE))
 
     @contextmanager
-    def connect(self, **kwargs: Any) -> Iterator[psycopg.Connection[Any]]:
-        """A fresh connection, closed on exit; commit/rollback is the caller's business."""
-        conn = psycopg.connect(self.conninfo, **kwargs)
+    def connect(self, *, autocommit: bool = True, **kwargs: Any) -> Iterator[psycopg.Connection[Any]]:
+        """A fresh connection, closed on exit. Autocommit by default: every write of ours runs in
+        an explicit `conn.transaction()` block, and reads never leave a transaction open."""
+        conn = psycopg.connect(self.conninfo, autocommit=autocommit, **kwargs)
         try:
             yield conn
         finally:
@@ -107,9 +108,7 @@ def migrate(db: Database) -> list[str]:
                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
                     " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
                 )
-                done = conn.execute(
-                    "SELECT 1 FROM schema_migrations WHERE version = %s", (version,)
-                ).fetchone()
+                done = conn.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (version,)).fetchone()
                 if done:
                     continue
                 logger.info("applying migration %s", version)

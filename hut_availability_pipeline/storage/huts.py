@@ -53,8 +53,12 @@ class LoadResult:
 
 
 def slugify(name: str) -> str:
-    """ASCII, lowercase, dash-separated: 'Tällihütte SAC' → 'tallihutte-sac'."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    """ASCII, lowercase, dash-separated: 'Tällihütte SAC' → 'tallihutte-sac', 'ß' → 'ss'."""
+    ascii_name = (
+        unicodedata.normalize("NFKD", name.replace("ß", "ss").replace("ẞ", "SS"))
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "hut"
 
 

@@ -122,7 +122,8 @@ def write_batch(
     results: Sequence[HutFetchResult],
     staged: Sequence[list[tuple[Any, ...]]] | None = None,
 ) -> BatchResult:
-    """Store a batch of fetched huts in one transaction: all of it or nothing.
+    """Store a batch of fetched huts in one transaction: all of it or nothing (inside a caller's
+    transaction, a savepoint that commits with it).
 
     Successful huts update the current state and the history (new hut-dates, changed states,
     last_checked of unchanged ones); failed huts only get their fetch status recorded. Writers of

@@ -22,3 +22,6 @@ CREATE TEMPORARY TABLE IF NOT EXISTS incoming_changes (
     availability_date   date NOT NULL,
     previous_checked    timestamptz          -- NULL for a hut-date seen for the first time
 ) ON COMMIT DELETE ROWS;
+
+-- Inside a caller's transaction a batch is only a savepoint and no commit empties the tables.
+TRUNCATE incoming_availability, incoming_changes;

@@ -1,0 +1,97 @@
+"""`hut-availability`: the commands as a user runs them (in-process, real database and HTTP)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hut_availability_pipeline.cli import main
+from hut_availability_pipeline.simulator import FaultConfig
+
+from .conftest import libpq_url
+from .helpers import count
+
+
+@pytest.fixture
+def env(db, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", libpq_url(db))
+    monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path / "home"))
+    return db
+
+
+def _slugs(db, n):
+    with db.connect() as conn:
+        return [r[0] for r in conn.execute("SELECT slug FROM huts ORDER BY id LIMIT %s", (n,))]
+
+
+def test_huts_load_and_dry_run_lists_new_huts_without_writing(env, capsys):
+    assert main(["huts", "load"]) == 0
+    assert "567 added" in capsys.readouterr().out
+    assert main(["update", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("would update 567 hut(s):")
+    assert count(env, "hut_availability") == 0 and count(env, "hut_fetch_status") == 0
+
+
+def test_update_named_huts_against_the_simulator(env, simulator, monkeypatch, capsys):
+    monkeypatch.setenv("HRS_BASE_URL", simulator.base_url)
+    main(["huts", "load"])
+    first, second = _slugs(env, 2)
+    code = main(["update", "--hut-slug", first, "--hut-slug", second, "--days", "30", "--request-interval", "0",
+                 "--no-progress", "--profile"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "updated 2 of 2 hut(s)" in out
+    assert "fetch " in out and "database " in out and "top functions" in out
+    assert 0 < count(env, "hut_availability") <= 60
+    assert main(["update", "--dry-run"]) == 0
+    assert "would update 565 hut(s)" in capsys.readouterr().out  # the two are fresh now
+
+
+def test_failed_huts_are_named_and_exit_1(env, own_simulator, monkeypatch, capsys):
+    monkeypatch.setenv("HRS_BASE_URL", own_simulator.base_url)
+    main(["huts", "load"])
+    with env.connect() as conn:
+        hut_id, slug, source_id = conn.execute(
+            "SELECT id, slug, source_hut_id FROM huts ORDER BY id LIMIT 1"
+        ).fetchone()
+    own_simulator.simulator.set_faults(FaultConfig(unknown_huts=frozenset({int(source_id)})))
+    code = main(["update", "--hut-id", str(hut_id), "--days", "5", "--request-interval", "0", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"{slug} ({source_id})" in err and "404" in err
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["update", "--hut-slug", "no-such-hut"], "no bookable hut with slug 'no-such-hut'"),
+        (["update", "--hut-id", "424242"], "no bookable hut with id 424242"),
+    ],
+)
+def test_unknown_huts_are_usage_errors(env, capsys, argv, message):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_options_and_configuration_exit_2(env, monkeypatch, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["update", "--days", "0"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["update", "--all", "--hut-slug", "x"])
+    assert exc.value.code == 2
+    monkeypatch.setenv("HUT_AVAILABILITY_TIMEZONE", "Mars/Olympus")
+    assert main(["update", "--dry-run"]) == 2
+    assert "HUT_AVAILABILITY_TIMEZONE='Mars/Olympus' is not a known time zone" in capsys.readouterr().err
+    monkeypatch.delenv("HUT_AVAILABILITY_TIMEZONE")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("source,source_hut_id,slug,name\nhrs,1,ok,Ok\nhrs,2,BAD SLUG,Bad\n", encoding="utf-8")
+    assert main(["huts", "load", str(bad)]) == 2
+    assert "line 3: slug 'BAD SLUG'" in capsys.readouterr().err
+    assert count(env, "huts") == 0
+
+
+def test_database_url_password_never_printed(monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", "mysql://user:s3cret@host/db")
+    assert main(["db", "where"]) == 2
+    assert "s3cret" not in capsys.readouterr().err
