@@ -177,11 +177,13 @@ class AvailabilityRow:
 # --- dates ---------------------------------------------------------------------------------------
 
 
-def _zone(zone: Zone) -> zoneinfo.ZoneInfo:
+def zone_info(zone: Zone) -> zoneinfo.ZoneInfo:
+    """The zone itself, given by name or as a ZoneInfo."""
     return zoneinfo.ZoneInfo(zone) if isinstance(zone, str) else zone
 
 
-def _now(now: dt.datetime | None) -> dt.datetime:
+def aware_now(now: dt.datetime | None) -> dt.datetime:
+    """`now`, or the clock when None; a naive time is refused (its zone would be a guess)."""
     if now is None:
         return dt.datetime.now(dt.UTC)
     if now.tzinfo is None:
@@ -193,7 +195,7 @@ def parse_date(text: str, zone: Zone = DEFAULT_TIMEZONE, now: dt.datetime | None
     """An ISO date (YYYY-MM-DD) or one of the words `today`, `tomorrow`, `weekend` (the coming
     Saturday: today on a Saturday) in the configured zone; ValueError says what is accepted."""
     word = text.strip().lower()
-    today = today_in(_zone(zone), _now(now))
+    today = today_in(zone_info(zone), aware_now(now))
     if word == "today":
         return today
     if word == "tomorrow":
@@ -218,7 +220,7 @@ def date_range(
 ) -> tuple[dt.date, dt.date]:
     """[date_from, date_to], both inclusive: from today and `days` days long unless given;
     ValueError when the range is empty or leaves the calendar."""
-    start = date_from if date_from is not None else today_in(_zone(zone), _now(now))
+    start = date_from if date_from is not None else today_in(zone_info(zone), aware_now(now))
     try:
         end = date_to if date_to is not None else start + dt.timedelta(days=days - 1)
     except OverflowError:
@@ -347,14 +349,12 @@ def unknown_slugs(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[s
     return [r[0] for r in rows]
 
 
-def get_huts_needing_update(
-    conn: psycopg.Connection[Any], settings: Settings, now: dt.datetime
-) -> list[HutPriority]:
+def get_huts_needing_update(conn: psycopg.Connection[Any], settings: Settings, now: dt.datetime) -> list[HutPriority]:
     """The huts due for a refresh at `now`, each once with its tier, most urgent first: the
     core's priority selection (storage.selection.due_huts), not a copy of it."""
     seen: set[int] = set()
     out = []
-    for priority in due_huts(conn, settings.tiers, _now(now), settings.zone):
+    for priority in due_huts(conn, settings.tiers, aware_now(now), settings.zone):
         if priority.hut.hut_id not in seen:
             seen.add(priority.hut.hut_id)
             out.append(priority)
@@ -381,7 +381,7 @@ def for_trend(
     """
     if days_before < 0:
         raise ValueError(f"days_before must not be negative, got {days_before}")
-    end = _now(now)
+    end = aware_now(now)
     try:
         start = end - dt.timedelta(days=days_before)
     except OverflowError:
@@ -394,9 +394,7 @@ def for_trend(
     return Trend(info, target_date, start, end, _states(rows))
 
 
-def hut_date_history(
-    conn: psycopg.Connection[Any], hut: int | str, availability_date: dt.date
-) -> list[HutState]:
+def hut_date_history(conn: psycopg.Connection[Any], hut: int | str, availability_date: dt.date) -> list[HutState]:
     """Every state of one hut-date, oldest first, each with its duration (the seed's history
     admin); UnknownHutError when there is no such hut."""
     info = find_hut(conn, hut)

@@ -1,0 +1,79 @@
+"""Trends: for every hut and upcoming date, how its free places evolved, derived from the change
+history into `hut_availability_trends` (migration 0003) so that readers need not scan history.
+
+Per hut-date: when it became full and how many days before the date that was; the places booked
+(net of cancellations) on each of the last 7 days; and the occupancy a week ago. The SQL is
+`sql/queries/trend_compute.sql`; Dagster runs it daily (defs/trends.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from .queries import Zone, aware_now, find_hut, zone_info
+from .selection import today_in
+from .sqlfiles import query
+
+
+@dataclass(frozen=True)
+class TrendRun:
+    """What one derivation did: the `now` it used, its local date, and counts of rows written."""
+
+    computed_at: dt.datetime
+    today: dt.date
+    rows: int  # hut-dates derived (upcoming dates with a state in force at `computed_at`)
+    huts: int
+    full_dates: int  # hut-dates full at `computed_at`
+    booked_dates: int  # hut-dates with places booked in the last week
+    replaced: int  # rows of upcoming dates the run replaced
+    seconds: float
+
+
+def compute_trends(conn: psycopg.Connection[Any], now: dt.datetime | None, zone: Zone) -> TrendRun:
+    """Derive the trends of every hut and upcoming date as of `now` (default: the clock), in one
+    transaction: readers see the previous trends until it commits. Passed dates keep their last
+    derived trend."""
+    started = time.perf_counter()
+    at = aware_now(now)
+    today = today_in(zone_info(zone), at)
+    params = {"now": at, "today": today, "zone": zone_info(zone).key}
+    with conn.transaction():
+        replaced = conn.execute(query("trend_delete_upcoming"), params).rowcount  # type: ignore[arg-type]
+        row = conn.execute(query("trend_compute"), params).fetchone()  # type: ignore[arg-type]
+    assert row is not None
+    rows, huts, full_dates, booked_dates = (int(v) for v in row)
+    return TrendRun(at, today, rows, huts, full_dates, booked_dates, replaced, time.perf_counter() - started)
+
+
+def _frame(cursor: psycopg.Cursor[Any]) -> pd.DataFrame:
+    """The rows as a DataFrame with nullable dtypes (NULL integers stay integers, as <NA>)."""
+    columns = [c.name for c in cursor.description or ()]
+    return pd.DataFrame(cursor.fetchall(), columns=columns).convert_dtypes()
+
+
+def read_trends(
+    conn: psycopg.Connection[Any],
+    hut: int | str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> pd.DataFrame:
+    """Stored trends (optionally of one hut, by id or slug, and a date range), by slug and date;
+    UnknownHutError when the hut does not exist."""
+    hut_id = find_hut(conn, hut).hut_id if hut is not None else None
+    cursor = conn.execute(
+        query("trend_read"),  # type: ignore[arg-type]
+        {"hut_id": hut_id, "date_from": date_from, "date_to": date_to},
+    )
+    return _frame(cursor)
+
+
+def trend_highlights(conn: psycopg.Connection[Any], today: dt.date, limit: int = 10) -> pd.DataFrame:
+    """The upcoming hut-dates with the most places booked in the last week (then those that
+    filled up earliest): a short list for summaries."""
+    return _frame(conn.execute(query("trend_highlights"), {"today": today, "limit": limit}))  # type: ignore[arg-type]
