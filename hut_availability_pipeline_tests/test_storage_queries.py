@@ -41,9 +41,7 @@ DAY = dt.timedelta(days=1)
 def add_map_huts(db: Database) -> dict[str, Any]:
     """Three active huts (one without data) and an inactive one, loaded out of slug order."""
     records = [
-        HutRecord(
-            "hrs", "3", "cabane-c", "Cabane C", country="CH", lat=46.1, lon=7.1, elevation=2500, capacity=40
-        ),
+        HutRecord("hrs", "3", "cabane-c", "Cabane C", country="CH", lat=46.1, lon=7.1, elevation=2500, capacity=40),
         HutRecord("hrs", "1", "alpha-huette", "Alpha Hütte", country="AT", lat=47.0, lon=11.0, capacity=60),
         HutRecord("hrs", "2", "bravo", "Rifugio Bravo", country="IT", lat=46.5, lon=10.5),
         HutRecord("hrs", "4", "delta-closed", "Delta", lat=46.0, lon=8.0),
@@ -53,12 +51,8 @@ def add_map_huts(db: Database) -> dict[str, Any]:
         conn.execute("UPDATE huts SET is_active = false WHERE slug = 'delta-closed'")
         refs = {r.slug: r for r in huts_by_slug(conn, ["alpha-huette", "bravo", "cabane-c", "delta-closed"])}
         # 20 days from yesterday: alpha full on today+1, bravo with unknown free places on day 3
-        write_batch(
-            conn, [result(refs["alpha-huette"], NOW - HOUR, [10, 10, 0, *range(17)], start=TODAY - DAY)]
-        )
-        write_batch(
-            conn, [result(refs["bravo"], NOW - 2 * HOUR, [30] * 4 + [None] + [30] * 15, start=TODAY - DAY)]
-        )
+        write_batch(conn, [result(refs["alpha-huette"], NOW - HOUR, [10, 10, 0, *range(17)], start=TODAY - DAY)])
+        write_batch(conn, [result(refs["bravo"], NOW - 2 * HOUR, [30] * 4 + [None] + [30] * 15, start=TODAY - DAY)])
         write_batch(conn, [result(refs["delta-closed"], NOW - HOUR, [1] * 20, start=TODAY - DAY)])
     return refs
 
@@ -110,9 +104,7 @@ def test_weekend_is_the_coming_saturday(now, saturday):
     assert parse_date("weekend", ZURICH, now) == saturday
 
 
-@pytest.mark.parametrize(
-    "text", ["", "yesterday", "2026-02-30", "2026-7-1", "01.07.2026", "2026-07-01T00:00"]
-)
+@pytest.mark.parametrize("text", ["", "yesterday", "2026-02-30", "2026-7-1", "01.07.2026", "2026-07-01T00:00"])
 def test_bad_dates_raise_a_clear_error(text):
     with pytest.raises(ValueError, match=r"bad date .*YYYY-MM-DD or one of today, tomorrow, weekend"):
         parse_date(text, ZURICH, NOW)
