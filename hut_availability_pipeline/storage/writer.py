@@ -144,9 +144,9 @@ def write_batch(
             updated = _per_hut(conn, "write_update_current", batch)
             n_updated = sum(u for u, _ in updated.values())  # type: ignore[misc]
             inserted = _per_hut(conn, "write_insert_current", batch) if n_updated < fetched else {}
-            n_changes = sum(c for _, c in updated.values()) + sum(n for (n,) in inserted.values())  # type: ignore[misc]
-            closed = _per_hut(conn, "write_close_history") if n_changes else {}
-            opened = _per_hut(conn, "write_open_history") if n_changes else {}
+            n_changed = sum(c for _, c in updated.values())  # type: ignore[misc]
+            closed = _per_hut(conn, "write_close_history") if n_changed else {}
+            opened = _per_hut(conn, "write_open_history") if n_changed else {}
             stored = _per_hut(conn, "write_stored_in_range", _ranges(ok))
             for r in ok:
                 hid = r.hut.hut_id
@@ -159,7 +159,7 @@ def write_batch(
                     unchanged=n_upd - changed,
                     stale=n - new - n_upd,
                     missing=_count(stored, hid) - n,
-                    history_inserted=_count(opened, hid),
+                    history_inserted=_count(opened, hid) + new,
                     history_closed=_count(closed, hid),
                 )
         for r in results:

@@ -1,4 +1,5 @@
--- Insert current-state rows for hut-dates seen for the first time, and stage them as new states.
+-- Insert current-state rows for hut-dates seen for the first time and open their first history
+-- state in the same statement (no staging, no second join: this is most of a first load).
 WITH inserted AS (
     INSERT INTO hut_availability
         (hut_id, availability_date, source_organization_id, source_hut_id, free, total,
@@ -12,10 +13,12 @@ WITH inserted AS (
         SELECT 1 FROM hut_availability a
         WHERE a.hut_id = ANY(%(hut_ids)s::integer[]) AND a.hut_id = i.hut_id AND a.availability_date = i.availability_date
     )
-    RETURNING hut_id, availability_date
+    RETURNING hut_id, availability_date, free, total, occupancy_percent, hut_type, reservation_status, first_checked
 ),
-staged AS (
-    INSERT INTO incoming_changes (hut_id, availability_date, previous_checked)
-    SELECT hut_id, availability_date, NULL FROM inserted
+opened AS (
+    INSERT INTO hut_availability_history
+        (hut_id, availability_date, free, total, occupancy_percent, hut_type, reservation_status, first_checked)
+    SELECT hut_id, availability_date, free, total, occupancy_percent, hut_type, reservation_status, first_checked
+    FROM inserted
 )
 SELECT hut_id, count(*) FROM inserted GROUP BY hut_id

@@ -1,4 +1,5 @@
--- Open a state for every new or changed hut-date, first checked at the check that saw it.
+-- Open a state for every changed hut-date, first checked at the check that saw it. (New hut-dates
+-- open theirs in write_insert_current.)
 WITH opened AS (
     INSERT INTO hut_availability_history
         (hut_id, availability_date, free, total, occupancy_percent, hut_type, reservation_status, first_checked)

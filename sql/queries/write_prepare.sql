@@ -1,6 +1,6 @@
 -- Per-session staging tables of one batch; emptied at every commit.
--- incoming_availability: the batch as fetched. incoming_changes: the hut-dates whose state is new
--- or changed (few in a steady pass), with the last time the old state was confirmed.
+-- incoming_availability: the batch as fetched. incoming_changes: the hut-dates whose state changed
+-- (few in a steady pass), with the last time the old state was confirmed.
 CREATE TEMPORARY TABLE IF NOT EXISTS incoming_availability (
     hut_id                  integer NOT NULL,
     availability_date       date NOT NULL,
@@ -20,7 +20,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS incoming_availability (
 CREATE TEMPORARY TABLE IF NOT EXISTS incoming_changes (
     hut_id              integer NOT NULL,
     availability_date   date NOT NULL,
-    previous_checked    timestamptz          -- NULL for a hut-date seen for the first time
+    previous_checked    timestamptz NOT NULL
 ) ON COMMIT DELETE ROWS;
 
 -- Inside a caller's transaction a batch is only a savepoint and no commit empties the tables.
