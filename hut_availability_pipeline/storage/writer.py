@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from ..domain.bookings import HutBookingSchema, HutFetchResult
+from .retention import ensure_partitions
 from .sqlfiles import query
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ def write_batch(
     started = time.perf_counter()
     out = BatchResult()
     ok = [r for r in results if r.ok]
+    if ok:  # the history's monthly partitions must exist before its rows arrive (cached per connection)
+        ensure_partitions(conn, (b.date for r in ok for b in _bookings(r)))
     with conn.transaction():
         conn.execute(_LOCK_HUTS_SQL, (sorted({r.hut.hut_id for r in results}),))
         if ok:
