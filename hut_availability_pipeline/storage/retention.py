@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,8 +24,9 @@ from .sqlfiles import query
 
 logger = logging.getLogger(__name__)
 
-HISTORY_TABLE = "hut_availability_history"
 DEFAULT_HISTORY_DAYS = 400
+HISTORY_DAYS_ENV = "HUT_AVAILABILITY_RETENTION_HISTORY_DAYS"
+CURRENT_DAYS_ENV = "HUT_AVAILABILITY_RETENTION_CURRENT_DAYS"
 
 # Months known to have a partition, per connection (a connection is one database).
 _known: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[dt.date]] = weakref.WeakKeyDictionary()
@@ -75,6 +77,19 @@ class RetentionPolicy:
         if self.current_days is not None and self.current_days < 1:
             raise ValueError(f"current_days must be at least 1 (or None: keep), got {self.current_days}")
 
+    @classmethod
+    def from_env(cls) -> RetentionPolicy:
+        """HUT_AVAILABILITY_RETENTION_HISTORY_DAYS (default 400) and _CURRENT_DAYS (default: keep)."""
+        values: dict[str, int | None] = {}
+        for name, key in ((HISTORY_DAYS_ENV, "history_days"), (CURRENT_DAYS_ENV, "current_days")):
+            raw = os.environ.get(name)
+            if raw:
+                try:
+                    values[key] = int(raw)
+                except ValueError:
+                    raise ValueError(f"{name}={raw!r} is not a whole number of days") from None
+        return cls(**values)  # type: ignore[arg-type]
+
 
 @dataclass
 class HistoryPartition:
@@ -112,9 +127,7 @@ def apply_retention(
         for part in history_partitions(conn):
             if part.end > cutoff:
                 continue
-            row = conn.execute(
-                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(part.name))
-            ).fetchone()
+            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(part.name))).fetchone()
             out.dropped_history_rows += int(row[0]) if row else 0
             out.dropped_partitions.append(part.name)
             if not dry_run:
