@@ -318,7 +318,9 @@ def test_trend_of_a_date_without_history_and_of_unknown_huts(db):
 def test_history_of_a_hut_date_lists_every_state_with_its_duration(db):
     starts = add_trend_history(db)
     with db.connect() as conn:
-        states = hut_date_history(conn, "trend-hut", TARGET)
+        history = hut_date_history(conn, "trend-hut", TARGET)
+    assert (history.hut.slug, history.availability_date) == ("trend-hut", TARGET)
+    states = history.states
     assert [s.first_checked for s in states] == list(starts.values())
     assert [s.duration_seconds for s in states] == [5 * 86400, 6 * 86400, 0, 0, 0]  # S3-S5 seen once
     assert [s.is_current for s in states] == [False] * 4 + [True]

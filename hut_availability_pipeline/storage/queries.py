@@ -140,6 +140,15 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class HutDateHistory:
+    """Every state of one hut-date, oldest first."""
+
+    hut: HutInfo
+    availability_date: dt.date
+    states: list[HutState]
+
+
+@dataclass(frozen=True)
 class AvailabilityFilter:
     """Filters of `current_availability`; an empty tuple or None means "any"."""
 
@@ -394,7 +403,7 @@ def for_trend(
     return Trend(info, target_date, start, end, _states(rows))
 
 
-def hut_date_history(conn: psycopg.Connection[Any], hut: int | str, availability_date: dt.date) -> list[HutState]:
+def hut_date_history(conn: psycopg.Connection[Any], hut: int | str, availability_date: dt.date) -> HutDateHistory:
     """Every state of one hut-date, oldest first, each with its duration (the seed's history
     admin); UnknownHutError when there is no such hut."""
     info = find_hut(conn, hut)
@@ -402,7 +411,7 @@ def hut_date_history(conn: psycopg.Connection[Any], hut: int | str, availability
         query("read_history"),  # type: ignore[arg-type]
         {"hut_id": info.hut_id, "availability_date": availability_date},
     ).fetchall()
-    return _states(rows)
+    return HutDateHistory(info, availability_date, _states(rows))
 
 
 def current_availability(conn: psycopg.Connection[Any], filters: AvailabilityFilter) -> list[AvailabilityRow]:
