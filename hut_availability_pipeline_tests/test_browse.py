@@ -112,7 +112,7 @@ def test_json_search_dates_and_other_filters(db, capsys):
     assert slugs_and_days("--source", "elsewhere") == []
     # options before and after the explicit view name
     assert slugs_and_days("--status", "full", "current", "--search", "alpha") == [("alpha-huette", 1)]
-    status, out, _ = show(db, capsys, "current", "--status", "full", "--format", "json")
+    _, out, _ = show(db, capsys, "current", "--status", "full", "--format", "json")
     record = json.loads(out)[0]
     assert set(record) == {
         "slug", "name", "availability_date", "free", "total", "places", "occupancy_percent", "occupancy_status",
