@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .domain.bookings import HutFetchResult, HutRef
+from .providers.http import CircuitBreaker
 from .storage.database import Database
+from .storage.sqlfiles import query
 from .storage.writer import BatchResult, HutWriteCounts, stage, write_batch
 
 logger = logging.getLogger(__name__)
@@ -106,17 +108,39 @@ def run_update(
         raise ValueError(f"days must be at least 1, got {days}")
     report = UpdateReport()
     started = time.perf_counter()
+    breaker = _breaker_of(provider)
+    source_id = next((h.source_organization_id for h in huts if h.source_organization_id is not None), None)
+    persisted: list[dt.datetime | None] = [None]
+    if breaker is not None and source_id is not None:
+        persisted[0] = restore_block(db, breaker, source_id)
+
+    def persist_block(conn: Any) -> None:
+        """Record a cool-down the breaker started in this run (once per opening)."""
+        until = breaker.blocked_until if breaker is not None else None
+        if until is not None and source_id is not None and (persisted[0] is None or until > persisted[0]):
+            record_block(conn, source_id, until)
+            persisted[0] = until
+
     batches: queue.Queue[tuple[list[HutFetchResult], list[list[tuple[Any, ...]]]] | None] = queue.Queue(maxsize=1)
     failure: list[BaseException] = []
 
     def writer() -> None:
-        with db.connect() as conn:
+        try:
+            conn_cm = db.connect()
+            conn = conn_cm.__enter__()
+        except Exception as exc:  # the database is unreachable: fail the run, keep the producer moving
+            failure.append(exc)
+            while batches.get() is not None:
+                pass
+            return
+        try:
             while (item := batches.get()) is not None:
                 results, staged = item
                 if failure:
                     continue  # drain after a failure so the producer never blocks
                 try:
                     batch = write_batch(conn, results, staged)
+                    persist_block(conn)
                 except Exception as exc:
                     failure.append(exc)
                     continue
@@ -127,6 +151,8 @@ def run_update(
                     outcome.counts = batch.counts.get(r.hut.hut_id)
                 if on_stored is not None:
                     on_stored(batch, len(results))
+        finally:
+            conn_cm.__exit__(None, None, None)
 
     thread = threading.Thread(target=writer, name="hut-availability-writer", daemon=True)
     thread.start()
@@ -164,7 +190,42 @@ def run_update(
     if failure:
         exc = failure[0]
         raise StorageError(
-            f"storing a batch failed after {report.batches} batch(es) were committed; the failed batch "
-            f"was rolled back and the next run will redo it: {type(exc).__name__}: {exc}"
+            f"storing a batch in database {db.describe()} failed after {report.batches} batch(es) were"
+            f" committed; the failed batch was rolled back and the next run will redo it (if the database"
+            f" restarted, just run again): {type(exc).__name__}: {str(exc).strip()}"
         ) from exc
     return report
+
+
+def _breaker_of(provider: object) -> CircuitBreaker | None:
+    breaker = getattr(provider, "breaker", None)
+    return breaker if isinstance(breaker, CircuitBreaker) else None
+
+
+def restore_block(db: Database, breaker: CircuitBreaker, source_organization_id: int) -> dt.datetime | None:
+    """Resume a provider block persisted by an earlier process (its cool-down may still run), so a
+    fresh process never hammers a provider right after it blocked us; return the stored time."""
+    with db.connect() as conn:
+        row = conn.execute(
+            query("provider_read_block"),  # type: ignore[arg-type]
+            {"source_organization_id": source_organization_id},
+        ).fetchone()
+    until: dt.datetime | None = row[0] if row else None
+    if until is not None:
+        breaker.restore(until)
+    return until
+
+
+def record_block(conn: Any, source_organization_id: int, blocked_until: dt.datetime) -> None:
+    """Persist that the provider is blocked until `blocked_until` (the breaker opened)."""
+    with conn.transaction():
+        conn.execute(
+            query("provider_record_block"),
+            {
+                "source_organization_id": source_organization_id,
+                "blocked_until": blocked_until,
+                "blocked_since": dt.datetime.now(dt.UTC),
+                "reason": "blocked: cooling down after repeated 403/429 answers",
+            },
+        )
+    logger.warning("provider blocked until %s: recorded so that other runs wait too", blocked_until.isoformat())

@@ -111,6 +111,8 @@ class CircuitBreaker:
         self.state: BreakerState = "closed"
         self.consecutive_blocks = 0
         self.cooldowns = 0
+        self.blocked_until: dt.datetime | None = None  # wall clock end of the last cool-down (to persist)
+        self._pending_wait: float | None = None  # the rest of a cool-down restored from another process
 
     def record_success(self) -> None:
         """A request got through: close the breaker and forget earlier blocks."""
@@ -123,6 +125,8 @@ class CircuitBreaker:
         if self.state == "half_open" or self.consecutive_blocks >= self.threshold:
             self.state = "open"
             self.cooldowns += 1
+            self.blocked_until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.cooldown)
+            self._pending_wait = None
             logger.warning(
                 "provider blocked: %d consecutive 403/429, cooling down %g s",
                 self.consecutive_blocks,
@@ -136,7 +140,24 @@ class CircuitBreaker:
         if self.state != "open":
             return 0.0
         self.state = "half_open"
-        return self.cooldown
+        wait, self._pending_wait = self._pending_wait, None
+        return self.cooldown if wait is None else wait
+
+    def restore(self, blocked_until: dt.datetime, now: dt.datetime | None = None) -> bool:
+        """Resume a cool-down that an earlier process started (persisted `blocked_until`): open the
+        breaker so that the next request waits for the rest of it. True when one is still running."""
+        remaining = (blocked_until - (now or dt.datetime.now(dt.UTC))).total_seconds()
+        if remaining <= 0:
+            return False
+        self.state = "open"
+        self.blocked_until = blocked_until
+        self._pending_wait = remaining
+        logger.warning(
+            "provider blocked until %s (persisted by an earlier run): cooling down %.0f s before the first request",
+            blocked_until.isoformat(timespec="seconds"),
+            remaining,
+        )
+        return True
 
     def __repr__(self) -> str:
         return (

@@ -480,7 +480,7 @@ class HutReservationService(BaseService[Any]):
         while True:
             cooldown = self.breaker.take_cooldown()
             if cooldown > 0:
-                logger.info("circuit breaker open: waiting %g s before asking for hut %s", cooldown, hid)
+                logger.warning("provider blocked: cooling down %.1f s before asking for hut %s", cooldown, hid)
                 self._sleep(cooldown)
             self._pacer.wait(interval)
             attempts += 1
@@ -505,9 +505,10 @@ class HutReservationService(BaseService[Any]):
                     return failed(f"hut {hid} ({hut.slug}): HTTP {status} from getHutAvailability (not retried)")
                 if status in BLOCK_STATUSES and self.breaker.record_block():
                     return failed(
-                        f"hut {hid} ({hut.slug}): provider blocked (HTTP {status}) on attempt {attempts}:"
-                        f" {self.breaker.consecutive_blocks} consecutive 403/429 opened the circuit breaker;"
-                        f" cooling down {self.breaker.cooldown:g} s. Lower the request rate if this recurs"
+                        f"blocked: cooling down {self.breaker.cooldown:g} s. Hut {hid} ({hut.slug}): provider"
+                        f" blocked (HTTP {status}) on attempt {attempts}: {self.breaker.consecutive_blocks}"
+                        " consecutive 403/429 opened the circuit breaker; the hut is retried on a later run."
+                        " Lower the request rate if this recurs"
                     )
                 problem = f"HTTP {status}"
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
