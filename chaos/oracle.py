@@ -1,0 +1,277 @@
+"""The replay oracle: compares what the simulator served, what runs committed, and what the
+database holds.
+
+Three sources, and what each can prove:
+
+- the simulator's served-state log (one line per well-formed answer sent: hut, served_at, days):
+  the truth of what the provider said. An answer may be sent and still never be stored: the
+  client timed out, the run was SIGKILLed, the database restarted under the batch, or an
+  overlapping run stored a newer check first (the older one is then "stale" and skipped: the
+  later check wins, by design).
+- the commit log (one entry per hut of every batch whose transaction committed, written by the
+  chaos driver from the engine's `on_stored` callback): which checks were stored, with their
+  receive time and the states they carried. A SIGKILLed process may have committed a batch
+  without logging it; such checks are then simply not known (they weaken nothing below: the
+  history must still be made of served states, and every logged check is still verified).
+- the database: history and current state.
+
+Rules (each violation is counted and printed; lost and phantom must be 0):
+
+1. Consistency: per hut and date at most one open state; states ordered by first_checked do not
+   overlap (a state's last_checked <= the next one's first_checked), two consecutive states
+   differ, only the last one may be open, and the current-state row holds the last state with
+   its first_checked.
+2. Phantom: every history state must have been served: a served answer for that hut whose day
+   has the same state (free, total, status class) and whose served_at lies in
+   [first_checked - TOLERANCE, first_checked + CLOCK_SKEW]. Matching is by exact state plus
+   time window, because the engine stores the time the answer was *received* (a few ms after
+   the simulator's served_at, more under load).
+3. Lost: every committed, non-stale check (the engine reported no stale row for the hut) must be
+   reflected exactly: for each of its dates, the history state in force at its receive time
+   (first_checked <= t <= effective last_checked) has its state; and when its state differs
+   from that of the previous committed check of the hut and date, a history state starts at
+   exactly its receive time. A served change whose answer was never committed is not "lost"
+   (it was never stored: rolled back or stale); such changes are counted as "served changes
+   not stored" for information.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import itertools
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+TOLERANCE = dt.timedelta(seconds=30)  # served_at → received_at (slow answers are delayed before served_at)
+CLOCK_SKEW = dt.timedelta(milliseconds=50)  # same host and clock: received_at >= served_at, give or take
+
+# A state as both sides can express it: (free, total, status class).
+State = tuple[int | None, int | None, str]
+
+
+def served_state(free: int | None, total: int | None, status: str) -> State:
+    """The state the parser makes of one served day (CLOSED → no places; total raised to free)."""
+    if status == "CLOSED":
+        return (0, 0, "CLOSED")
+    if free is not None and total is not None and free > total:
+        total = free
+    return (free, total, "UNSERVICED" if status in ("UNSERVICED", "NOT_SERVICED") else status)
+
+
+def stored_state(free: int | None, total: int | None, hut_type: str, reservation_status: str) -> State:
+    """The state class of a stored row: closed type → CLOSED, not bookable online → UNSERVICED."""
+    if hut_type == "closed":
+        return (free, total, "CLOSED")
+    if reservation_status == "not_online":
+        return (free, total, "UNSERVICED")
+    return (free, total, "SERVICED")
+
+
+@dataclass(frozen=True)
+class CommittedCheck:
+    """One hut's check in a committed batch."""
+
+    hut_id: int
+    received_at: dt.datetime
+    stale: bool
+    states: dict[dt.date, State]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "hut_id": self.hut_id,
+                "received_at": self.received_at.isoformat(),
+                "stale": self.stale,
+                "states": [[d.isoformat(), *s] for d, s in self.states.items()],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> CommittedCheck:
+        data = json.loads(line)
+        return cls(
+            hut_id=data["hut_id"],
+            received_at=dt.datetime.fromisoformat(data["received_at"]),
+            stale=data["stale"],
+            states={dt.date.fromisoformat(d): (f, t, s) for d, f, t, s in data["states"]},
+        )
+
+
+@dataclass
+class Verdict:
+    """The oracle's figures and the first violations of each kind."""
+
+    served_answers: int = 0
+    changes_served: int = 0
+    changes_recorded: int = 0
+    changes_not_stored: int = 0
+    committed_checks: int = 0
+    stale_checks: int = 0
+    lost: int = 0
+    phantom: int = 0
+    inconsistent: int = 0
+    examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def note(self, kind: str, text: str) -> None:
+        if len(self.examples[kind]) < 5:
+            self.examples[kind].append(text)
+
+    @property
+    def ok(self) -> bool:
+        return self.lost == 0 and self.phantom == 0 and self.inconsistent == 0
+
+
+@dataclass
+class _Hist:
+    first: dt.datetime
+    last: dt.datetime | None  # effective: closed value, or the current row's last_checked
+    state: State
+    is_open: bool
+
+
+def read_served(
+    path: Path, window_days: int | None = None
+) -> dict[tuple[int, dt.date], list[tuple[dt.datetime, State]]]:
+    """Served states per hut and date, in served order; with `window_days`, only the dates a run
+    stores (from the simulated date of the answer on, as the chaos driver asks)."""
+    out: dict[tuple[int, dt.date], list[tuple[dt.datetime, State]]] = defaultdict(list)
+    if not path.exists():
+        return out
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            at = dt.datetime.fromisoformat(entry["served_at"])
+            hut_id = entry["hut_id"]
+            first = dt.datetime.fromisoformat(entry["sim_time"]).date()
+            end = first + dt.timedelta(days=window_days) if window_days else None
+            for day, free, total, status in entry["days"]:
+                date = dt.date.fromisoformat(day)
+                if end is None or first <= date < end:
+                    out[(hut_id, date)].append((at, served_state(free, total, status)))
+    for seq in out.values():
+        seq.sort(key=lambda x: x[0])
+    return out
+
+
+def read_history(conn: psycopg.Connection[Any]) -> dict[tuple[int, dt.date], list[_Hist]]:
+    """History states per hut and date, by first_checked (source-hut ids as the simulator's)."""
+    rows = conn.execute(
+        "SELECT h.source_hut_id::integer, s.availability_date, s.free, s.total, s.hut_type, s.reservation_status,"
+        " s.first_checked, s.last_checked, s.is_current"
+        " FROM hut_availability_history_states s JOIN huts h ON h.id = s.hut_id"
+        " ORDER BY 1, 2, s.first_checked, s.id"
+    ).fetchall()
+    out: dict[tuple[int, dt.date], list[_Hist]] = defaultdict(list)
+    for hid, day, free, total, hut_type, res, first, last, is_open in rows:
+        out[(hid, day)].append(_Hist(first, last, stored_state(free, total, hut_type, res), is_open))
+    return out
+
+
+def check(
+    conn: psycopg.Connection[Any], served_log: Path, committed: list[CommittedCheck], window_days: int | None = None
+) -> Verdict:
+    """Apply the three rules (module docstring); committed checks are keyed by source hut id."""
+    v = Verdict()
+    served = read_served(served_log, window_days)
+    history = read_history(conn)
+    if served_log.exists():
+        v.served_answers = sum(1 for line in served_log.read_text(encoding="utf-8").splitlines() if line.strip())
+
+    # rule 1: consistency, also against the current-state table
+    current = {
+        (hid, day): (first, stored_state(free, total, ht, res))
+        for hid, day, free, total, ht, res, first in conn.execute(
+            "SELECT h.source_hut_id::integer, a.availability_date, a.free, a.total, a.hut_type,"
+            " a.reservation_status, a.first_checked FROM hut_availability a JOIN huts h ON h.id = a.hut_id"
+        ).fetchall()
+    }
+    for key, states in history.items():
+        v.changes_recorded += len(states) - 1
+        opened = [s for s in states if s.is_open]
+        problems = []
+        if len(opened) > 1:
+            problems.append(f"{len(opened)} open states")
+        for a, b in itertools.pairwise(states):
+            if a.is_open:
+                problems.append("an open state is not the last")
+            if a.last is None or a.last > b.first:
+                problems.append(f"state from {a.first} overlaps the next from {b.first}")
+            if a.state == b.state:
+                problems.append(f"two consecutive equal states {a.state} at {a.first} and {b.first}")
+        cur = current.get(key)
+        if cur is None or cur != (states[-1].first, states[-1].state):
+            problems.append(f"current row {cur} is not the last state {states[-1].state} from {states[-1].first}")
+        if problems:
+            v.inconsistent += 1
+            v.note("inconsistent", f"hut {key[0]} {key[1]}: {'; '.join(problems)}")
+
+    # rule 2: no phantom
+    for key, states in history.items():
+        seq = served.get(key, [])
+        times = [t for t, _ in seq]
+        for s in states:
+            lo = bisect.bisect_left(times, s.first - TOLERANCE)
+            hi = bisect.bisect_right(times, s.first + CLOCK_SKEW)
+            if not any(seq[i][1] == s.state for i in range(lo, hi)):
+                v.phantom += 1
+                v.note("phantom", f"hut {key[0]} {key[1]}: {s.state} first checked {s.first} was never served then")
+
+    # served changes (information) and which of them were stored
+    for key, seq in served.items():
+        stored_firsts = {(s.first, s.state) for s in history.get(key, [])}
+        for (_, prev), (at, state) in itertools.pairwise(seq):
+            if state != prev:
+                v.changes_served += 1
+                if not any(st == state and at - CLOCK_SKEW <= f <= at + TOLERANCE for f, st in stored_firsts):
+                    v.changes_not_stored += 1
+
+    # rule 3: no committed change lost
+    v.committed_checks = len(committed)
+    by_key: dict[tuple[int, dt.date], list[tuple[dt.datetime, State]]] = defaultdict(list)
+    for c in committed:
+        if c.stale:
+            v.stale_checks += 1
+            continue
+        for day, state in c.states.items():
+            by_key[(c.hut_id, day)].append((c.received_at, state))
+    for key, checks in by_key.items():
+        checks.sort(key=lambda x: x[0])
+        states = history.get(key, [])
+        previous: State | None = None
+        for at, state in checks:
+            covering = [s for s in states if s.first <= at and (s.last is None or at <= s.last)]
+            if not covering or covering[-1].state != state:
+                v.lost += 1
+                found = covering[-1].state if covering else None
+                v.note("lost", f"hut {key[0]} {key[1]}: committed check at {at} saw {state}, history has {found}")
+            elif state != previous and not any(s.first == at for s in states):
+                v.lost += 1
+                v.note("lost", f"hut {key[0]} {key[1]}: change to {state} at {at} has no state starting then")
+            previous = state
+    return v
+
+
+def report(v: Verdict) -> str:
+    """The figures as printed lines, with examples of violations."""
+    lines = [
+        f"served answers:           {v.served_answers}",
+        f"changes served:           {v.changes_served}",
+        f"changes recorded:         {v.changes_recorded}",
+        f"served changes not stored (rolled back, timed out or stale): {v.changes_not_stored}",
+        f"committed checks:         {v.committed_checks} ({v.stale_checks} stale, skipped by design)",
+        f"changes lost:             {v.lost}",
+        f"phantom changes:          {v.phantom}",
+        f"inconsistent hut-dates:   {v.inconsistent}",
+    ]
+    for kind, examples in v.examples.items():
+        for text in examples:
+            lines.append(f"  {kind}: {text}")
+    return "\n".join(lines)

