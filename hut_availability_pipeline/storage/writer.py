@@ -188,6 +188,16 @@ def _ranges(ok: Sequence[HutFetchResult]) -> dict[str, list[Any]]:
     return {"hut_ids": hut_ids, "starts": starts, "ends": ends}
 
 
+MAX_ERROR_CHARS = 2000
+
+
+def storable_text(text: str) -> str:
+    """A provider-derived message as PostgreSQL text can hold it: NUL bytes (which garbage answers
+    may carry into an error message, and which would fail the whole batch) escaped, length capped."""
+    text = text.replace("\x00", "\\x00")
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
+
+
 def record_fetch_status(conn: psycopg.Connection[Any], results: Sequence[HutFetchResult]) -> None:
     """Record each hut's attempt in hut_fetch_status (success resets, failure counts up)."""
     params = [
@@ -195,7 +205,7 @@ def record_fetch_status(conn: psycopg.Connection[Any], results: Sequence[HutFetc
             "hut_id": r.hut.hut_id,
             "attempted_at": r.received_at,
             "ok": r.ok,
-            "error": None if r.ok else (r.error or "no bookings"),
+            "error": None if r.ok else storable_text(r.error or "no bookings"),
             "rows": len(r.bookings.bookings) if r.ok and r.bookings is not None else None,
             "rejected_days": len(r.rejected_days),
         }

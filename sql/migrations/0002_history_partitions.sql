@@ -43,7 +43,7 @@ CREATE INDEX hut_availability_history_first_checked_idx
 
 -- Create the monthly partitions hut_availability_history_YYYY_MM covering [from_date, to_date]
 -- that do not exist yet; returns how many were created. Concurrent callers are serialized by an
--- advisory lock, and a month that exists costs one catalog lookup. Call it in a short
+-- advisory lock (and a lost race is caught), and a month that exists costs one catalog lookup. Call it in a short
 -- transaction of its own: creating a partition locks the parent table until commit.
 CREATE FUNCTION ensure_history_partitions(from_date date, to_date date) RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -59,13 +59,15 @@ BEGIN
         part := 'hut_availability_history_' || to_char(m, 'YYYY_MM');
         IF to_regclass(part) IS NULL THEN
             PERFORM pg_advisory_xact_lock(7303181002);
-            IF to_regclass(part) IS NULL THEN
+            BEGIN
                 EXECUTE format(
                     'CREATE TABLE %I PARTITION OF hut_availability_history FOR VALUES FROM (%L) TO (%L)',
                     part, m, (m + interval '1 month')::date
                 );
                 created := created + 1;
-            END IF;
+            EXCEPTION WHEN duplicate_table THEN
+                NULL;  -- created by a concurrent caller (this function's catalog snapshot missed it)
+            END;
         END IF;
         m := (m + interval '1 month')::date;
     END LOOP;
