@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 from jsonschema import Draft202012Validator
 
-from hut_availability_pipeline.api import create_app
+from hut_availability_pipeline.api import create_app, models
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
@@ -149,6 +149,11 @@ def test_geojson_of_every_active_hut_in_slug_order(api):
         "2026-07-10", "2026-07-13", 3, 3
     )  # fmt: skip
     alpha, bravo, cabane = body["features"]
+    # the SQL-built GeoJSON has exactly the models' keys (the schema alone allows extra ones)
+    assert set(alpha) == set(models.HutFeature.model_fields)
+    assert set(alpha["properties"]) == set(models.HutProperties.model_fields)
+    assert set(alpha["properties"]["days"][0]) == set(models.Day.model_fields)
+    assert set(body) == set(models.HutFeatureCollection.model_fields)
     assert alpha["geometry"] == {"type": "Point", "coordinates": [11.5, 47.25]}  # lon, lat
     props = alpha["properties"]
     assert (props["name"], props["capacity"], props["source"], props["source_hut_id"]) == (

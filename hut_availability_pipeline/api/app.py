@@ -127,17 +127,9 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
                 unknown = queries.unknown_slugs(conn, wanted)
                 if unknown:
                     raise ApiError(404, f"no hut with slug {', '.join(map(repr, unknown))}")
-            page = queries.for_map(conn, start, end, slugs=wanted, offset=offset, limit=limit)
-        body = models.HutFeatureCollection(
-            features=[_feature(h) for h in page.huts],
-            date_from=page.date_from,
-            date_to=page.date_to,
-            number_matched=page.matched,
-            number_returned=len(page.huts),
-            offset=offset,
-            limit=limit,
-        )
-        return _cached(request, body, page.last_checked, GEOJSON)
+            page = queries.for_map_geojson(conn, start, end, slugs=wanted, offset=offset, limit=limit)
+        # serialized by PostgreSQL in the shape of models.HutFeatureCollection (see read_map_geojson.sql)
+        return _cached(request, page.text.encode(), page.last_checked, GEOJSON)
 
     @app.get(
         "/v1/huts/{slug}/availability/{date}",
@@ -164,7 +156,7 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
             date_to=end,
             days=[models.DayDetail(**_day_fields(d), link=d.link, first_checked=d.first_checked) for d in detail.days],
         )
-        return _cached(request, body, detail.last_checked)
+        return _cached(request, body.model_dump_json().encode(), detail.last_checked)
 
     @app.get(
         "/v1/huts/{slug}/availability/{date}/trend",
@@ -198,7 +190,7 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
             states=[models.TrendState(**_state_fields(s)) for s in trend.states],
         )
         newest = max((s.last_checked for s in trend.states if s.last_checked is not None), default=None)
-        return _cached(request, body, newest)
+        return _cached(request, body.model_dump_json().encode(), newest)
 
     @app.exception_handler(ApiError)
     def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -285,18 +277,6 @@ def _day_fields(d: queries.DayAvailability) -> dict[str, Any]:
     }
 
 
-def _feature(h: queries.HutAvailability) -> models.HutFeature:
-    hut = h.hut
-    geometry = (
-        models.PointGeometry(coordinates=(hut.lon, hut.lat)) if hut.lat is not None and hut.lon is not None else None
-    )
-    return models.HutFeature(
-        id=hut.slug,
-        geometry=geometry,
-        properties=models.HutProperties(**_hut_fields(hut), days=[models.Day(**_day_fields(d)) for d in h.days]),
-    )
-
-
 def _state_fields(s: queries.HutState) -> dict[str, Any]:
     return {
         "free": s.free,
@@ -313,11 +293,10 @@ def _state_fields(s: queries.HutState) -> dict[str, Any]:
 
 
 def _cached(
-    request: Request, body: Any, last_modified: dt.datetime | None, media_type: str = "application/json"
+    request: Request, content: bytes, last_modified: dt.datetime | None, media_type: str = "application/json"
 ) -> Response:
     """The body with cache headers (Cache-Control, an ETag of the body, Last-Modified from the
     newest check), or 304 Not Modified when the client's copy is still current."""
-    content = body.model_dump_json().encode()
     etag = f'"{hashlib.blake2b(content, digest_size=16).hexdigest()}"'
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag}
     if last_modified is not None:

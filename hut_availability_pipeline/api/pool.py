@@ -21,7 +21,7 @@ class PoolTimeout(Exception):
 
 class ConnectionPool:
     """At most `size` connections, opened on demand and reused (newest first); each one
-    autocommit, read-only and with a statement timeout. Broken connections are dropped."""
+    autocommit, read-only, in UTC and with a statement timeout. Broken connections are dropped."""
 
     def __init__(self, db: Database, size: int = 8, timeout: float = 10.0, statement_timeout_ms: int = 15000) -> None:
         if size < 1:
@@ -63,6 +63,7 @@ class ConnectionPool:
         conn = psycopg.connect(self.db.conninfo, autocommit=True, application_name="hut-availability-api")
         make_read_only(conn)
         conn.execute("SELECT set_config('statement_timeout', %s, false)", (str(self.statement_timeout_ms),))
+        conn.execute("SET TimeZone = 'UTC'")  # times serialized by PostgreSQL (the GeoJSON) in UTC
         return conn
 
     def _give_back(self, conn: psycopg.Connection[Any]) -> None:

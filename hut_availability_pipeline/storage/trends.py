@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from .queries import Zone, aware_now, find_hut, zone_info
+from .queries import Zone, aware_now, execute_unprepared, find_hut, zone_info
 from .selection import today_in
 from .sqlfiles import query
 
@@ -66,11 +66,9 @@ def read_trends(
     """Stored trends (optionally of one hut, by id or slug, and a date range), by slug and date;
     UnknownHutError when the hut does not exist."""
     hut_id = find_hut(conn, hut).hut_id if hut is not None else None
-    cursor = conn.execute(
-        query("trend_read"),  # type: ignore[arg-type]
-        {"hut_id": hut_id, "date_from": date_from, "date_to": date_to},
+    return _frame(
+        execute_unprepared(conn, "trend_read", {"hut_id": hut_id, "date_from": date_from, "date_to": date_to})
     )
-    return _frame(cursor)
 
 
 def trend_highlights(conn: psycopg.Connection[Any], today: dt.date, limit: int = 10) -> pd.DataFrame:
