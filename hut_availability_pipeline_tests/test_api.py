@@ -181,6 +181,8 @@ def test_geojson_days_words_slugs_and_paging(api):
     ]  # fmt: skip
     assert ids_and_days("today", days=1, slugs="alpha,delta") == [("alpha", ["2026-07-10"])]  # delta: inactive
     assert ids_and_days("today", days=1, limit=2) == [("alpha", ["2026-07-10"]), ("bravo", ["2026-07-10"])]
+    assert [f for f, _ in ids_and_days("today", days=1, slugs=" ,")] == ["alpha", "bravo", "cabane"]  # no filter
+    assert ids_and_days("today", days=1, slugs="alpha,alpha, alpha") == [("alpha", ["2026-07-10"])]
     page = api.get(MAP, date="today", offset=2, limit=2).json()
     assert [f["id"] for f in page["features"]] == ["cabane"]
     assert (page["number_matched"], page["number_returned"], page["offset"], page["limit"]) == (3, 1, 2, 2)

@@ -233,13 +233,12 @@ class _GeoJSONResponse(JSONResponse):
 
 
 def _slug_list(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    slugs = list(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+    """The slugs of a comma-separated list, once each; None (every hut) when there are none."""
+    slugs = list(dict.fromkeys(s.strip() for s in (text or "").split(",") if s.strip()))
     bad = [s for s in slugs if not _SLUG.match(s)]
     if bad:
         raise ApiError(404, f"no hut with slug {', '.join(map(repr, bad))}")
-    return slugs
+    return slugs or None
 
 
 def _hut_fields(hut: queries.HutInfo) -> dict[str, Any]:
