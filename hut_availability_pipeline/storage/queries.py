@@ -401,15 +401,9 @@ def unknown_slugs(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[s
 
 
 def get_huts_needing_update(conn: psycopg.Connection[Any], settings: Settings, now: dt.datetime) -> list[HutPriority]:
-    """The huts due for a refresh at `now`, each once with its tier, most urgent first: the
-    core's priority selection (storage.selection.due_huts), not a copy of it."""
-    seen: set[int] = set()
-    out = []
-    for priority in due_huts(conn, settings.tiers, aware_now(now), settings.zone):
-        if priority.hut.hut_id not in seen:
-            seen.add(priority.hut.hut_id)
-            out.append(priority)
-    return out
+    """The huts due for a refresh at `now`, most urgent first, each once with its tier: the core's
+    priority selection (storage.selection.due_huts, one row per hut), not a copy of it."""
+    return due_huts(conn, settings.tiers, aware_now(now), settings.zone)
 
 
 def _states(rows: Sequence[Sequence[Any]]) -> list[HutState]:
