@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import psycopg
+
 from .domain.bookings import HutFetchResult, HutRef
 from .providers.http import CircuitBreaker
 from .storage.database import Database
@@ -112,7 +114,13 @@ def run_update(
     source_id = next((h.source_organization_id for h in huts if h.source_organization_id is not None), None)
     persisted: list[dt.datetime | None] = [None]
     if breaker is not None and source_id is not None:
-        persisted[0] = restore_block(db, breaker, source_id)
+        try:
+            persisted[0] = restore_block(db, breaker, source_id)
+        except psycopg.Error as exc:
+            raise StorageError(
+                f"database {db.describe()} is not usable, nothing was fetched or stored; check that it runs"
+                f" and run again: {type(exc).__name__}: {str(exc).strip()}"
+            ) from exc
 
     def persist_block(conn: Any) -> None:
         """Record a cool-down the breaker started in this run (once per opening)."""
@@ -188,12 +196,12 @@ def run_update(
         thread.join()
     report.wall_seconds = time.perf_counter() - started
     if failure:
-        exc = failure[0]
+        cause = failure[0]
         raise StorageError(
             f"storing a batch in database {db.describe()} failed after {report.batches} batch(es) were"
             f" committed; the failed batch was rolled back and the next run will redo it (if the database"
-            f" restarted, just run again): {type(exc).__name__}: {str(exc).strip()}"
-        ) from exc
+            f" restarted, just run again): {type(cause).__name__}: {str(cause).strip()}"
+        ) from cause
     return report
 
 

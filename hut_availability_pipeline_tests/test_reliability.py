@@ -226,6 +226,12 @@ def test_an_unreachable_database_fails_the_run_without_hanging(simulator: Any, t
         with pytest.raises(StorageError) as info:
             run_update(db, service, [hut] * 3, start=simulator.simulator.now().date(), days=5, batch_size=1)
     assert "s3cret-pw" not in str(info.value)
+    # with a real hut (a booking source: the persisted provider block is read first) as well
+    sourced = HutRef(hut_id=1, slug="h", source="hrs", source_hut_id=hut.source_hut_id, source_organization_id=1)
+    with HutReservationService(base_url=simulator.base_url, request_interval=0) as service:
+        with pytest.raises(StorageError, match="not usable, nothing was fetched") as info:
+            run_update(db, service, [sourced], start=simulator.simulator.now().date(), days=5)
+    assert "s3cret-pw" not in str(info.value)
 
 
 # ------------------------------------------------------------------------------------ provider blocks
