@@ -1,0 +1,144 @@
+"""The priority sensor and the half-hourly schedule: who asks for which huts, and when.
+
+How the work is divided (both call `refresh_requests`, i.e. `storage.selection.due_huts`):
+
+- `hut_priority_sensor` (every minute) does the priority work. It runs the seed's selection — new
+  huts, high/medium/low tiers whose interval has passed, failing huts whose backoff has passed —
+  and requests `hut_refresh_job` runs of up to HUT_AVAILABILITY_HUTS_PER_RUN huts each, most urgent
+  first. It also keeps the `huts` partitions in sync with the huts table. Because it looks every
+  minute, a high-tier hut is refreshed ~30 minutes after its last check, not at the next half-hour
+  boundary after that (which made the seed's CronJob refresh "30-minute" huts every 60 minutes).
+- `hut_refresh_schedule` ("*/30 * * * *") replaces the seed's CronJob: the same selection at the
+  same cadence, as a heartbeat. With the sensor running it usually finds every due hut already in a
+  queued or running run and skips; with the sensor paused (or its daemon behind) it alone keeps
+  the seed's guarantee that every due hut is requested at least every 30 minutes.
+
+Neither requests a hut that a queued or running run (of `hut_refresh_job`, or an asset run or
+backfill of the hut partitions) already covers, so the two never pile up work; should both fire in
+the same second, the writer's row locks and stale-check detection keep the data right. A tick costs
+two queries and a look at in-flight runs, well inside the sensor time limit with thousands of huts.
+"""
+
+import collections
+import datetime as dt
+from typing import Any
+
+import dagster as dg
+
+from ..config import load_settings
+from ..storage.selection import due_huts
+from .jobs import HUT_COUNT_TAG, REFRESH_OP, TRIGGER_TAG, hut_refresh_job, refresh_run_config
+from .partitions import HUT_PARTITIONS_NAME, partition_changes
+from .refresh import REFRESHED_ASSETS, huts_per_run
+from .resources import DatabaseResource
+
+TIERS_TAG = "hut_availability/tiers"
+SENSOR_INTERVAL_SECONDS = 60
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+_PARTITION_TAG = "dagster/partition"
+_RANGE_START_TAG = "dagster/asset_partition_range_start"
+_RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def huts_in_flight(instance: dg.DagsterInstance) -> set[str]:
+    """Slugs of the huts that a queued or running run will refresh."""
+    busy: set[str] = set()
+    partitions: list[str] | None = None
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=IN_FLIGHT)):
+        if run.job_name == hut_refresh_job.name:
+            ops: Any = run.run_config.get("ops", {})
+            busy.update(ops.get(REFRESH_OP, {}).get("config", {}).get("huts", []))
+        elif run.asset_selection and not run.asset_selection.isdisjoint(REFRESHED_ASSETS):
+            if _PARTITION_TAG in run.tags:
+                busy.add(run.tags[_PARTITION_TAG])
+            elif _RANGE_START_TAG in run.tags and _RANGE_END_TAG in run.tags:
+                if partitions is None:
+                    partitions = list(instance.get_dynamic_partitions(HUT_PARTITIONS_NAME))
+                busy.update(_key_range(partitions, run.tags[_RANGE_START_TAG], run.tags[_RANGE_END_TAG]))
+    return busy
+
+
+def _key_range(keys: list[str], start: str, end: str) -> list[str]:
+    try:
+        return keys[keys.index(start) : keys.index(end) + 1]
+    except ValueError:
+        return [start, end]
+
+
+def refresh_requests(
+    instance: dg.DagsterInstance, database: DatabaseResource, trigger: str, now: dt.datetime
+) -> tuple[list[dg.RunRequest], str]:
+    """Run requests for the due huts that no run covers yet, in batches, most urgent first; and a
+    one-line account of the selection."""
+    settings = load_settings()
+    with database.database().connect() as conn:
+        due = due_huts(conn, settings.tiers, now, settings.zone)
+    busy = huts_in_flight(instance) if due else set()
+    todo = [p for p in due if p.hut.slug not in busy]
+    size = huts_per_run()
+    requests = []
+    for i in range(0, len(todo), size):
+        batch = todo[i : i + size]
+        tiers = collections.Counter(p.tier.value for p in batch)
+        requests.append(
+            dg.RunRequest(
+                job_name=hut_refresh_job.name,
+                run_config=refresh_run_config([p.hut.slug for p in batch]),
+                tags={
+                    TRIGGER_TAG: trigger,
+                    HUT_COUNT_TAG: str(len(batch)),
+                    TIERS_TAG: ",".join(f"{tier}:{n}" for tier, n in sorted(tiers.items())),
+                },
+            )
+        )
+    note = (
+        f"{len(due)} hut(s) due, {len(due) - len(todo)} already in a queued or running run,"
+        f" {len(todo)} requested in {len(requests)} run(s)"
+    )
+    return requests, note
+
+
+@dg.sensor(
+    name="hut_priority_sensor",
+    job=hut_refresh_job,
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Priority selection (storage.selection.due_huts): due huts → hut_refresh_job runs; keeps"
+    " the hut partitions in sync with the huts table.",
+)
+def hut_priority_sensor(context: dg.SensorEvaluationContext, database: DatabaseResource) -> dg.SensorResult:
+    """Request refresh runs for the due huts and sync the hut partitions (see the module docstring)."""
+    with database.database().connect() as conn:
+        changes = partition_changes(conn, context.instance)
+    requests, note = refresh_requests(context.instance, database, "sensor", dt.datetime.now(dt.UTC))
+    if changes.add or changes.delete:
+        note += f"; partitions: +{len(changes.add)} -{len(changes.delete)}"
+    context.log.info(note)
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=changes.requests(),
+        skip_reason=None if requests else note,
+    )
+
+
+@dg.schedule(
+    name="hut_refresh_schedule",
+    cron_schedule="*/30 * * * *",
+    job=hut_refresh_job,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="The seed's 30-minute CronJob: due huts that no run covers yet → hut_refresh_job runs.",
+)
+def hut_refresh_schedule(
+    context: dg.ScheduleEvaluationContext, database: DatabaseResource
+) -> list[dg.RunRequest] | dg.SkipReason:
+    """Every 30 minutes, request the due huts the sensor has not (see the module docstring)."""
+    now = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
+    requests, note = refresh_requests(context.instance, database, "schedule", now)
+    context.log.info(note)
+    return requests or dg.SkipReason(note)

@@ -1,0 +1,66 @@
+"""Dagster's home and instance for this project: where `dagster dev` and the CLI keep runs.
+
+DAGSTER_HOME defaults to `$HUT_AVAILABILITY_HOME/dagster` with the project's `dagster.yaml`, whose
+storage is PostgreSQL at DAGSTER_POSTGRES_URL; unset, that is a database `dagster` of its own on the
+data's server (the embedded one by default).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+from psycopg import conninfo
+
+from ..config import Settings
+from ..storage.database import Database, ensure_database
+from ..storage.embedded import start_embedded_server
+
+DAGSTER_POSTGRES_URL_ENV = "DAGSTER_POSTGRES_URL"
+DAGSTER_DATABASE = "dagster"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
+WORKSPACE_YAML = PROJECT_ROOT / "workspace.yaml"
+
+
+def dagster_home(settings: Settings) -> Path:
+    """DAGSTER_HOME if set, else `<HUT_AVAILABILITY_HOME>/dagster` (absolute)."""
+    raw = os.environ.get("DAGSTER_HOME")
+    return Path(raw).expanduser().resolve() if raw else settings.home.expanduser().resolve() / "dagster"
+
+
+def dagster_storage_url(settings: Settings) -> str:
+    """DAGSTER_POSTGRES_URL if set, else database `dagster` (created if missing) on the data's server,
+    as a `postgresql+psycopg2://` URL."""
+    url = os.environ.get(DAGSTER_POSTGRES_URL_ENV)
+    if url:
+        return url
+    server = settings.database_url or start_embedded_server(settings.home)
+    ensure_database(server, DAGSTER_DATABASE)
+    return Database(conninfo.make_conninfo(server, dbname=DAGSTER_DATABASE)).sqlalchemy_url("psycopg2")
+
+
+def prepare_dagster_home(settings: Settings) -> dict[str, str]:
+    """Make DAGSTER_HOME ready (the project's dagster.yaml, unless the directory has its own) and
+    return the environment Dagster needs: DAGSTER_HOME and DAGSTER_POSTGRES_URL."""
+    home = dagster_home(settings)
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    managed = "DAGSTER_HOME" not in os.environ
+    if managed or not target.exists():
+        if not DAGSTER_YAML.exists():
+            raise FileNotFoundError(
+                f"{DAGSTER_YAML} not found (not a source checkout?): set DAGSTER_HOME to a directory with"
+                " a dagster.yaml"
+            )
+        shutil.copyfile(DAGSTER_YAML, target)
+    return {"DAGSTER_HOME": str(home), DAGSTER_POSTGRES_URL_ENV: dagster_storage_url(settings)}
+
+
+def project_instance(settings: Settings) -> dg.DagsterInstance:
+    """The project's persistent Dagster instance (sets DAGSTER_HOME and DAGSTER_POSTGRES_URL in this
+    process's environment, as the instance's dagster.yaml reads them)."""
+    os.environ.update(prepare_dagster_home(settings))
+    return dg.DagsterInstance.get()

@@ -1,0 +1,263 @@
+"""One refresh of a set of huts, as Dagster sees it: a lazy plan, the engine run, per-hut metadata.
+
+Design (one code path for writing availability):
+
+- `hut_bookings` is a *plan*, not data: which huts, which dates, from which provider
+  (`HutBookingsPlan`). Building it fetches nothing, so a run costs no memory for 365 days × N huts.
+- The IO manager hands the plan to `engine.run_update`, which streams the provider's answers and
+  writes current state and history of each batch in one transaction, fetching the next batch while
+  the previous one is written. The IO manager writes no SQL of its own.
+- `HutRefreshRecorder` rides along on the engine's callbacks and turns its report into what the UI
+  shows per hut partition: rows fetched, new, changed, unchanged, dates no longer returned, seconds
+  spent fetching and writing, and a table of the fullest upcoming dates.
+
+The unit of a run is a *batch of huts* (up to `huts_per_run()`), not a hut: one run process, one
+engine call, one materialization per hut and asset. Sensor, schedule, UI backfills and the CLI
+all end here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import os
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from ..config import ConfigError, Settings
+from ..domain.bookings import HutFetchResult, HutRef
+from ..engine import FetchedCallback, HutOutcome, StoredCallback, UpdateReport, run_update
+from ..storage.database import Database
+from ..storage.selection import hut_priorities
+from ..storage.writer import BatchResult
+from .resources import HutReservationResource
+
+HUT_BOOKINGS = dg.AssetKey("hut_bookings")
+HUT_AVAILABILITY = dg.AssetKey("hut_availability")
+HUT_AVAILABILITY_HISTORY = dg.AssetKey("hut_availability_history")
+REFRESHED_ASSETS = (HUT_BOOKINGS, HUT_AVAILABILITY, HUT_AVAILABILITY_HISTORY)
+
+PROVIDER_POOL = "hut_reservation_org"
+"""Concurrency pool of every op that calls the provider. Its limit (dagster.yaml: pools
+default_limit 1) caps how many refreshes ask the site at once, whatever the number of runs."""
+
+HUTS_PER_RUN_ENV = "HUT_AVAILABILITY_HUTS_PER_RUN"
+DEFAULT_HUTS_PER_RUN = 150
+FULLEST_DATES = 5
+
+REFRESH_RETRY_POLICY = dg.RetryPolicy(
+    max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+"""Huts whose fetch failed (after the provider's own request retries) are fetched again by a retry
+of the step after ~30 s, ~60 s, ~120 s; huts already stored by the run are not fetched again."""
+
+
+def huts_per_run() -> int:
+    """How many huts one refresh run handles (HUT_AVAILABILITY_HUTS_PER_RUN, default 150)."""
+    raw = os.environ.get(HUTS_PER_RUN_ENV)
+    if not raw:
+        return DEFAULT_HUTS_PER_RUN
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{HUTS_PER_RUN_ENV}={raw!r} is not a whole number") from None
+    if value < 1:
+        raise ConfigError(f"{HUTS_PER_RUN_ENV}={value} must be at least 1")
+    return value
+
+
+@dataclass(frozen=True)
+class FullDate:
+    """One of the fullest dates of a hut's answer."""
+
+    date: dt.date
+    free: int | None
+    total: int | None
+    occupancy: float
+
+
+@dataclass
+class HutNotes:
+    """What the recorder keeps of one hut: its fullest dates and its share of the write time."""
+
+    fullest: list[FullDate] = field(default_factory=list)
+    write_seconds: float = 0.0
+
+
+class HutRefreshRecorder:
+    """Engine callbacks that collect per-hut metadata; optional callbacks are called too (e.g. the
+    CLI's progress bars), so the recorder can ride along on any `run_update`."""
+
+    def __init__(self, on_fetched: FetchedCallback | None = None, on_stored: StoredCallback | None = None) -> None:
+        self.notes: dict[int, HutNotes] = {}
+        self._on_fetched = on_fetched
+        self._on_stored = on_stored
+
+    def on_fetched(self, result: HutFetchResult) -> None:
+        """Keep the fullest dates of the answer (not the answer itself)."""
+        notes = self.notes.setdefault(result.hut.hut_id, HutNotes())
+        if result.ok and result.bookings is not None:
+            known = (
+                FullDate(b.date, b.places.free, b.places.total, b.places.occupancy_percent)
+                for b in result.bookings.bookings
+                if b.places.occupancy_percent is not None
+            )
+            notes.fullest = heapq.nsmallest(FULLEST_DATES, known, key=lambda d: (-d.occupancy, d.date))
+        if self._on_fetched is not None:
+            self._on_fetched(result)
+
+    def on_stored(self, batch: BatchResult, huts: int) -> None:
+        """Share the batch's transaction time among its huts."""
+        ids = [*batch.counts, *batch.failed]
+        for hut_id in ids:
+            self.notes.setdefault(hut_id, HutNotes()).write_seconds = batch.seconds / max(len(ids), 1)
+        if self._on_stored is not None:
+            self._on_stored(batch, huts)
+
+    def metadata(self, outcome: HutOutcome, key: dg.AssetKey) -> dict[str, dg.MetadataValue]:
+        """What the materialization of `key` for this hut shows (numbers are plotted over time)."""
+        counts = outcome.counts
+        assert counts is not None, f"hut {outcome.hut.slug} was not stored"
+        notes = self.notes.get(outcome.hut.hut_id, HutNotes())
+        md: dict[str, dg.MetadataValue] = {}
+        if outcome.received_at is not None:
+            md["checked_at"] = dg.MetadataValue.timestamp(outcome.received_at)
+        if key == HUT_BOOKINGS:
+            md |= {
+                "rows_fetched": dg.MetadataValue.int(counts.fetched),
+                "requests": dg.MetadataValue.int(outcome.requests),
+                "rejected_days": dg.MetadataValue.int(len(outcome.rejected_days)),
+                "fetch_seconds": dg.MetadataValue.float(round(outcome.fetch_seconds, 4)),
+                "fullest_dates": dg.MetadataValue.md(fullest_dates_table(notes.fullest)),
+            }
+        elif key == HUT_AVAILABILITY:
+            md |= {
+                "rows_fetched": dg.MetadataValue.int(counts.fetched),
+                "new": dg.MetadataValue.int(counts.new),
+                "changed": dg.MetadataValue.int(counts.changed),
+                "unchanged": dg.MetadataValue.int(counts.unchanged),
+                "no_longer_returned": dg.MetadataValue.int(counts.missing),
+                "stale": dg.MetadataValue.int(counts.stale),
+                "fetch_seconds": dg.MetadataValue.float(round(outcome.fetch_seconds, 4)),
+                "write_seconds": dg.MetadataValue.float(round(notes.write_seconds, 4)),
+                "fullest_dates": dg.MetadataValue.md(fullest_dates_table(notes.fullest)),
+            }
+        else:
+            md |= {
+                "history_opened": dg.MetadataValue.int(counts.history_inserted),
+                "history_closed": dg.MetadataValue.int(counts.history_closed),
+                "changed": dg.MetadataValue.int(counts.changed),
+                "new": dg.MetadataValue.int(counts.new),
+                "write_seconds": dg.MetadataValue.float(round(notes.write_seconds, 4)),
+            }
+        return md
+
+    def materializations(self, report: UpdateReport) -> list[dg.AssetMaterialization]:
+        """One materialization per stored hut and refreshed asset, partitioned by hut slug."""
+        return [
+            dg.AssetMaterialization(asset_key=key, partition=outcome.hut.slug, metadata=self.metadata(outcome, key))
+            for outcome in report.stored
+            for key in REFRESHED_ASSETS
+        ]
+
+
+def fullest_dates_table(dates: Sequence[FullDate]) -> str:
+    """A short markdown table of the fullest dates, fullest first."""
+    if not dates:
+        return "No date with a known occupancy."
+    lines = ["| date | free | total | occupancy |", "|---|---:|---:|---:|"]
+    for d in dates:
+        free = "?" if d.free is None else str(d.free)
+        total = "?" if d.total is None else str(d.total)
+        lines.append(f"| {d.date:%Y-%m-%d %a} | {free} | {total} | {d.occupancy:.0f} % |")
+    return "\n".join(lines)
+
+
+def report_metadata(report: UpdateReport) -> dict[str, dg.MetadataValue]:
+    """Totals of a refresh (for the run's output and the CLI's report run)."""
+    t = report.totals()
+    return {
+        "huts_stored": dg.MetadataValue.int(len(report.stored)),
+        "huts_failed": dg.MetadataValue.int(len(report.failed)),
+        "rows_fetched": dg.MetadataValue.int(t.fetched),
+        "new": dg.MetadataValue.int(t.new),
+        "changed": dg.MetadataValue.int(t.changed),
+        "unchanged": dg.MetadataValue.int(t.unchanged),
+        "no_longer_returned": dg.MetadataValue.int(t.missing),
+        "fetch_seconds": dg.MetadataValue.float(round(report.fetch_seconds, 3)),
+        "write_seconds": dg.MetadataValue.float(round(report.db_seconds, 3)),
+        "wall_seconds": dg.MetadataValue.float(round(report.wall_seconds, 3)),
+    }
+
+
+def failures_text(report: UpdateReport) -> str:
+    """The failed huts with their reasons, one per line."""
+    return "\n".join(f"- {o.hut.slug} ({o.hut.source}:{o.hut.source_hut_id}): {o.error}" for o in report.failed)
+
+
+@dataclass
+class RefreshResult:
+    """The engine's report of a plan and the recorder that watched it."""
+
+    report: UpdateReport
+    recorder: HutRefreshRecorder
+
+
+@dataclass
+class HutBookingsPlan:
+    """The value of `hut_bookings` in a run: the huts and dates to fetch and the provider to ask.
+
+    Lazy on purpose: the IO manager runs it through the engine (`run`), once, however many of the
+    refreshed assets it stores."""
+
+    huts: tuple[HutRef, ...]
+    start: dt.date
+    days: int
+    batch_size: int
+    provider: HutReservationResource
+    result: RefreshResult | None = None
+
+    def run(self, db: Database, recorder: HutRefreshRecorder | None = None) -> RefreshResult:
+        """Fetch and store the planned huts with the engine (only the first call does work)."""
+        if self.result is None:
+            recorder = recorder or HutRefreshRecorder()
+            with self.provider.service() as service:
+                report = run_update(
+                    db,
+                    service,
+                    self.huts,
+                    start=self.start,
+                    days=self.days,
+                    request_interval=service.request_interval,
+                    batch_size=self.batch_size,
+                    on_fetched=recorder.on_fetched,
+                    on_stored=recorder.on_stored,
+                )
+            self.result = RefreshResult(report, recorder)
+        return self.result
+
+
+_POOLED: weakref.WeakSet[dg.DagsterInstance] = weakref.WeakSet()
+
+
+def pool_storage_connections(instance: dg.DagsterInstance) -> None:
+    """Let this process reuse its connections to Dagster's storage, as the webserver does.
+
+    dagster-postgres opens a new connection for every event a run worker stores (two for an asset
+    event); a refresh run logs three materializations per hut, so connecting would cost more than
+    fetching and writing the availability. Once per instance and process; a no-op for SQLite."""
+    if instance not in _POOLED:
+        instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=4)
+        _POOLED.add(instance)
+
+
+def not_stored_since(db: Database, settings: Settings, huts: Sequence[HutRef], since: dt.datetime) -> list[HutRef]:
+    """The huts without a successful fetch since `since` (what a retried step still has to do),
+    read from the fetch status that storage.selection reports."""
+    now = dt.datetime.now(dt.UTC)
+    with db.connect() as conn:
+        last = {p.hut.hut_id: p.last_success for p in hut_priorities(conn, settings.tiers, now, settings.zone)}
+    return [h for h in huts if (ok := last.get(h.hut_id)) is None or ok < since]

@@ -1,0 +1,97 @@
+"""`hut-availability update` in the Dagster UI: its work recorded as a run with the same per-hut
+materializations as a sensor's run, so there is one history of what was fetched.
+
+The CLI keeps calling the engine itself (progress bars, profile, exit status); it lets a
+`HutRefreshRecorder` ride along on `run_update` and then calls `report_update`, which executes
+`hut_update_report_job` in-process on the project's instance (DAGSTER_HOME, see `instance.py`).
+The run logs one materialization per stored hut of hut_bookings, hut_availability and
+hut_availability_history, with the metadata `refresh.HutRefreshRecorder` gives every refresh.
+"""
+
+import logging
+from dataclasses import dataclass
+
+import dagster as dg
+
+from ..config import Settings, load_settings
+from ..engine import UpdateReport
+from .jobs import HUT_COUNT_TAG, KIND_TAG, TRIGGER_TAG
+from .partitions import ensure_hut_partitions
+from .refresh import HutRefreshRecorder, failures_text, pool_storage_connections, report_metadata
+
+__all__ = ["HutRefreshRecorder", "hut_update_report_job", "report_update"]
+
+logger = logging.getLogger(__name__)
+REPORT_RESOURCE = "hut_update_report"
+
+
+@dataclass(frozen=True)
+class RecordedUpdate:
+    """An engine run done outside Dagster, with what its recorder saw."""
+
+    report: UpdateReport
+    recorder: HutRefreshRecorder
+
+
+@dg.op(required_resource_keys={REPORT_RESOURCE})
+def report_hut_update(context: dg.OpExecutionContext) -> dg.Output[int]:
+    """Log the materializations of an update done by `hut-availability update`."""
+    recorded = getattr(context.resources, REPORT_RESOURCE)
+    if not isinstance(recorded, RecordedUpdate):
+        raise dg.Failure(
+            description="This job records the work of `hut-availability update`; it does not fetch."
+            " To refresh huts from here, launch hut_refresh_job or materialize hut partitions.",
+            allow_retries=False,
+        )
+    report = recorded.report
+    pool_storage_connections(context.instance)
+    ensure_hut_partitions(context.instance, [o.hut.slug for o in report.stored])
+    for materialization in recorded.recorder.materializations(report):
+        context.log_event(materialization)
+    if report.failed:
+        context.log.warning(f"{len(report.failed)} hut(s) could not be fetched:\n{failures_text(report)}")
+    return dg.Output(len(report.stored), metadata=report_metadata(report))
+
+
+@dg.job(
+    name="hut_update_report_job",
+    tags={KIND_TAG: "report"},
+    resource_defs={REPORT_RESOURCE: dg.ResourceDefinition.none_resource()},
+    description="Record in Dagster what `hut-availability update` fetched and stored (run by the CLI).",
+)
+def hut_update_report_job() -> None:
+    report_hut_update()
+
+
+def report_update(
+    report: UpdateReport,
+    recorder: HutRefreshRecorder,
+    settings: Settings | None = None,
+    *,
+    instance: dg.DagsterInstance | None = None,
+    trigger: str = "cli",
+) -> str | None:
+    """Record `report` as a run of `hut_update_report_job`; return its run id, or None (with a
+    warning logged) when there is nothing to record or Dagster's storage is unavailable: the data
+    is stored either way, so this never fails the update."""
+    if not report.outcomes:
+        return None
+    try:
+        from .instance import project_instance
+
+        owned = instance is None
+        instance = instance or project_instance(settings or load_settings())
+        try:
+            result = hut_update_report_job.execute_in_process(
+                instance=instance,
+                resources={REPORT_RESOURCE: RecordedUpdate(report, recorder)},
+                tags={TRIGGER_TAG: trigger, HUT_COUNT_TAG: str(len(report.outcomes))},
+                raise_on_error=False,
+            )
+        finally:
+            if owned:
+                instance.dispose()
+    except Exception as exc:
+        logger.warning("could not record the update in Dagster (the data is stored): %s", exc)
+        return None
+    return result.run_id
