@@ -136,12 +136,12 @@ def write_batch(
     started = time.perf_counter()
     out = BatchResult()
     ok = [r for r in results if r.ok]
+    rows = (staged if staged is not None else [stage(r) for r in results]) if ok else []
     if ok:  # the history's monthly partitions must exist before its rows arrive (cached per connection)
-        ensure_partitions(conn, (b.date for r in ok for b in _bookings(r)))
+        ensure_partitions(conn, {row[1] for hut_rows in rows for row in hut_rows})
     with conn.transaction():
         conn.execute(_LOCK_HUTS_SQL, (sorted({r.hut.hut_id for r in results}),))
         if ok:
-            rows = staged if staged is not None else [stage(r) for r in results]
             fetched = copy_rows(conn, (row for hut_rows in rows for row in hut_rows))
             batch = {"hut_ids": [r.hut.hut_id for r in ok]}
             updated = _per_hut(conn, "write_update_current", batch)
