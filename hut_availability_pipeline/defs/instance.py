@@ -1,20 +1,28 @@
-"""Dagster's home and instance for this project: where `dagster dev` and the CLI keep runs.
+"""Dagster's home, instance and storage for this project: where `dagster dev` and the CLI keep runs.
 
-DAGSTER_HOME defaults to `$HUT_AVAILABILITY_HOME/dagster` with the project's `dagster.yaml`, whose
-storage is PostgreSQL at DAGSTER_POSTGRES_URL; unset, that is a database `dagster` of its own on the
-data's server (the embedded one by default).
+DAGSTER_HOME defaults to `$HUT_AVAILABILITY_HOME/dagster` with the project's `dagster.yaml`. Its
+run, event log and schedule storages are dagster-postgres storages whose URL is resolved when an
+instance loads: DAGSTER_POSTGRES_URL if set, else a database `dagster` of its own on the data's
+server (the embedded one by default, started if needed). So the same dagster.yaml works for
+`hut-availability dev`, for `dagster ...` commands run in the project directory and for run workers,
+with no URL to write down.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+from dagster._serdes import ConfigurableClassData
+from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 from psycopg import conninfo
 
-from ..config import Settings
+from ..config import Settings, load_settings
 from ..storage.database import Database, ensure_database
 from ..storage.embedded import start_embedded_server
 
@@ -34,12 +42,63 @@ def dagster_home(settings: Settings) -> Path:
 def dagster_storage_url(settings: Settings) -> str:
     """DAGSTER_POSTGRES_URL if set, else database `dagster` (created if missing) on the data's server,
     as a `postgresql+psycopg2://` URL."""
-    url = os.environ.get(DAGSTER_POSTGRES_URL_ENV)
-    if url:
-        return url
+    return os.environ.get(DAGSTER_POSTGRES_URL_ENV) or _default_storage_url(settings)
+
+
+@functools.cache
+def _default_storage_url(settings: Settings) -> str:
     server = settings.database_url or start_embedded_server(settings.home)
     ensure_database(server, DAGSTER_DATABASE)
     return Database(conninfo.make_conninfo(server, dbname=DAGSTER_DATABASE)).sqlalchemy_url("psycopg2")
+
+
+def _storage_url(config_value: Mapping[str, Any]) -> str:
+    return str(config_value.get("postgres_url") or dagster_storage_url(load_settings()))
+
+
+_STORAGE_CONFIG = {"postgres_url": dg.Field(dg.StringSource, is_required=False)}
+
+
+class ProjectRunStorage(PostgresRunStorage):
+    """dagster-postgres run storage at the project's Dagster database (see the module docstring)."""
+
+    @classmethod
+    def config_type(cls) -> dict[str, dg.Field]:
+        return _STORAGE_CONFIG
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> ProjectRunStorage:
+        return cls(_storage_url(config_value), inst_data=inst_data)
+
+
+class ProjectEventLogStorage(PostgresEventLogStorage):
+    """dagster-postgres event log storage at the project's Dagster database."""
+
+    @classmethod
+    def config_type(cls) -> dict[str, dg.Field]:
+        return _STORAGE_CONFIG
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> ProjectEventLogStorage:
+        return cls(_storage_url(config_value), inst_data=inst_data)
+
+
+class ProjectScheduleStorage(PostgresScheduleStorage):
+    """dagster-postgres schedule storage at the project's Dagster database."""
+
+    @classmethod
+    def config_type(cls) -> dict[str, dg.Field]:
+        return _STORAGE_CONFIG
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> ProjectScheduleStorage:
+        return cls(_storage_url(config_value), inst_data=inst_data)
 
 
 def prepare_dagster_home(settings: Settings) -> dict[str, str]:
