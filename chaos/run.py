@@ -220,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         config = SimulatorConfig(seed=args.seed, start=START, speed=0.0, served_log=chaos.served_log)
         with SimulatorServer(config, host="127.0.0.1", port=0) as sim:
             sim.simulator.warm()
+            # Killed workers and restarts reset connections: expected here, so no tracebacks on stderr.
+            sim._httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
             log_partly_malformed_answers(sim.simulator)
             for i in range(args.cycles):
                 kind = KINDS[i % len(KINDS)]
