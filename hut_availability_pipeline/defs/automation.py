@@ -138,7 +138,6 @@ def hut_refresh_schedule(
     context: dg.ScheduleEvaluationContext, database: DatabaseResource
 ) -> list[dg.RunRequest] | dg.SkipReason:
     """Every 30 minutes, request the due huts the sensor has not (see the module docstring)."""
-    now = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
-    requests, note = refresh_requests(context.instance, database, "schedule", now)
+    requests, note = refresh_requests(context.instance, database, "schedule", context.scheduled_execution_time)
     context.log.info(note)
     return requests or dg.SkipReason(note)

@@ -1,4 +1,4 @@
--- Check: current states whose occupancy is outside 0..100 % (NaN included: it sorts above 100),
+-- Check: current states whose occupancy is outside 0..100 percent (NaN included: it sorts above 100),
 -- each with its hut and date; `violations` is the number of such rows in the whole table.
 SELECT h.slug, a.availability_date, a.occupancy_percent, count(*) OVER () AS violations
 FROM hut_availability a

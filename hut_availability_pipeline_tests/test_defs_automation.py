@@ -1,0 +1,142 @@
+"""The priority sensor and the half-hourly schedule with real Dagster contexts and a real
+PostgreSQL: due huts become batched run requests, in-flight huts are not requested again, the hut
+partitions follow the huts table, and a refreshed hut stops being due."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import dagster as dg
+import pytest
+
+from hut_availability_pipeline.definitions import build_definitions
+from hut_availability_pipeline.defs.automation import hut_priority_sensor, hut_refresh_schedule, huts_in_flight
+from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
+from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
+from hut_availability_pipeline.defs.refresh import HUTS_PER_RUN_ENV
+from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
+from hut_availability_pipeline.storage.database import Database
+from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+
+
+@pytest.fixture
+def slugs(db: Database) -> list[str]:
+    with db.connect() as conn:
+        load_huts(conn, catalog_records()[:5])
+        return [h.slug for h in bookable_huts(conn)]
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def evaluate(instance: dg.DagsterInstance, db: Database) -> dg.SensorResult:
+    resources = {"database": DatabaseResource(conninfo=db.conninfo)}
+    with dg.build_sensor_context(instance=instance, resources=resources) as context:
+        result = hut_priority_sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    return result
+
+
+def schedule(instance: dg.DagsterInstance, db: Database, at: dt.datetime) -> list[dg.RunRequest] | dg.SkipReason:
+    resources = {"database": DatabaseResource(conninfo=db.conninfo)}
+    with dg.build_schedule_context(instance=instance, resources=resources, scheduled_execution_time=at) as context:
+        result = hut_refresh_schedule(context)
+    assert isinstance(result, list | dg.SkipReason)
+    return result
+
+
+def requested(result: dg.SensorResult | list[dg.RunRequest]) -> list[list[str]]:
+    requests = result.run_requests if isinstance(result, dg.SensorResult) else result
+    return [r.run_config["ops"]["refresh_huts"]["config"]["huts"] for r in requests or []]
+
+
+def test_new_huts_are_requested_in_batches_and_their_partitions_registered(
+    db: Database, slugs: list[str], instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(HUTS_PER_RUN_ENV, "2")
+    result = evaluate(instance, db)
+    assert requested(result) == [slugs[0:2], slugs[2:4], slugs[4:5]]
+    request = result.run_requests[0]
+    assert request.job_name == hut_refresh_job.name
+    assert request.tags["hut_availability/trigger"] == "sensor"
+    assert request.tags["hut_availability/tiers"] == "new:2"
+    (add,) = result.dynamic_partitions_requests
+    assert isinstance(add, dg.AddDynamicPartitionsRequest)
+    assert add.partitions_def_name == HUT_PARTITIONS_NAME and list(add.partition_keys) == slugs
+
+
+def test_huts_of_queued_or_running_runs_are_not_requested_again(
+    db: Database, slugs: list[str], instance: dg.DagsterInstance
+) -> None:
+    instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, slugs)
+    defs = build_definitions()
+    refresh = defs.get_job_def(hut_refresh_job.name)
+    instance.create_run_for_job(
+        refresh, run_config=refresh_run_config(slugs[:2]), status=dg.DagsterRunStatus.NOT_STARTED
+    )
+    backfill = defs.resolve_job_def("hut_backfill_job")
+    instance.create_run_for_job(
+        backfill,
+        status=dg.DagsterRunStatus.STARTED,
+        asset_selection={dg.AssetKey(k) for k in ("hut_bookings", "hut_availability", "hut_availability_history")},
+        tags={"dagster/asset_partition_range_start": slugs[2], "dagster/asset_partition_range_end": slugs[3]},
+    )
+    finished = instance.create_run_for_job(
+        refresh, run_config=refresh_run_config([slugs[4]]), status=dg.DagsterRunStatus.SUCCESS
+    )
+    assert finished.status == dg.DagsterRunStatus.SUCCESS
+    assert huts_in_flight(instance) == set(slugs[:4])
+    result = evaluate(instance, db)
+    assert requested(result) == [[slugs[4]]]
+    assert not result.dynamic_partitions_requests
+
+
+def test_a_deactivated_hut_loses_its_partition_and_is_not_requested(
+    db: Database, slugs: list[str], instance: dg.DagsterInstance
+) -> None:
+    instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, slugs)
+    with db.connect() as conn:
+        conn.execute("UPDATE huts SET is_active = false WHERE slug = %s", (slugs[1],))
+        conn.commit()
+    result = evaluate(instance, db)
+    (delete,) = result.dynamic_partitions_requests
+    assert isinstance(delete, dg.DeleteDynamicPartitionsRequest) and list(delete.partition_keys) == [slugs[1]]
+    assert requested(result) == [[s for s in slugs if s != slugs[1]]]
+
+
+def test_refreshed_huts_are_not_due_so_the_sensor_and_the_schedule_skip(
+    db: Database, slugs: list[str], instance: dg.DagsterInstance
+) -> None:
+    scheduled = schedule(instance, db, dt.datetime.now(dt.UTC))
+    assert isinstance(scheduled, list) and requested(scheduled) == [slugs]
+    assert scheduled[0].tags["hut_availability/trigger"] == "schedule"
+
+    with SimulatorServer(SimulatorConfig(seed=5, speed=0.0), port=0) as simulator:
+        defs = build_definitions(
+            DatabaseResource(conninfo=db.conninfo),
+            HutReservationResource(base_url=simulator.base_url, request_interval=0),
+        )
+        run = defs.get_job_def(hut_refresh_job.name).execute_in_process(
+            run_config=scheduled[0].run_config, instance=instance, tags=scheduled[0].tags
+        )
+    assert run.success
+    result = evaluate(instance, db)
+    assert not result.run_requests
+    assert result.skip_reason is not None and "0 hut(s) due" in str(result.skip_reason.skip_message)
+    assert isinstance(schedule(instance, db, dt.datetime.now(dt.UTC)), dg.SkipReason)
+    # a week later every hut is due again, whatever its tier
+    later = schedule(instance, db, dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+    assert isinstance(later, list) and sorted(slug for batch in requested(later) for slug in batch) == sorted(slugs)
+
+
+def test_the_schedule_replaces_the_seed_cronjob() -> None:
+    assert hut_refresh_schedule.cron_schedule == "*/30 * * * *"
+    assert hut_refresh_schedule.job_name == hut_refresh_job.name
+    assert hut_refresh_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert hut_priority_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert hut_refresh_schedule.__doc__ and hut_priority_sensor.minimum_interval_seconds == 60

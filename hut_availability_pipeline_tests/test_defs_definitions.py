@@ -1,0 +1,82 @@
+"""The one Definitions object: it loads (also through Dagster's own CLIs), names the assets as the
+project does, wires lineage, partitions, pools, retries and backfill policy as designed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from hut_availability_pipeline.definitions import defs
+from hut_availability_pipeline.defs.assets import hut_refresh
+from hut_availability_pipeline.defs.jobs import refresh_huts
+from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
+from hut_availability_pipeline.defs.refresh import PROVIDER_POOL, huts_per_run
+from hut_availability_pipeline.storage.database import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
+    dg.Definitions.validate_loadable(defs)
+    repo = defs.get_repository_def()
+    assert {j.name for j in repo.get_all_jobs()} >= {
+        "hut_refresh_job",
+        "hut_backfill_job",
+        "hut_availability_checks_job",
+        "hut_update_report_job",
+        "dagster_maintenance_job",
+        "hut_availability_trends_job",
+        "retention_job",
+    }
+    assert {s.name for s in repo.schedule_defs} >= {
+        "hut_refresh_schedule",
+        "hut_availability_checks_schedule",
+        "dagster_maintenance_schedule",
+        "hut_availability_trends_daily",
+    }
+    assert [s.name for s in repo.sensor_defs] == ["hut_priority_sensor"]
+    assert set(defs.resources) == {"database", "hut_reservation", "hut_availability_io_manager"}
+
+
+def test_lineage_runs_catalog_bookings_current_state_history() -> None:
+    graph = defs.resolve_asset_graph()
+    parents = {
+        key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
+        for key in graph.get_all_asset_keys()
+    }
+    assert parents["hut_catalog"] == set()
+    assert parents["hut_bookings"] == {"hut_catalog"}
+    assert parents["hut_availability"] == {"hut_bookings"}
+    assert parents["hut_availability_history"] == {"hut_availability"}
+    assert parents["hut_availability_trends"] == {"hut_availability_history"}
+    for key in ("hut_bookings", "hut_availability", "hut_availability_history"):
+        partitions = graph.get(dg.AssetKey(key)).partitions_def
+        assert isinstance(partitions, dg.DynamicPartitionsDefinition) and partitions.name == HUT_PARTITIONS_NAME
+    checks = {k.name for k in graph.asset_check_keys}
+    assert {"free_not_above_total", "one_open_state_per_hut_date", "fresh_per_tier"} <= checks
+
+
+def test_provider_calls_share_a_pool_and_retry_with_exponential_backoff_and_jitter() -> None:
+    for node in (hut_refresh.op, refresh_huts):
+        assert node.pool == PROVIDER_POOL
+        policy = node.retry_policy
+        assert policy is not None and policy.max_retries >= 1
+        assert policy.backoff == dg.Backoff.EXPONENTIAL and policy.jitter == dg.Jitter.PLUS_MINUS
+    policy = hut_refresh.backfill_policy
+    assert policy is not None and policy.max_partitions_per_run == huts_per_run()
+
+
+def test_dagster_cli_validates_the_workspace(db: Database) -> None:
+    """From the project directory, whose dagster.yaml keeps Dagster's storage in PostgreSQL."""
+    env = {**os.environ, "DAGSTER_POSTGRES_URL": db.sqlalchemy_url("psycopg2")}
+    bindir = Path(sys.executable).parent
+    for command in (
+        [str(bindir / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        [str(bindir / "dg"), "check", "defs"],
+    ):
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

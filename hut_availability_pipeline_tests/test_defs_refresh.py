@@ -1,0 +1,230 @@
+"""The refresh path in real Dagster machinery: hut partitions materialized end to end against the
+simulator, the batch job and its IO manager writing through the engine into a real PostgreSQL,
+per-hut metadata, a backfill of three chosen huts, retries that skip stored huts, and the CLI's
+report run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+import pytest
+
+from hut_availability_pipeline.definitions import build_definitions
+from hut_availability_pipeline.defs.io_manager import HutAvailabilityIOManager
+from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_huts, refresh_run_config
+from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
+from hut_availability_pipeline.defs.refresh import HutRefreshRecorder, fullest_dates_table
+from hut_availability_pipeline.defs.reporting import report_update
+from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.engine import run_update
+from hut_availability_pipeline.providers.hut_reservation import HutReservationService
+from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
+from hut_availability_pipeline.storage.database import Database
+from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.selection import today_in
+
+from .helpers import count
+
+REFRESHED = ("hut_bookings", "hut_availability", "hut_availability_history")
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[SimulatorServer]:
+    with SimulatorServer(SimulatorConfig(seed=3, speed=0.0), port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def huts(db: Database) -> list[str]:
+    """Six catalog huts (the simulator knows them), as slugs."""
+    with db.connect() as conn:
+        load_huts(conn, catalog_records()[:6])
+        return [h.slug for h in bookable_huts(conn)]
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def definitions(db: Database, simulator: SimulatorServer) -> dg.Definitions:
+    return build_definitions(
+        DatabaseResource(conninfo=db.conninfo),
+        HutReservationResource(base_url=simulator.base_url, request_interval=0),
+    )
+
+
+def materializations(instance: dg.DagsterInstance, asset: str, slug: str | None = None) -> list[Any]:
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[slug] if slug else None), limit=1000
+    ).records
+    return [r.asset_materialization for r in records]
+
+
+def values(materialization: Any) -> dict[str, Any]:
+    return {k: v.value for k, v in materialization.metadata.items()}
+
+
+def test_a_hut_partition_is_materialized_end_to_end(
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, huts)
+    defs = definitions(db, simulator)
+    first = dg.materialize([defs.get_assets_def("hut_availability")], partition_key=huts[0], instance=instance,
+                           resources=defs.resources)  # fmt: skip
+    assert first.success
+    assert count(db, "hut_availability") == 365
+    assert count(db, "hut_availability_history") == 365
+    for asset in REFRESHED:
+        (m,) = materializations(instance, asset)
+        assert m.partition == huts[0]
+    state = values(materializations(instance, "hut_availability")[0])
+    assert state["rows_fetched"] == 365 and state["new"] == 365 and state["changed"] == 0
+    assert state["fetch_seconds"] > 0 and state["write_seconds"] > 0
+    assert "| date | free | total | occupancy |" in state["fullest_dates"]
+    history = values(materializations(instance, "hut_availability_history")[0])
+    assert history["history_opened"] == 365
+
+    again = dg.materialize([defs.get_assets_def("hut_availability")], partition_key=huts[0], instance=instance,
+                           resources=defs.resources)  # fmt: skip
+    assert again.success
+    latest = values(materializations(instance, "hut_availability", huts[0])[0])
+    assert latest["unchanged"] == 365 and latest["new"] == 0 and latest["no_longer_returned"] == 0
+    assert count(db, "hut_availability_history") == 365
+
+
+def test_a_backfill_of_three_chosen_huts_is_one_run_with_their_materializations(
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    """`dagster job launch -j hut_refresh_job` with three slugs: one run, nine materializations,
+    and no other hut fetched."""
+    chosen = [huts[4], huts[1], huts[2]]
+    job = definitions(db, simulator).get_job_def(hut_refresh_job.name)
+    result = job.execute_in_process(run_config=refresh_run_config(chosen), instance=instance)
+    assert result.success
+    assert len(instance.get_runs()) == 1
+    for asset in REFRESHED:
+        assert sorted(m.partition for m in materializations(instance, asset)) == sorted(chosen)
+    with db.connect() as conn:
+        stored = conn.execute(
+            "SELECT h.slug, count(*) FROM hut_availability a JOIN huts h ON h.id = a.hut_id GROUP BY h.slug"
+        ).fetchall()
+    assert dict(stored) == dict.fromkeys(chosen, 365)
+    assert set(chosen) <= set(instance.get_dynamic_partitions(HUT_PARTITIONS_NAME))
+    output = [e for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT"]
+    assert output and output[0].event_specific_data.metadata["huts_stored"].value == 3
+
+
+def test_a_partition_range_run_gives_each_hut_its_own_metadata(
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    """A UI backfill with BackfillPolicy.multi_run runs ranges of hut partitions like this one."""
+    instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, huts)
+    job = definitions(db, simulator).get_job_def("hut_backfill_job")
+    result = job.execute_in_process(
+        instance=instance,
+        tags={"dagster/asset_partition_range_start": huts[1], "dagster/asset_partition_range_end": huts[3]},
+    )
+    assert result.success
+    events = materializations(instance, "hut_bookings")
+    assert sorted(m.partition for m in events) == sorted(huts[1:4])
+    tables = {values(m)["fullest_dates"] for m in events}
+    assert len(tables) == 3, "each hut has its own fullest dates"
+    assert all(values(m)["rows_fetched"] == 365 for m in events)
+
+
+def test_a_failed_hut_fails_the_run_naming_it_and_the_retry_skips_stored_huts(
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    with db.connect() as conn:
+        broken = next(h for h in bookable_huts(conn) if h.slug == huts[0])
+    simulator.simulator.set_faults(FaultConfig(unknown_huts=frozenset({int(broken.source_hut_id)})))
+    try:
+
+        @dg.job(name="hut_refresh_job_fast_retry")
+        def fast_retry() -> None:
+            refresh_huts.with_retry_policy(dg.RetryPolicy(max_retries=1))()
+
+        database = DatabaseResource(conninfo=db.conninfo)
+        defs = dg.Definitions(
+            jobs=[fast_retry],
+            resources={
+                "database": database,
+                "hut_reservation": HutReservationResource(base_url=simulator.base_url, request_interval=0),
+                "hut_availability_io_manager": HutAvailabilityIOManager(database=database),
+            },
+        )
+        result = defs.get_job_def("hut_refresh_job_fast_retry").execute_in_process(
+            run_config=refresh_run_config(huts[:2]), instance=instance, raise_on_error=False
+        )
+    finally:
+        simulator.simulator.set_faults(FaultConfig())
+    assert not result.success
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    failure = failures[0].event_specific_data.user_failure_data
+    assert huts[0] in failure.description and "HTTP 404" in failure.description
+    assert failure.metadata["failed_huts"].value == [huts[0]]
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert len(retries) == 1
+    # the healthy hut was stored by the first attempt and not fetched again by the retry
+    assert [m.partition for m in materializations(instance, "hut_availability")] == [huts[1]]
+    with db.connect() as conn:
+        row = conn.execute(
+            "SELECT s.consecutive_failures FROM hut_fetch_status s JOIN huts h ON h.id = s.hut_id WHERE h.slug = %s",
+            (huts[0],),
+        ).fetchone()
+    assert row == (2,), "the broken hut was tried once per attempt"
+
+
+def test_an_unknown_hut_fails_without_retry(
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    job = definitions(db, simulator).get_job_def(hut_refresh_job.name)
+    result = job.execute_in_process(
+        run_config=refresh_run_config(["no-such-hut"]), instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "no-such-hut" in failure.event_specific_data.error.message
+
+
+def test_the_io_manager_gives_downstream_inputs_the_database(db: Database) -> None:
+    manager = HutAvailabilityIOManager(database=DatabaseResource(conninfo=db.conninfo))
+    assert manager.load_input(dg.build_input_context()) == db
+
+
+def test_the_cli_update_is_recorded_as_a_run_with_the_same_materializations(
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    with db.connect() as conn:
+        refs = bookable_huts(conn)[:2]
+    recorder = HutRefreshRecorder()
+    with HutReservationService(base_url=simulator.base_url, request_interval=0) as provider:
+        report = run_update(
+            db, provider, refs, start=today_in("Europe/Zurich", dt.datetime.now(dt.UTC)), days=30,
+            on_fetched=recorder.on_fetched, on_stored=recorder.on_stored,
+        )  # fmt: skip
+    run_id = report_update(report, recorder, instance=instance)
+    assert run_id is not None
+    run = instance.get_run_by_id(run_id)
+    assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.tags["hut_availability/trigger"] == "cli"
+    for asset in REFRESHED:
+        assert sorted(m.partition for m in materializations(instance, asset)) == sorted(h.slug for h in refs)
+    assert values(materializations(instance, "hut_availability")[0])["rows_fetched"] == 30
+
+
+def test_fullest_dates_table_lists_the_fullest_first() -> None:
+    from hut_availability_pipeline.defs.refresh import FullDate
+
+    table = fullest_dates_table(
+        [FullDate(dt.date(2026, 7, 4), 0, 40, 100.0), FullDate(dt.date(2026, 7, 5), None, 40, 90.0)]
+    )
+    assert table.splitlines()[2] == "| 2026-07-04 Sat | 0 | 40 | 100 % |"
+    assert "| ? | 40 | 90 % |" in table.splitlines()[3]
+    assert fullest_dates_table([]) == "No date with a known occupancy."
