@@ -6,7 +6,7 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -258,45 +258,46 @@ WHERE h.source_hut_id IS NOT NULL
 """
 
 
-def _refs(rows: Iterable[tuple[Any, ...]]) -> list[HutRef]:
-    return [
-        HutRef(
-            hut_id=r[0],
-            slug=r[1],
-            source=r[2],
-            source_hut_id=r[3],
-            hut_type_open=HutTypeEnum(r[4]),
-            hut_type_closed=HutTypeEnum(r[5]),
-            source_organization_id=r[6],
-        )
-        for r in rows
-    ]
+def hut_ref_from_row(row: Sequence[Any]) -> HutRef:
+    """A HutRef from the first seven columns of a hut query (id, slug, source slug, source hut id,
+    open type, closed type, source organization id), as `_HUT_REF_SQL` and the selection give them."""
+    return HutRef(
+        hut_id=row[0],
+        slug=row[1],
+        source=row[2],
+        source_hut_id=row[3],
+        hut_type_open=HutTypeEnum(row[4]),
+        hut_type_closed=HutTypeEnum(row[5]),
+        source_organization_id=row[6],
+    )
 
 
 def bookable_huts(conn: psycopg.Connection[Any], *, include_inactive: bool = False) -> list[HutRef]:
     """Every hut with a booking source (active ones only unless asked), ordered by id."""
     sql = _HUT_REF_SQL + ("" if include_inactive else " AND h.is_active") + " ORDER BY h.id"
-    return _refs(conn.execute(sql).fetchall())  # type: ignore[arg-type]
+    return [hut_ref_from_row(r) for r in conn.execute(sql).fetchall()]  # type: ignore[arg-type]
 
 
 def huts_by_slug(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[HutRef]:
     """The bookable huts with these slugs, in the given order; raise KeyError naming unknown ones."""
-    rows = conn.execute(_HUT_REF_SQL + " AND h.slug = ANY(%s)", (list(slugs),)).fetchall()  # type: ignore[arg-type]
-    by_slug = {r.slug: r for r in _refs(rows)}
-    unknown = [s for s in slugs if s not in by_slug]
-    if unknown:
-        raise KeyError(f"no bookable hut with slug {', '.join(map(repr, unknown))}")
-    return [by_slug[s] for s in slugs]
+    return _huts_by(conn, " AND h.slug = ANY(%s)", slugs, lambda hut: hut.slug, "slug")
 
 
 def huts_by_id(conn: psycopg.Connection[Any], ids: Sequence[int]) -> list[HutRef]:
     """The bookable huts with these ids, in the given order; raise KeyError naming unknown ones."""
-    rows = conn.execute(_HUT_REF_SQL + " AND h.id = ANY(%s)", (list(ids),)).fetchall()  # type: ignore[arg-type]
-    by_id = {r.hut_id: r for r in _refs(rows)}
-    unknown = [i for i in ids if i not in by_id]
+    return _huts_by(conn, " AND h.id = ANY(%s)", ids, lambda hut: hut.hut_id, "id")
+
+
+def _huts_by(
+    conn: psycopg.Connection[Any], condition: str, keys: Sequence[Any], key_of: Any, what: str
+) -> list[HutRef]:
+    rows = conn.execute(_HUT_REF_SQL + condition, (list(keys),)).fetchall()  # type: ignore[arg-type]
+    found = {key_of(hut): hut for hut in map(hut_ref_from_row, rows)}
+    unknown = [k for k in keys if k not in found]
     if unknown:
-        raise KeyError(f"no bookable hut with id {', '.join(map(str, unknown))}")
-    return [by_id[i] for i in ids]
+        shown = ", ".join(repr(k) if isinstance(k, str) else str(k) for k in unknown)
+        raise KeyError(f"no bookable hut with {what} {shown}")
+    return [found[k] for k in keys]
 
 
 def hut_count(conn: psycopg.Connection[Any]) -> int:

@@ -12,8 +12,9 @@ from typing import Any
 
 import psycopg
 
-from ..domain.bookings import HutRef, HutTypeEnum
+from ..domain.bookings import HutRef
 from ..domain.tiers import Tier, TierPolicy
+from .huts import hut_ref_from_row
 from .sqlfiles import query
 
 _TIER_ORDER = {Tier.new: 0, Tier.high: 1, Tier.medium: 2, Tier.retry: 3, Tier.low: 4, Tier.unknown: 5}
@@ -69,15 +70,7 @@ def hut_priorities(
     ).fetchall()
     out = []
     for r in rows:
-        hut = HutRef(
-            hut_id=r[0],
-            slug=r[1],
-            source=r[2],
-            source_hut_id=r[3],
-            hut_type_open=HutTypeEnum(r[4]),
-            hut_type_closed=HutTypeEnum(r[5]),
-            source_organization_id=r[6],
-        )
+        hut = hut_ref_from_row(r)
         max_occupancy, last_attempt, last_success, failures, last_error = r[7], r[8], r[9], r[10], r[11]
         tier, next_due = classify(
             policy,
