@@ -25,7 +25,7 @@ from .refresh import (
     HutBookingsPlan,
     huts_per_run,
     not_stored_since,
-    pool_storage_connections,
+    tune_event_storage,
 )
 from .resources import DatabaseResource, HutReservationResource
 
@@ -91,7 +91,7 @@ def build_plan(
                 description=f"{exc.args[0]}: load the hut (hut-availability huts load) or pick another partition",
                 allow_retries=False,
             ) from None
-    pool_storage_connections(context.instance)
+    tune_event_storage(context.instance)
     ensure_hut_partitions(context.instance, slugs)
     if context.retry_number > 0:
         record = context.instance.get_run_record_by_id(context.run_id)

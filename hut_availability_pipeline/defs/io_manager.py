@@ -13,10 +13,13 @@ and history of a batch in one transaction) and records per-hut metadata. It writ
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import dagster as dg
+from dagster._core.events import DagsterEvent
 
 from ..storage.database import Database
-from .refresh import HutBookingsPlan, failures_text, report_metadata
+from .refresh import HutBookingsPlan, failures_text, log_materializations, report_metadata
 from .resources import DatabaseResource
 
 
@@ -29,15 +32,16 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
 
     database: DatabaseResource
 
-    def handle_output(self, context: dg.OutputContext, obj: HutBookingsPlan) -> None:
+    def handle_output(  # type: ignore[override]  # Dagster accepts a generator that yields events
+        self, context: dg.OutputContext, obj: HutBookingsPlan
+    ) -> Iterator[DagsterEvent]:
         if not isinstance(obj, HutBookingsPlan):
             raise TypeError(f"{context.step_key}: expected a HutBookingsPlan, got {type(obj).__name__}")
         first = obj.result is None
         result = obj.run(self.database.database())
         report = result.report
         if not context.has_asset_key:
-            for materialization in result.recorder.materializations(report):
-                context.log_event(materialization)
+            yield from log_materializations(context.step_context, result.recorder.materializations(report))
             context.add_output_metadata(report_metadata(report))
             return
         if report.failed:

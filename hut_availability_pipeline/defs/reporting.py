@@ -17,7 +17,13 @@ from ..config import Settings, load_settings
 from ..engine import UpdateReport
 from .jobs import HUT_COUNT_TAG, KIND_TAG, TRIGGER_TAG
 from .partitions import ensure_hut_partitions
-from .refresh import HutRefreshRecorder, failures_text, pool_storage_connections, report_metadata
+from .refresh import (
+    HutRefreshRecorder,
+    failures_text,
+    log_materializations,
+    report_metadata,
+    tune_event_storage,
+)
 
 __all__ = ["HutRefreshRecorder", "hut_update_report_job", "report_update"]
 
@@ -44,10 +50,10 @@ def report_hut_update(context: dg.OpExecutionContext) -> dg.Output[int]:
             allow_retries=False,
         )
     report = recorded.report
-    pool_storage_connections(context.instance)
+    tune_event_storage(context.instance)
     ensure_hut_partitions(context.instance, [o.hut.slug for o in report.stored])
-    for materialization in recorded.recorder.materializations(report):
-        context.log_event(materialization)
+    # logged as they are created (in batches); an op cannot yield the events themselves
+    log_materializations(context.get_step_execution_context(), recorded.recorder.materializations(report))
     if report.failed:
         context.log.warning(f"{len(report.failed)} hut(s) could not be fetched:\n{failures_text(report)}")
     return dg.Output(len(report.stored), metadata=report_metadata(report))

@@ -1,0 +1,268 @@
+"""Cost of refreshing the catalog the way production does it (priority sensor → queued runs →
+engine → PostgreSQL) against the same refresh done by the core engine directly, side by side.
+
+One run of this script, one simulator (no request interval), one PostgreSQL server:
+
+1. engine: `run_update` over all catalog huts × 365 days in this process, twice (first load into an
+   empty database, then a refresh of every hut);
+2. Dagster: `dagster-daemon run` (sensor, run queue, run launcher: what `hut-availability dev` and a
+   deployment run, minus the idle webserver) against a database of its own and the project's
+   dagster.yaml (Dagster storage in PostgreSQL, queue limits, the provider pool). The priority
+   sensor requests the first load on its first tick; then the benchmark ages every hut's last check
+   by 8 days ("a week later": all huts due again) and the next tick requests the refresh. A pass
+   lasts from the tick's start to the end of the last run it requested.
+
+Prints seconds per pass, runs per pass and the ratio Dagster / engine (the target: at most 3).
+
+    .venv/bin/python -m benchmarks.bench_dagster [--huts 567] [--days 365] [--huts-per-run 300]
+
+Uses the embedded server (HUT_AVAILABILITY_HOME) or DATABASE_URL's server; its databases
+`hut_availability_bench_engine`, `hut_availability_bench_dagster` and `dagster_bench` are recreated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import conninfo, sql
+
+from hut_availability_pipeline.config import load_settings
+from hut_availability_pipeline.defs.partitions import sync_hut_partitions
+from hut_availability_pipeline.engine import UpdateReport, run_update
+from hut_availability_pipeline.providers.hut_reservation import HutReservationService
+from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
+from hut_availability_pipeline.storage.database import Database, migrate
+from hut_availability_pipeline.storage.embedded import start_embedded_server
+from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.selection import today_in
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE_DB, DAGSTER_DATA_DB, DAGSTER_STORAGE_DB = (
+    "hut_availability_bench_engine",
+    "hut_availability_bench_dagster",
+    "dagster_bench",
+)
+PASS_TIMEOUT = 900.0
+
+
+def url_with_dbname(url: str, name: str) -> str:
+    """The server URL (postgresql://...) pointing at database `name`."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def recreate(server: str, name: str) -> Database:
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return Database(conninfo.make_conninfo(server, dbname=name))
+
+
+def load_catalog(db: Database, huts: int) -> int:
+    migrate(db)
+    with db.connect() as conn:
+        load_huts(conn, catalog_records()[:huts])
+        return len(bookable_huts(conn))
+
+
+def engine_pass(db: Database, base_url: str, days: int, batch_size: int) -> tuple[float, UpdateReport]:
+    settings = load_settings()
+    with db.connect() as conn:
+        huts = bookable_huts(conn)
+    started = time.perf_counter()
+    with HutReservationService(base_url=base_url, request_interval=0) as provider:
+        report = run_update(
+            db,
+            provider,
+            huts,
+            start=today_in(settings.zone, dt.datetime.now(dt.UTC)),
+            days=days,
+            request_interval=0,
+            batch_size=batch_size,
+        )
+    return time.perf_counter() - started, report
+
+
+def age_last_checks(db: Database, days: int = 8) -> None:
+    """Make every hut due again, as if its last check were `days` older (simulated time passing)."""
+    with db.connect() as conn:
+        conn.execute(
+            "UPDATE hut_fetch_status SET last_success = last_success - make_interval(days => %s),"
+            " last_attempt = last_attempt - make_interval(days => %s)",
+            (days, days),
+        )
+        conn.commit()
+
+
+class DaemonSession:
+    """`dagster-daemon run` on a fresh DAGSTER_HOME with the project's dagster.yaml."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.home = Path(env["DAGSTER_HOME"])
+        (self.home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+        self.log = (self.home / "daemon.log").open("w")
+        self.process: subprocess.Popen[bytes] | None = None
+        saved = dict(os.environ)
+        os.environ.update(env)
+        try:
+            import dagster as dg
+
+            self.instance = dg.DagsterInstance.get()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def start(self, data_db: Database) -> None:
+        """Register the hut partitions (as `hut-availability dev` does), then start the daemon."""
+        with data_db.connect() as conn:
+            sync_hut_partitions(conn, self.instance)
+        daemon = Path(sys.executable).with_name("dagster-daemon")
+        self.process = subprocess.Popen(
+            ["env", "--default-signal=INT,TERM", str(daemon), "run", "-w", str(ROOT / "workspace.yaml")],
+            env=self.env,
+            cwd=self.home,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def sensor_ticks(self) -> list[Any]:
+        from dagster._core.definitions.run_request import InstigatorType
+
+        ticks: list[Any] = []
+        for state in self.instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+            if state.name == "hut_priority_sensor":
+                ticks += self.instance.get_ticks(state.instigator_origin_id, state.selector_id)
+        return sorted(ticks, key=lambda t: t.timestamp)
+
+    def wait_for_tick_with_runs(self, after: float) -> Any:
+        deadline = time.time() + PASS_TIMEOUT
+        while time.time() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"dagster-daemon exited; see {self.home / 'daemon.log'}")
+            ticks = [t for t in self.sensor_ticks() if t.timestamp > after and t.run_ids]
+            if ticks:
+                return ticks[0]
+            time.sleep(0.5)
+        raise TimeoutError("the priority sensor requested no runs")
+
+    def wait_for_runs(self, run_ids: list[str]) -> list[Any]:
+        import dagster as dg
+
+        deadline = time.time() + PASS_TIMEOUT
+        while time.time() < deadline:
+            records = self.instance.get_run_records(filters=dg.RunsFilter(run_ids=run_ids))
+            if len(records) == len(run_ids) and all(r.dagster_run.is_finished for r in records):
+                failed = [r.dagster_run.run_id for r in records if r.dagster_run.status != dg.DagsterRunStatus.SUCCESS]
+                if failed:
+                    raise RuntimeError(f"runs failed: {failed}; see the Dagster storage in {DAGSTER_STORAGE_DB}")
+                return list(records)
+            time.sleep(0.5)
+        raise TimeoutError(f"runs did not finish within {PASS_TIMEOUT:.0f} s")
+
+    def measure_pass(self, after: float) -> tuple[float, int, float]:
+        """(seconds from the tick to the end of its last run, runs, seconds of the tick itself)."""
+        tick = self.wait_for_tick_with_runs(after)
+        records = self.wait_for_runs(list(tick.run_ids))
+        end = max(r.end_time for r in records)
+        return end - tick.timestamp, len(records), (tick.end_timestamp or tick.timestamp) - tick.timestamp
+
+    def materializations(self, asset: str) -> int:
+        import dagster as dg
+
+        return len(self.instance.fetch_materializations(dg.AssetKey(asset), limit=10_000).records)
+
+    def close(self) -> None:
+        if self.process is None:
+            self.instance.dispose()
+            return
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # code server or run workers left behind
+        except ProcessLookupError:
+            pass
+        self.instance.dispose()
+        self.log.close()
+
+
+def row_count(db: Database, table: str) -> int:
+    with db.connect() as conn:
+        row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
+        return int(row[0]) if row else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--huts", type=int, default=10_000, help="catalog huts to use (default: all)")
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--huts-per-run", type=int, default=None, help="HUT_AVAILABILITY_HUTS_PER_RUN")
+    args = parser.parse_args(argv)
+
+    settings = load_settings()
+    server = settings.database_url or start_embedded_server(settings.home)
+    engine_db = recreate(server, ENGINE_DB)
+    data_db = recreate(server, DAGSTER_DATA_DB)
+    storage_db = recreate(server, DAGSTER_STORAGE_DB)
+    huts = load_catalog(engine_db, args.huts)
+    load_catalog(data_db, args.huts)
+    server_url = server if server.startswith("postgres") else conninfo.make_conninfo(server)
+
+    with SimulatorServer(SimulatorConfig(seed=1, speed=0.0), port=0) as simulator:
+        engine = [engine_pass(engine_db, simulator.base_url, args.days, settings.batch_size) for _ in range(2)]
+
+        with tempfile.TemporaryDirectory(prefix="bench_dagster_") as home:
+            env = {
+                **os.environ,
+                "DAGSTER_HOME": home,
+                "DAGSTER_POSTGRES_URL": storage_db.sqlalchemy_url("psycopg2"),
+                "DATABASE_URL": url_with_dbname(server_url, DAGSTER_DATA_DB),
+                "HRS_BASE_URL": simulator.base_url,
+                "HUT_AVAILABILITY_REQUEST_INTERVAL": "0",
+            }
+            if args.huts_per_run:
+                env["HUT_AVAILABILITY_HUTS_PER_RUN"] = str(args.huts_per_run)
+            session = DaemonSession(env)
+            try:
+                session.start(data_db)
+                first = session.measure_pass(after=0.0)
+                aged_at = time.time()
+                age_last_checks(data_db)
+                refresh = session.measure_pass(after=aged_at)
+                events = session.materializations("hut_availability")
+            finally:
+                session.close()
+
+    rows = (row_count(engine_db, "hut_availability"), row_count(data_db, "hut_availability"))
+    history = (row_count(engine_db, "hut_availability_history"), row_count(data_db, "hut_availability_history"))
+    print(f"database: {engine_db.describe()} (and {DAGSTER_DATA_DB}, {DAGSTER_STORAGE_DB})")
+    print(f"huts: {huts} × {args.days} days; batch size {settings.batch_size}; simulator, no request interval")
+    print(f"current-state rows engine/dagster: {rows[0]}/{rows[1]}; history rows: {history[0]}/{history[1]}")
+    print(f"hut_availability materializations recorded by Dagster: {events} (2 passes × {huts} huts)")
+    print(f"{'pass':<12} {'engine s':>9} {'dagster s':>10} {'runs':>5} {'tick s':>7} {'ratio':>6}")
+    for name, (engine_s, report), (dagster_s, runs, tick_s) in zip(
+        ("first load", "refresh"), engine, (first, refresh), strict=True
+    ):
+        assert not report.failed, f"engine: {len(report.failed)} huts failed"
+        print(f"{name:<12} {engine_s:9.2f} {dagster_s:10.2f} {runs:5d} {tick_s:7.2f} {dagster_s / engine_s:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
