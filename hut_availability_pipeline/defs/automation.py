@@ -106,7 +106,7 @@ def refresh_requests(
 
 @dg.sensor(
     name="hut_priority_sensor",
-    job=hut_refresh_job,
+    job_name=hut_refresh_job.name,  # by name: with `job=` Dagster re-creates the sensor (and warns)
     minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Priority selection (storage.selection.due_huts): due huts → hut_refresh_job runs; keeps"
