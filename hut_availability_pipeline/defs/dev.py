@@ -1,8 +1,9 @@
 """`hut-availability dev`: the README's "run the pipeline" command.
 
 Starts the embedded PostgreSQL (unless DATABASE_URL is set), makes sure the data database is
-migrated and holds the packaged hut catalog, prepares DAGSTER_HOME (`instance.py`), registers the
-hut partitions, and runs `dagster dev` (webserver + daemon: schedules and sensors running) on
+migrated, prepares DAGSTER_HOME (`instance.py`), loads the packaged hut catalog into an empty huts
+table by materializing `hut_catalog` (which registers the hut partitions; otherwise they are
+synced), and runs `dagster dev` (webserver + daemon: schedules and sensors running) on
 127.0.0.1. With `--simulator` it also serves the local hut-reservation.org simulator and points
 HRS_BASE_URL at it: the offline demo.
 
@@ -27,7 +28,7 @@ from types import FrameType
 from ..config import Settings
 from ..storage.database import open_database
 from ..storage.embedded import stop_embedded_server
-from ..storage.huts import catalog_records, hut_count, load_huts
+from ..storage.huts import hut_count
 from .instance import WORKSPACE_YAML, prepare_dagster_home
 from .resources import REQUEST_INTERVAL_ENV
 
@@ -61,9 +62,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             if embedded and not was_running:
                 stack.callback(stop_embedded_server, home)
             with db.connect() as conn:
-                if hut_count(conn) == 0:
-                    loaded = load_huts(conn, catalog_records())
-                    print(f"hut-availability dev: loaded the packaged catalog: {loaded.added} huts", flush=True)
+                empty = hut_count(conn) == 0
             env = {**os.environ, "HUT_AVAILABILITY_HOME": str(home)}
             if args.simulator:
                 from ..simulator import SimulatorConfig, SimulatorServer
@@ -73,7 +72,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
                 env.setdefault(REQUEST_INTERVAL_ENV, SIMULATOR_REQUEST_INTERVAL)
                 print(f"hut-availability dev: simulator on {simulator.base_url}", flush=True)
             env.update(prepare_dagster_home(settings))
-            _register_partitions(settings, env)
+            _prepare_huts(env, load_catalog=empty)
             print(f"hut-availability dev: data in {db.describe()}; DAGSTER_HOME={env['DAGSTER_HOME']}", flush=True)
             return _run_dagster_dev(args.port, env)
         except _Stop:
@@ -83,23 +82,38 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
                 stack.close()
 
 
-def _register_partitions(settings: Settings, env: dict[str, str]) -> None:
-    """Sync the hut partitions before the UI opens, so every hut is listed from the start."""
+def _prepare_huts(env: dict[str, str], *, load_catalog: bool) -> None:
+    """Before the UI opens: an empty huts table gets the packaged catalog by materializing
+    `hut_catalog` (load_huts(conn, catalog_records()), recorded as a run, partitions registered);
+    otherwise the hut partitions are synced with the huts table."""
     import dagster as dg
 
+    from .assets import hut_catalog
+    from .jobs import TRIGGER_TAG
     from .partitions import sync_hut_partitions
     from .resources import DatabaseResource
 
     saved = dict(os.environ)
     os.environ.update(env)
     try:
-        with dg.DagsterInstance.get() as instance, DatabaseResource().database().connect() as conn:
-            changes = sync_hut_partitions(conn, instance)
+        with dg.DagsterInstance.get() as instance:
+            if load_catalog:
+                result = dg.materialize(
+                    [hut_catalog], instance=instance, resources={"database": DatabaseResource()},
+                    tags={TRIGGER_TAG: "dev"},
+                )  # fmt: skip
+                (event,) = result.asset_materializations_for_node("hut_catalog")
+                added = event.metadata["catalog_added"].value
+                print(f"hut-availability dev: loaded the packaged catalog: {added} huts", flush=True)
+            else:
+                with DatabaseResource().database().connect() as conn:
+                    changes = sync_hut_partitions(conn, instance)
+                if changes.add or changes.delete:
+                    counts = f"+{len(changes.add)} -{len(changes.delete)}"
+                    print(f"hut-availability dev: hut partitions {counts}", flush=True)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    if changes.add or changes.delete:
-        print(f"hut-availability dev: hut partitions +{len(changes.add)} -{len(changes.delete)}", flush=True)
 
 
 def dagster_dev_command(port: int) -> list[str]:
