@@ -130,7 +130,7 @@ def test_a_partition_range_run_gives_each_hut_its_own_metadata(
 ) -> None:
     """A UI backfill with BackfillPolicy.multi_run runs ranges of hut partitions like this one."""
     instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, huts)
-    job = definitions(db, simulator).get_job_def("hut_backfill_job")
+    job = definitions(db, simulator).resolve_job_def("hut_backfill_job")
     result = job.execute_in_process(
         instance=instance,
         tags={"dagster/asset_partition_range_start": huts[1], "dagster/asset_partition_range_end": huts[3]},
@@ -234,3 +234,58 @@ def test_fullest_dates_table_lists_the_fullest_first() -> None:
     assert table.splitlines()[2] == "| 2026-07-04 Sat | 0 | 40 | 100 % |"
     assert "| ? | 40 | 90 % |" in table.splitlines()[3]
     assert fullest_dates_table([]) == "No date with a known occupancy."
+
+
+def test_a_failed_hut_in_a_partition_range_marks_no_partition_and_the_retry_fetches_only_it(
+    db: Database,
+    simulator: SimulatorServer,
+    huts: list[str],
+    instance: dg.DagsterInstance,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Asset runs: the IO manager stores what it can, then fails before Dagster marks partitions."""
+    from hut_availability_pipeline.defs.assets import hut_refresh
+
+    monkeypatch.setattr(hut_refresh.op, "_retry_policy", dg.RetryPolicy(max_retries=1))  # no 30 s wait here
+    instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, huts)
+    with db.connect() as conn:
+        broken = next(h for h in bookable_huts(conn) if h.slug == huts[1])
+    simulator.simulator.set_faults(FaultConfig(unknown_huts=frozenset({int(broken.source_hut_id)})))
+    try:
+        result = (
+            definitions(db, simulator)
+            .resolve_job_def("hut_backfill_job")
+            .execute_in_process(
+                instance=instance,
+                tags={"dagster/asset_partition_range_start": huts[0], "dagster/asset_partition_range_end": huts[2]},
+                raise_on_error=False,
+            )
+        )
+    finally:
+        simulator.simulator.set_faults(FaultConfig())
+    assert not result.success
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert len(retries) == 1 and huts[1] in str(retries[0].event_specific_data.error.cause.message)
+    assert not materializations(instance, "hut_availability"), "no partition is marked materialized"
+    with db.connect() as conn:
+        rows = conn.execute(
+            "SELECT h.slug, count(a.*), s.consecutive_failures FROM huts h"
+            " LEFT JOIN hut_availability a ON a.hut_id = h.id JOIN hut_fetch_status s ON s.hut_id = h.id"
+            " GROUP BY h.slug, s.consecutive_failures"
+        ).fetchall()
+    assert {slug: (n, failures) for slug, n, failures in rows} == {
+        huts[0]: (365, 0),
+        huts[1]: (0, 2),
+        huts[2]: (365, 0),
+    }
+    retried_at = next(
+        e.timestamp for e in instance.all_logs(result.run_id) if e.dagster_event_type == "STEP_UP_FOR_RETRY"
+    )
+    with db.connect() as conn:
+        attempts = dict(
+            conn.execute(
+                "SELECT h.slug, extract(epoch FROM s.last_attempt) FROM huts h"
+                " JOIN hut_fetch_status s ON s.hut_id = h.id"
+            ).fetchall()
+        )
+    assert attempts[huts[0]] < retried_at < attempts[huts[1]], "the retry fetched only the failed hut"
