@@ -92,6 +92,7 @@ def report_update(
                 instance=instance,
                 resources={REPORT_RESOURCE: RecordedUpdate(report, recorder)},
                 tags={TRIGGER_TAG: trigger, HUT_COUNT_TAG: str(len(report.outcomes))},
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},  # quiet CLI
                 raise_on_error=False,
             )
         finally:
