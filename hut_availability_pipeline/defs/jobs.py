@@ -2,9 +2,23 @@
 
 `hut_refresh_job` is the unit production runs: ONE op that refreshes a batch of any huts (up to
 HUT_AVAILABILITY_HUTS_PER_RUN) with one engine call and logs one materialization per hut partition
-of hut_bookings, hut_availability and hut_availability_history. A cycle of 567 huts is a few runs,
-not 567 processes, yet every hut has its own materializations and can be backfilled alone
-(`hut_backfill_job` or the asset graph: partitions → runs of a range of huts each).
+of hut_bookings, hut_availability and hut_availability_history. A cycle over the catalog's 567 huts
+is two runs, not 567 processes, yet every hut has its own materializations and can be backfilled
+alone.
+
+Backfills of chosen huts:
+
+- UI: Lineage → select hut_bookings, hut_availability and hut_availability_history → Materialize →
+  pick partitions (hut slugs) → launch. The BackfillPolicy turns each run of consecutive hut
+  partitions into one run of up to HUT_AVAILABILITY_HUTS_PER_RUN huts.
+- Command line, one run for any huts (queued; the daemon of `hut-availability dev` starts it):
+    HUT_AVAILABILITY_HOME=.hut-availability DAGSTER_HOME=.hut-availability/dagster \
+    dagster job launch -w workspace.yaml -j hut_refresh_job \
+      --config-json '{"ops": {"refresh_huts": {"config": {"huts": ["tallihutte-sac", "gelmerhutte-sac"]}}}}'
+- Command line, one run per hut partition:
+    ... dagster job backfill -w workspace.yaml -j hut_backfill_job --partitions a-hut,b-hut --noprompt
+- `hut-availability update --hut-slug a-hut --hut-slug b-hut` fetches in the CLI and records the
+  work as a run with the same materializations (`reporting.report_update`).
 """
 
 from collections.abc import Iterator
