@@ -35,6 +35,8 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
     def handle_output(  # type: ignore[override]  # Dagster accepts a generator that yields events
         self, context: dg.OutputContext, obj: HutBookingsPlan
     ) -> Iterator[DagsterEvent]:
+        """Run the plan through the engine (once per plan) and record per-hut metadata: as
+        materializations (op runs) or as partition metadata of this output (asset runs)."""
         if not isinstance(obj, HutBookingsPlan):
             raise TypeError(f"{context.step_key}: expected a HutBookingsPlan, got {type(obj).__name__}")
         first = obj.result is None

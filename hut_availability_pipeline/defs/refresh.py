@@ -22,7 +22,7 @@ import datetime as dt
 import heapq
 import os
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -223,10 +223,10 @@ class HutBookingsPlan:
     provider: HutReservationResource
     result: RefreshResult | None = None
 
-    def run(self, db: Database, recorder: HutRefreshRecorder | None = None) -> RefreshResult:
+    def run(self, db: Database) -> RefreshResult:
         """Fetch and store the planned huts with the engine (only the first call does work)."""
         if self.result is None:
-            recorder = recorder or HutRefreshRecorder()
+            recorder = HutRefreshRecorder()
             with self.provider.service() as service:
                 report = run_update(
                     db,
@@ -248,9 +248,9 @@ EVENT_BATCH_SIZE_ENV = "DAGSTER_EVENT_BATCH_SIZE"
 
 def log_materializations(
     step_context: StepExecutionContext, materializations: Sequence[dg.AssetMaterialization]
-) -> Iterator[DagsterEvent]:
-    """Log materializations as one batch per asset key (written at once once `tune_event_storage`
-    enabled batching); return the logged events, to be yielded with the output."""
+) -> list[DagsterEvent]:
+    """Log materializations in one batch per asset key (one storage write each, as
+    `tune_event_storage` enabled batching); return the logged events, to be yielded with the output."""
     by_key: dict[dg.AssetKey, list[dg.AssetMaterialization]] = {}
     for materialization in materializations:
         by_key.setdefault(materialization.asset_key, []).append(materialization)
@@ -260,7 +260,7 @@ def log_materializations(
         for i, materialization in enumerate(group):
             batch = DagsterEventBatchMetadata(batch_id, i == len(group) - 1)
             events.append(DagsterEvent.asset_materialization(step_context, materialization, batch))
-    return iter(events)
+    return events
 
 
 _POOLED: weakref.WeakSet[dg.DagsterInstance] = weakref.WeakSet()
