@@ -94,7 +94,7 @@ def build_plan(
     tune_event_storage(context.instance)
     ensure_hut_partitions(context.instance, slugs)
     if context.retry_number > 0:
-        record = context.instance.get_run_record_by_id(context.run_id)
+        record = context.instance.get_run_record_by_id(context.run.run_id)
         since = record.create_timestamp if record else dt.datetime.now(dt.UTC)
         huts = not_stored_since(db, settings, huts, since)
         context.log.info(f"retry {context.retry_number}: {len(huts)} of {len(slugs)} hut(s) still to fetch")
