@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--batch-size", type=_positive_int, default=None, help="huts per transaction (default: 20)")
     up.add_argument("--profile", action="store_true", help="print time per phase and the top functions")
     up.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
+    up.add_argument(
+        "--no-dagster-report",
+        action="store_true",
+        help="do not record the update as a run in Dagster (by default it shows in the UI like a sensor's run)",
+    )
 
     huts = sub.add_parser("huts", help="manage the huts table")
     huts_sub = huts.add_subparsers(dest="huts_command", required=True, metavar="ACTION")
@@ -226,6 +231,12 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
     progress = _Progress(len(huts), enabled=not args.no_progress and sys.stdout.isatty())
     profiler = cProfile.Profile() if args.profile else None
     provider = HutReservationService(base_url=settings.hrs_base_url, request_interval=args.request_interval)
+    on_fetched, on_stored, recorder = progress.fetched, progress.stored, None
+    if not args.no_dagster_report:
+        from .defs.reporting import HutRefreshRecorder
+
+        recorder = HutRefreshRecorder(on_fetched=progress.fetched, on_stored=progress.stored)
+        on_fetched, on_stored = recorder.on_fetched, recorder.on_stored
     try:
         with progress:
             if profiler:
@@ -238,8 +249,8 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
                 days=args.days,
                 request_interval=args.request_interval,
                 batch_size=batch_size,
-                on_fetched=progress.fetched,
-                on_stored=progress.stored,
+                on_fetched=on_fetched,
+                on_stored=on_stored,
             )
     except StorageError as exc:
         print(f"hut-availability: {exc}", file=sys.stderr)
@@ -249,6 +260,12 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
             profiler.disable()
         provider.close()
     _print_summary(report)
+    if recorder is not None:
+        from .defs.reporting import report_update
+
+        run_id = report_update(report, recorder, settings)
+        if run_id:
+            print(f"recorded in Dagster as run {run_id}")
     if profiler:
         _print_profile(report, profiler)
     if report.failed:

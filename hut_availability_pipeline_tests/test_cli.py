@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dagster as dg
 import pytest
 
 from hut_availability_pipeline.cli import main
@@ -43,6 +44,22 @@ def test_update_named_huts_against_the_simulator(env, simulator, monkeypatch, ca
     assert "updated 2 of 2 hut(s)" in out
     assert "fetch " in out and "database " in out and "top functions" in out
     assert 0 < count(env, "hut_availability") <= 60
+    assert "recorded in Dagster as run " in out
+    run_id = out.split("recorded in Dagster as run ")[1].split()[0]
+    from hut_availability_pipeline.config import load_settings
+    from hut_availability_pipeline.defs.instance import project_instance
+
+    instance = project_instance(load_settings())
+    try:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None and run.is_success
+        for slug in (first, second):
+            records = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey("hut_availability"), asset_partitions=[slug]), limit=10
+            ).records
+            assert [r.run_id for r in records] == [run_id], slug
+    finally:
+        instance.dispose()
     assert main(["update", "--dry-run"]) == 0
     assert "would update 565 hut(s)" in capsys.readouterr().out  # the two are fresh now
 
@@ -55,7 +72,10 @@ def test_failed_huts_are_named_and_exit_1(env, own_simulator, monkeypatch, capsy
             "SELECT id, slug, source_hut_id FROM huts ORDER BY id LIMIT 1"
         ).fetchone()
     own_simulator.simulator.set_faults(FaultConfig(unknown_huts=frozenset({int(source_id)})))
-    code = main(["update", "--hut-id", str(hut_id), "--days", "5", "--request-interval", "0", "--no-progress"])
+    code = main(
+        ["update", "--hut-id", str(hut_id), "--days", "5", "--request-interval", "0", "--no-progress",
+         "--no-dagster-report"]
+    )  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1
     assert f"{slug} ({source_id})" in err and "404" in err
