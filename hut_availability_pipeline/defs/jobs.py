@@ -14,7 +14,7 @@ Backfills of chosen huts:
 - Command line, one run for any huts (queued; the daemon of `hut-availability dev` starts it):
     HUT_AVAILABILITY_HOME=.hut-availability DAGSTER_HOME=.hut-availability/dagster \
     dagster job launch -w workspace.yaml -j hut_refresh_job \
-      --config-json '{"ops": {"refresh_huts": {"config": {"huts": ["tallihutte-sac", "gelmerhutte-sac"]}}}}'
+      --config-json '{"ops": {"refresh_huts": {"config": {"huts": ["konkordiahutte-sac", "zwinglipasshutte"]}}}}'
 - Command line, one run per hut partition:
     ... dagster job backfill -w workspace.yaml -j hut_backfill_job --partitions a-hut,b-hut --noprompt
 - `hut-availability update --hut-slug a-hut --hut-slug b-hut` fetches in the CLI and records the
