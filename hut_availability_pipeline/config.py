@@ -6,6 +6,7 @@ import os
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .domain.tiers import TierPolicy
 
@@ -18,24 +19,37 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the setting and the bad value."""
 
 
-def _env_float(name: str, default: float) -> float:
+_T = TypeVar("_T")
+
+
+def env_int(name: str, default: _T, *, minimum: int | None = None) -> int | _T:
+    """The whole number in environment variable `name` (unset or empty: `default`); a ConfigError
+    naming the variable when it is not a whole number or is below `minimum`."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number") from None
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def env_float(name: str, default: _T, *, minimum: float | None = None) -> float | _T:
+    """The number in environment variable `name` (unset or empty: `default`); a ConfigError naming
+    the variable when it is not a number or is below `minimum`."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name}={raw} must be at least {minimum}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -63,23 +77,21 @@ def load_settings() -> Settings:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"HUT_AVAILABILITY_TIMEZONE={timezone!r} is not a known time zone") from None
-    batch_size = _env_int("HUT_AVAILABILITY_BATCH_SIZE", 20)
-    if batch_size < 1:
-        raise ConfigError(f"HUT_AVAILABILITY_BATCH_SIZE={batch_size} must be at least 1")
+    batch_size = env_int("HUT_AVAILABILITY_BATCH_SIZE", 20, minimum=1)
     database_url = os.environ.get("DATABASE_URL") or None
     if database_url is not None and not database_url.startswith(("postgresql://", "postgres://")):
         raise ConfigError("DATABASE_URL must be a postgresql:// URL (the value is not shown: it may hold a password)")
     try:
         tiers = TierPolicy(
-            horizon_days=_env_int("HUT_AVAILABILITY_TIER_HORIZON_DAYS", 14),
-            high_threshold=_env_float("HUT_AVAILABILITY_TIER_HIGH_THRESHOLD", 75.0),
-            low_threshold=_env_float("HUT_AVAILABILITY_TIER_LOW_THRESHOLD", 25.0),
-            high_interval=dt.timedelta(minutes=_env_float("HUT_AVAILABILITY_TIER_HIGH_MINUTES", 30)),
-            medium_interval=dt.timedelta(minutes=_env_float("HUT_AVAILABILITY_TIER_MEDIUM_MINUTES", 180)),
-            low_interval=dt.timedelta(minutes=_env_float("HUT_AVAILABILITY_TIER_LOW_MINUTES", 1440)),
-            unknown_interval=dt.timedelta(minutes=_env_float("HUT_AVAILABILITY_TIER_UNKNOWN_MINUTES", 10080)),
-            retry_base=dt.timedelta(minutes=_env_float("HUT_AVAILABILITY_RETRY_BASE_MINUTES", 30)),
-            retry_max=dt.timedelta(minutes=_env_float("HUT_AVAILABILITY_RETRY_MAX_MINUTES", 10080)),
+            horizon_days=env_int("HUT_AVAILABILITY_TIER_HORIZON_DAYS", 14),
+            high_threshold=env_float("HUT_AVAILABILITY_TIER_HIGH_THRESHOLD", 75.0),
+            low_threshold=env_float("HUT_AVAILABILITY_TIER_LOW_THRESHOLD", 25.0),
+            high_interval=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_TIER_HIGH_MINUTES", 30)),
+            medium_interval=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_TIER_MEDIUM_MINUTES", 180)),
+            low_interval=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_TIER_LOW_MINUTES", 1440)),
+            unknown_interval=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_TIER_UNKNOWN_MINUTES", 10080)),
+            retry_base=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_RETRY_BASE_MINUTES", 30)),
+            retry_max=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_RETRY_MAX_MINUTES", 10080)),
         )
     except ValueError as exc:
         raise ConfigError(f"tier settings: {exc}") from None

@@ -59,46 +59,28 @@ def _storage_url(config_value: Mapping[str, Any]) -> str:
 _STORAGE_CONFIG = {"postgres_url": dg.Field(dg.StringSource, is_required=False)}
 
 
-class ProjectRunStorage(PostgresRunStorage):
+class _ProjectStorage:
+    """What the three storages share: an optional `postgres_url`, else the project's database."""
+
+    @classmethod
+    def config_type(cls) -> dict[str, dg.Field]:
+        return _STORAGE_CONFIG
+
+    @classmethod
+    def from_config_value(cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]) -> Any:
+        return cls(_storage_url(config_value), inst_data=inst_data)  # type: ignore[call-arg]
+
+
+class ProjectRunStorage(_ProjectStorage, PostgresRunStorage):
     """dagster-postgres run storage at the project's Dagster database (see the module docstring)."""
 
-    @classmethod
-    def config_type(cls) -> dict[str, dg.Field]:
-        return _STORAGE_CONFIG
 
-    @classmethod
-    def from_config_value(
-        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
-    ) -> ProjectRunStorage:
-        return cls(_storage_url(config_value), inst_data=inst_data)
-
-
-class ProjectEventLogStorage(PostgresEventLogStorage):
+class ProjectEventLogStorage(_ProjectStorage, PostgresEventLogStorage):
     """dagster-postgres event log storage at the project's Dagster database."""
 
-    @classmethod
-    def config_type(cls) -> dict[str, dg.Field]:
-        return _STORAGE_CONFIG
 
-    @classmethod
-    def from_config_value(
-        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
-    ) -> ProjectEventLogStorage:
-        return cls(_storage_url(config_value), inst_data=inst_data)
-
-
-class ProjectScheduleStorage(PostgresScheduleStorage):
+class ProjectScheduleStorage(_ProjectStorage, PostgresScheduleStorage):
     """dagster-postgres schedule storage at the project's Dagster database."""
-
-    @classmethod
-    def config_type(cls) -> dict[str, dg.Field]:
-        return _STORAGE_CONFIG
-
-    @classmethod
-    def from_config_value(
-        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
-    ) -> ProjectScheduleStorage:
-        return cls(_storage_url(config_value), inst_data=inst_data)
 
 
 def prepare_dagster_home(settings: Settings) -> dict[str, str]:

@@ -29,7 +29,7 @@ import dagster as dg
 from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, generate_event_batch_id
 from dagster._core.execution.context.system import StepExecutionContext
 
-from ..config import ConfigError, Settings
+from ..config import Settings, env_int
 from ..domain.bookings import HutFetchResult, HutRef
 from ..engine import FetchedCallback, HutOutcome, StoredCallback, UpdateReport, run_update
 from ..storage.database import Database
@@ -60,16 +60,7 @@ of the step after ~30 s, ~60 s, ~120 s; huts already stored by the run are not f
 def huts_per_run() -> int:
     """How many huts one refresh run handles (HUT_AVAILABILITY_HUTS_PER_RUN, default 300: the catalog's
     567 huts are two runs; at one request per second a run takes about five minutes)."""
-    raw = os.environ.get(HUTS_PER_RUN_ENV)
-    if not raw:
-        return DEFAULT_HUTS_PER_RUN
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{HUTS_PER_RUN_ENV}={raw!r} is not a whole number") from None
-    if value < 1:
-        raise ConfigError(f"{HUTS_PER_RUN_ENV}={value} must be at least 1")
-    return value
+    return env_int(HUTS_PER_RUN_ENV, DEFAULT_HUTS_PER_RUN, minimum=1)
 
 
 @dataclass(frozen=True)

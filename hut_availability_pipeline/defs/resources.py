@@ -8,12 +8,11 @@ dev`, a deployment and the tests (which pass an explicit `conninfo` / `base_url`
 from __future__ import annotations
 
 import functools
-import os
 
 import dagster as dg
 from pydantic import Field
 
-from ..config import ConfigError, Settings, load_settings
+from ..config import Settings, env_float, load_settings
 from ..providers.hut_reservation import DEFAULT_REQUEST_INTERVAL, HutReservationService
 from ..storage.database import Database, open_database
 
@@ -44,16 +43,7 @@ class DatabaseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
 def default_request_interval() -> float:
     """Seconds between request starts: HUT_AVAILABILITY_REQUEST_INTERVAL, else the provider's polite 1 s."""
-    raw = os.environ.get(REQUEST_INTERVAL_ENV)
-    if not raw:
-        return DEFAULT_REQUEST_INTERVAL
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{REQUEST_INTERVAL_ENV}={raw!r} is not a number") from None
-    if value < 0:
-        raise ConfigError(f"{REQUEST_INTERVAL_ENV}={raw!r} must not be negative")
-    return value
+    return env_float(REQUEST_INTERVAL_ENV, DEFAULT_REQUEST_INTERVAL, minimum=0.0)
 
 
 class HutReservationResource(dg.ConfigurableResource):  # type: ignore[type-arg]

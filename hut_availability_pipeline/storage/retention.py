@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ..config import env_int
 from .sqlfiles import query
 
 logger = logging.getLogger(__name__)
@@ -80,15 +80,10 @@ class RetentionPolicy:
     @classmethod
     def from_env(cls) -> RetentionPolicy:
         """HUT_AVAILABILITY_RETENTION_HISTORY_DAYS (default 400) and _CURRENT_DAYS (default: keep)."""
-        values: dict[str, int | None] = {}
-        for name, key in ((HISTORY_DAYS_ENV, "history_days"), (CURRENT_DAYS_ENV, "current_days")):
-            raw = os.environ.get(name)
-            if raw:
-                try:
-                    values[key] = int(raw)
-                except ValueError:
-                    raise ValueError(f"{name}={raw!r} is not a whole number of days") from None
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(
+            history_days=env_int(HISTORY_DAYS_ENV, DEFAULT_HISTORY_DAYS),
+            current_days=env_int(CURRENT_DAYS_ENV, None),
+        )
 
 
 @dataclass
