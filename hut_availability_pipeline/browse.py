@@ -21,6 +21,7 @@ from typing import Any
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
+from .argtypes import whole_number
 from .config import Settings
 from .domain.bookings import HutTypeEnum, OccupancyStatusEnum, ReservationStatusEnum
 from .storage.database import Database
@@ -53,16 +54,6 @@ _DEFAULTS: dict[str, Any] = {
     "search": None,
     "limit": DEFAULT_LIMIT,
 }
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
 
 
 def _add_format(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +108,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--limit",
-        type=_non_negative_int,
+        type=whole_number(0),
         default=keep,
         help=f"at most this many rows, 0: all (default: {DEFAULT_LIMIT})",
     )

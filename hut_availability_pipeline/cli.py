@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .argtypes import number, whole_number
 from .config import ConfigError, Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -42,15 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--hut-id", action="append", type=int, metavar="ID", help="update this hut id (repeatable)")
     which.add_argument("--all", action="store_true", help="update every active hut with a booking source")
     up.add_argument("--dry-run", action="store_true", help="list the huts that would be updated; write nothing")
-    up.add_argument("--days", type=_positive_int, default=365, help="days to fetch from today (default: 365)")
+    up.add_argument("--days", type=whole_number(1), default=365, help="days to fetch from today (default: 365)")
     up.add_argument(
         "--request-interval",
-        type=_non_negative_float,
+        type=number(0.0),
         default=DEFAULT_REQUEST_INTERVAL,
         metavar="SECONDS",
         help=f"time between request starts (default: {DEFAULT_REQUEST_INTERVAL}; the site tolerates ~1/s)",
     )
-    up.add_argument("--batch-size", type=_positive_int, default=None, help="huts per transaction (default: 20)")
+    up.add_argument("--batch-size", type=whole_number(1), default=None, help="huts per transaction (default: 20)")
     up.add_argument("--profile", action="store_true", help="print time per phase and the top functions")
     up.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
     up.add_argument(
@@ -100,20 +101,6 @@ def _add_optional_commands(sub: Any) -> None:
         add_dev_arguments(sub.add_parser("dev", help="run Dagster (webserver + daemon) on the embedded database"))
     except ImportError:
         pass
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

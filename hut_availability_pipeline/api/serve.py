@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..argtypes import whole_number
 from ..config import Settings
 from ..storage.database import Database
 
@@ -11,32 +12,16 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {port}")
-    return port
-
-
-def _pool_size(text: str) -> int:
-    try:
-        size = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if size < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {size}")
-    return size
-
-
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `serve`: where to listen and how many database connections to use."""
     parser.description = "Serve the read-only HTTP API (OpenAPI description at /openapi.json, docs at /docs)."
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
-    parser.add_argument("--pool-size", type=_pool_size, default=8, help="database connections at most (default: 8)")
+    parser.add_argument(
+        "--port", type=whole_number(0, 65535), default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--pool-size", type=whole_number(1), default=8, help="database connections at most (default: 8)"
+    )
     parser.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"), help="uvicorn's"
     )
