@@ -194,7 +194,7 @@ def failures_text(report: UpdateReport) -> str:
 
 @dataclass
 class RefreshResult:
-    """The engine's report of a plan and the recorder that watched it."""
+    """An engine report and the recorder that watched it (a refresh run, or a CLI update to record)."""
 
     report: UpdateReport
     recorder: HutRefreshRecorder

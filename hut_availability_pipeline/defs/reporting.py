@@ -9,7 +9,6 @@ hut_availability_history, with the metadata `refresh.HutRefreshRecorder` gives e
 """
 
 import logging
-from dataclasses import dataclass
 
 import dagster as dg
 
@@ -19,6 +18,7 @@ from .jobs import HUT_COUNT_TAG, KIND_TAG, TRIGGER_TAG
 from .partitions import ensure_hut_partitions
 from .refresh import (
     HutRefreshRecorder,
+    RefreshResult,
     failures_text,
     log_materializations,
     report_metadata,
@@ -31,19 +31,11 @@ logger = logging.getLogger(__name__)
 REPORT_RESOURCE = "hut_update_report"
 
 
-@dataclass(frozen=True)
-class RecordedUpdate:
-    """An engine run done outside Dagster, with what its recorder saw."""
-
-    report: UpdateReport
-    recorder: HutRefreshRecorder
-
-
 @dg.op(required_resource_keys={REPORT_RESOURCE})
 def report_hut_update(context: dg.OpExecutionContext) -> dg.Output[int]:
     """Log the materializations of an update done by `hut-availability update`."""
     recorded = getattr(context.resources, REPORT_RESOURCE)
-    if not isinstance(recorded, RecordedUpdate):
+    if not isinstance(recorded, RefreshResult):
         raise dg.Failure(
             description="This job records the work of `hut-availability update`; it does not fetch."
             " To refresh huts from here, launch hut_refresh_job or materialize hut partitions.",
@@ -90,7 +82,7 @@ def report_update(
         try:
             result = hut_update_report_job.execute_in_process(
                 instance=instance,
-                resources={REPORT_RESOURCE: RecordedUpdate(report, recorder)},
+                resources={REPORT_RESOURCE: RefreshResult(report, recorder)},
                 tags={TRIGGER_TAG: trigger, HUT_COUNT_TAG: str(len(report.outcomes))},
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},  # quiet CLI
                 raise_on_error=False,

@@ -52,6 +52,15 @@ class HutWriteCounts:
     history_inserted: int = 0
     history_closed: int = 0
 
+    @classmethod
+    def sum(cls, counts: Iterable[HutWriteCounts]) -> HutWriteCounts:
+        """Field-by-field total of several huts' counts."""
+        out = cls()
+        for c in counts:
+            for name in vars(out):
+                setattr(out, name, getattr(out, name) + getattr(c, name))
+        return out
+
 
 @dataclass
 class BatchResult:
@@ -62,11 +71,7 @@ class BatchResult:
     seconds: float = 0.0
 
     def total(self) -> HutWriteCounts:
-        out = HutWriteCounts()
-        for c in self.counts.values():
-            for name in vars(out):
-                setattr(out, name, getattr(out, name) + getattr(c, name))
-        return out
+        return HutWriteCounts.sum(self.counts.values())
 
 
 def staging_row(result: HutFetchResult, booking: HutBookingSchema) -> tuple[Any, ...]:
