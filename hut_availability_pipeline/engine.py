@@ -75,12 +75,7 @@ class UpdateReport:
         return [o for o in self.outcomes.values() if not o.ok]
 
     def totals(self) -> HutWriteCounts:
-        out = HutWriteCounts()
-        for o in self.stored:
-            assert o.counts is not None
-            for name in vars(out):
-                setattr(out, name, getattr(out, name) + getattr(o.counts, name))
-        return out
+        return HutWriteCounts.sum(o.counts for o in self.stored if o.counts is not None)
 
 
 FetchedCallback = Callable[[HutFetchResult], None]
@@ -133,34 +128,24 @@ def run_update(
     failure: list[BaseException] = []
 
     def writer() -> None:
+        """Store batches until the sentinel. On any failure (the database unreachable, a batch or a
+        callback raising) record it and keep draining, so the fetching side never blocks on the queue."""
         try:
-            conn_cm = db.connect()
-            conn = conn_cm.__enter__()
-        except Exception as exc:  # the database is unreachable: fail the run, keep the producer moving
+            with db.connect() as conn:
+                while (item := batches.get()) is not None:
+                    results, staged = item
+                    batch = write_batch(conn, results, staged)
+                    persist_block(conn)
+                    report.db_seconds += batch.seconds
+                    report.batches += 1
+                    for r in results:
+                        report.outcomes[r.hut.hut_id].counts = batch.counts.get(r.hut.hut_id)
+                    if on_stored is not None:
+                        on_stored(batch, len(results))
+        except Exception as exc:
             failure.append(exc)
             while batches.get() is not None:
                 pass
-            return
-        try:
-            while (item := batches.get()) is not None:
-                results, staged = item
-                if failure:
-                    continue  # drain after a failure so the producer never blocks
-                try:
-                    batch = write_batch(conn, results, staged)
-                    persist_block(conn)
-                except Exception as exc:
-                    failure.append(exc)
-                    continue
-                report.db_seconds += batch.seconds
-                report.batches += 1
-                for r in results:
-                    outcome = report.outcomes[r.hut.hut_id]
-                    outcome.counts = batch.counts.get(r.hut.hut_id)
-                if on_stored is not None:
-                    on_stored(batch, len(results))
-        finally:
-            conn_cm.__exit__(None, None, None)
 
     thread = threading.Thread(target=writer, name="hut-availability-writer", daemon=True)
     thread.start()

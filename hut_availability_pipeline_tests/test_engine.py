@@ -97,3 +97,17 @@ def test_rejects_bad_arguments(db, simulator):
     service = HutReservationService(base_url=simulator.base_url, request_interval=0)
     with pytest.raises(ValueError, match="batch_size"):
         run_update(db, service, [], start=dt.date.today(), batch_size=0)
+
+
+def test_a_raising_callback_fails_the_run_instead_of_hanging_it(db, simulator):
+    huts = _load(db, 5)
+    service = HutReservationService(base_url=simulator.base_url, request_interval=0)
+
+    def broken_progress(batch, n):
+        raise RuntimeError("progress display broke")
+
+    with pytest.raises(StorageError, match="progress display broke"):
+        run_update(db, service, huts, start=_sim_today(simulator), days=5, batch_size=1, on_stored=broken_progress)
+    with db.connect() as conn:
+        stored = conn.execute("SELECT count(DISTINCT hut_id) FROM hut_availability").fetchone()
+    assert stored == (1,), "the first batch committed before its callback raised; nothing after it"
