@@ -146,10 +146,7 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
         start = day_of(date)
         end = date_to(start, days)
         with connection() as conn:
-            try:
-                detail = queries.for_hut_detail(conn, check_slug(slug), start, end)
-            except queries.UnknownHutError as exc:
-                raise ApiError(404, str(exc)) from None
+            detail = queries.for_hut_detail(conn, check_slug(slug), start, end)
         body = models.HutAvailability(
             hut=_hut_with_location(detail.hut),
             date_from=start,
@@ -177,10 +174,7 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
     ) -> Response:
         target = day_of(date)
         with connection() as conn:
-            try:
-                trend = queries.for_trend(conn, check_slug(slug), target, days_before, now())
-            except queries.UnknownHutError as exc:
-                raise ApiError(404, str(exc)) from None
+            trend = queries.for_trend(conn, check_slug(slug), target, days_before, now())
         body = models.Trend(
             hut=_hut(trend.hut),
             date=target,
@@ -191,6 +185,11 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
         )
         newest = max((s.last_checked for s in trend.states if s.last_checked is not None), default=None)
         return _cached(request, body.model_dump_json().encode(), newest)
+
+    @app.exception_handler(queries.UnknownHutError)
+    def unknown_hut(request: Request, exc: queries.UnknownHutError) -> JSONResponse:
+        """Every endpoint that names a hut answers 404 when there is none."""
+        return api_error(request, ApiError(404, str(exc)))
 
     @app.exception_handler(ApiError)
     def api_error(request: Request, exc: ApiError) -> JSONResponse:
