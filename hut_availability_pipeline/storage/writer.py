@@ -34,8 +34,9 @@ STAGING_COLUMNS = (
     "checked_at",
 )
 _COPY_SQL = f"COPY incoming_availability ({', '.join(STAGING_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-_COPY_TYPES = ("int4", "date", "int4", "text", "int4", "int4", "float8", "int2", "text", "text", "text", "text",
+STAGING_TYPES = ("int4", "date", "int4", "text", "int4", "int4", "float8", "int2", "text", "text", "text", "text",
                "timestamptz")  # fmt: skip
+_EMPTY_STAGING_SQL = "TRUNCATE incoming_availability, incoming_changes"
 _LOCK_HUTS_SQL = "SELECT id FROM huts WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
 
 
@@ -95,12 +96,15 @@ def staging_row(result: HutFetchResult, booking: HutBookingSchema) -> tuple[Any,
     )
 
 
-def copy_rows(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]]) -> int:
-    """COPY staging rows (binary format) into the session's staging table; return how many."""
+def copy_rows(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]], *, empty_first: bool = False) -> int:
+    """COPY staging rows (binary format) into the session's staging table; return how many.
+    `empty_first`: the staging tables may hold an earlier batch (no commit has emptied them)."""
     conn.execute(query("write_prepare"))  # type: ignore[arg-type]
+    if empty_first:
+        conn.execute(_EMPTY_STAGING_SQL)
     n = 0
     with conn.cursor().copy(_COPY_SQL) as copy:  # type: ignore[arg-type]
-        copy.set_types(list(_COPY_TYPES))
+        copy.set_types(list(STAGING_TYPES))
         for row in rows:
             copy.write_row(row)
             n += 1
@@ -144,16 +148,18 @@ def write_batch(
     rows = (staged if staged is not None else [stage(r) for r in results]) if ok else []
     if ok:  # the history's monthly partitions must exist before its rows arrive (cached per connection)
         ensure_partitions(conn, {row[1] for hut_rows in rows for row in hut_rows})
+    # inside a caller's transaction the batch is a savepoint, and no commit has emptied the staging tables
+    nested = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
         conn.execute(_LOCK_HUTS_SQL, (sorted({r.hut.hut_id for r in results}),))
         if ok:
-            fetched = copy_rows(conn, (row for hut_rows in rows for row in hut_rows))
+            fetched = copy_rows(conn, (row for hut_rows in rows for row in hut_rows), empty_first=nested)
             batch = {"hut_ids": [r.hut.hut_id for r in ok]}
             updated = _per_hut(conn, "write_update_current", batch)
             n_updated = sum(u for u, _ in updated.values())  # type: ignore[misc]
             inserted = _per_hut(conn, "write_insert_current", batch) if n_updated < fetched else {}
             n_changed = sum(c for _, c in updated.values())  # type: ignore[misc]
-            closed = _per_hut(conn, "write_close_history") if n_changed else {}
+            closed = _per_hut(conn, "write_close_history", batch) if n_changed else {}
             opened = _per_hut(conn, "write_open_history") if n_changed else {}
             stored = _per_hut(conn, "write_stored_in_range", _ranges(ok))
             for r in ok:

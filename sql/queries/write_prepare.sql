@@ -1,4 +1,5 @@
--- Per-session staging tables of one batch; emptied at every commit.
+-- Per-session staging tables of one batch; emptied at every commit (the writer empties them itself
+-- when its batch is only a savepoint in a caller's transaction).
 -- incoming_availability: the batch as fetched. incoming_changes: the hut-dates whose state changed
 -- (few in a steady pass), with the last time the old state was confirmed.
 CREATE TEMPORARY TABLE IF NOT EXISTS incoming_availability (
@@ -22,6 +23,3 @@ CREATE TEMPORARY TABLE IF NOT EXISTS incoming_changes (
     availability_date   date NOT NULL,
     previous_checked    timestamptz NOT NULL
 ) ON COMMIT DELETE ROWS;
-
--- Inside a caller's transaction a batch is only a savepoint and no commit empties the tables.
-TRUNCATE incoming_availability, incoming_changes;
