@@ -1,12 +1,5 @@
 -- Every active bookable hut with what decides its refresh tier: the highest occupancy among its
 -- dates in [today, today + horizon_days), and its fetch status.
-WITH upcoming AS (
-    SELECT a.hut_id, max(a.occupancy_percent) AS max_occupancy
-    FROM hut_availability a
-    WHERE a.availability_date >= %(today)s
-      AND a.availability_date < %(today)s + %(horizon_days)s::integer
-    GROUP BY a.hut_id
-)
 SELECT h.id, h.slug, o.slug AS source, h.source_hut_id, h.hut_type_open, h.hut_type_closed,
        h.source_organization_id,
        u.max_occupancy,
@@ -14,6 +7,13 @@ SELECT h.id, h.slug, o.slug AS source, h.source_hut_id, h.hut_type_open, h.hut_t
 FROM huts h
 JOIN organizations o ON o.id = h.source_organization_id
 LEFT JOIN hut_fetch_status s ON s.hut_id = h.id
-LEFT JOIN upcoming u ON u.hut_id = h.id
+-- per hut, so that each hut's dates are one range of the primary key (hut_id, availability_date)
+LEFT JOIN LATERAL (
+    SELECT max(a.occupancy_percent) AS max_occupancy
+    FROM hut_availability a
+    WHERE a.hut_id = h.id
+      AND a.availability_date >= %(today)s
+      AND a.availability_date < %(today)s + %(horizon_days)s::integer
+) u ON true
 WHERE h.is_active AND h.source_hut_id IS NOT NULL
 ORDER BY h.id
