@@ -1,4 +1,5 @@
-"""Migrations upgrade a database in place: 0001 with data → 0002 (partitioned history) loses nothing."""
+"""Migrations upgrade a database in place: 0001 with data → 0002 (partitioned history) → 0004 (reference
+checks per statement) loses nothing and keeps refusing rows of unknown huts."""
 
 from __future__ import annotations
 
@@ -93,6 +94,22 @@ def test_0001_upgrades_to_partitioned_history_without_data_loss(db_0001: Databas
     with db_0001.connect() as conn:
         new_id = conn.execute("SELECT max(id) FROM hut_availability_history").fetchone()
     assert new_id is not None and new_id[0] > max_id
+
+    # 0004 replaced the foreign keys by statement checks: still refused, and a deleted hut's rows go
+    with db_0001.connect() as conn:
+        fks = conn.execute(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
+            " AND conrelid IN ('hut_availability'::regclass, 'hut_availability_history'::regclass)"
+        ).fetchone()
+        assert fks == (0,)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute(
+                "INSERT INTO hut_availability_history (hut_id, availability_date, hut_type, reservation_status,"
+                " first_checked) VALUES (999999, %s, 'hut', 'possible', now())",
+                (days[0],),
+            )
+        conn.execute("DELETE FROM huts WHERE id = %s", (hut.hut_id,))
+        assert conn.execute("SELECT count(*) FROM hut_availability_history").fetchone() == (0,)
 
 
 def test_migrations_are_idempotent(db: Database) -> None:
