@@ -11,6 +11,10 @@
 --     and only when the value changes (the writer never changes them, so it pays nothing);
 --   * deleting or truncating huts removes their rows (the old ON DELETE CASCADE); changing a
 --     hut's id, or deleting or renumbering a booking source, while rows refer to it fails.
+-- One difference from a foreign key: its cascade sees rows committed after a REPEATABLE READ
+-- transaction's snapshot; this trigger's does not, so deleting a hut in REPEATABLE READ while
+-- another transaction writes that hut's rows can leave those rows behind. Everything here runs
+-- in READ COMMITTED, where the delete waits for the writer and then removes its rows.
 -- Also dropped, to spare every new row two index entries:
 --   * hut_availability (availability_date, hut_id): the queries over all huts on some dates join
 --     from huts and look each hut's dates up by the primary key (hut_id, availability_date);
