@@ -108,6 +108,12 @@ def test_0001_upgrades_to_partitioned_history_without_data_loss(db_0001: Databas
                 " first_checked) VALUES (999999, %s, 'hut', 'possible', now())",
                 (days[0],),
             )
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):  # a partition made before 0004, named directly
+            conn.execute(
+                f"INSERT INTO hut_availability_history_{days[0]:%Y_%m} (hut_id, availability_date, hut_type,"  # noqa: S608
+                " reservation_status, first_checked) VALUES (999999, %s, 'hut', 'possible', now())",
+                (days[0],),
+            )
         conn.execute("DELETE FROM huts WHERE id = %s", (hut.hut_id,))
         assert conn.execute("SELECT count(*) FROM hut_availability_history").fetchone() == (0,)
 

@@ -60,6 +60,29 @@ def test_copy_of_rows_of_an_unknown_hut_is_refused(conn, table):
     assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)  # noqa: S608
 
 
+def test_rows_written_to_a_history_partition_directly_are_checked_too(conn):
+    part = f"hut_availability_history_{START:%Y_%m}"
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"into {part}: hut {NO_SUCH_HUT} does not exist"):
+        conn.execute(
+            f"INSERT INTO {part} (hut_id, availability_date, hut_type, reservation_status, first_checked)"  # noqa: S608
+            " VALUES (%s, %s, 'hut', 'possible', %s)",
+            (NO_SUCH_HUT, START, T0),
+        )
+
+
+def test_moving_a_history_row_to_another_month_and_an_unknown_hut_is_refused(conn):
+    (hut,) = add_huts_of(conn, 1)
+    later = START + dt.timedelta(days=40)
+    ensure_partitions(conn, [later])
+    insert(conn, "hut_availability_history", hut.hut_id)
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"hut {NO_SUCH_HUT} does not exist"):
+        conn.execute("UPDATE hut_availability_history SET hut_id = %s, availability_date = %s", (NO_SUCH_HUT, later))
+    conn.execute("UPDATE hut_availability_history SET availability_date = %s", (later,))  # same hut: allowed
+    assert conn.execute("SELECT hut_id, availability_date FROM hut_availability_history").fetchall() == [
+        (hut.hut_id, later)
+    ]
+
+
 def test_a_current_row_of_an_unknown_booking_source_is_refused(conn):
     (hut,) = add_huts_of(conn, 1)
     with pytest.raises(psycopg.errors.ForeignKeyViolation, match="booking source 4242 does not exist"):

@@ -9,6 +9,7 @@
 --     foreign key would, so a concurrent delete waits for the inserting transaction;
 --   * changing hut_id (or source_organization_id) of a row is checked the same way, row by row,
 --     and only when the value changes (the writer never changes them, so it pays nothing);
+--   * statements naming a history partition instead of the parent are checked too;
 --   * deleting or truncating huts removes their rows (the old ON DELETE CASCADE); changing a
 --     hut's id, or deleting or renumbering a booking source, while rows refer to it fails.
 -- One difference from a foreign key: its cascade sees rows committed after a REPEATABLE READ
@@ -16,8 +17,9 @@
 -- another transaction writes that hut's rows can leave those rows behind. Everything here runs
 -- in READ COMMITTED, where the delete waits for the writer and then removes its rows.
 -- Also dropped, to spare every new row two index entries:
---   * hut_availability (availability_date, hut_id): the queries over all huts on some dates join
---     from huts and look each hut's dates up by the primary key (hut_id, availability_date);
+--   * hut_availability (availability_date, hut_id): the queries over all huts on some dates go
+--     from huts and look each hut's dates up by the primary key (hut_id, availability_date); only
+--     the daily retention job's delete of past dates scans the table;
 --   * hut_availability_history (hut_id, availability_date, first_checked): the primary key
 --     (hut_id, availability_date, id) serves every lookup of a hut-date's states.
 
@@ -75,7 +77,8 @@ BEGIN
 END
 $$;
 
--- AFTER UPDATE ... FOR EACH ROW WHEN (a reference changed): the same check for one row.
+-- BEFORE UPDATE ... FOR EACH ROW WHEN (a reference changed): the same check for one row. BEFORE,
+-- because AFTER row triggers do not fire for an update that moves a history row to another partition.
 CREATE FUNCTION check_hut_reference_row() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -86,7 +89,7 @@ BEGIN
                   TABLE = TG_TABLE_NAME, COLUMN = 'hut_id';
     END IF;
     IF TG_TABLE_NAME <> 'hut_availability' THEN  -- (only that table has the column)
-        RETURN NULL;
+        RETURN NEW;
     END IF;
     IF NEW.source_organization_id IS NOT NULL THEN
         PERFORM 1 FROM organizations WHERE id = NEW.source_organization_id FOR KEY SHARE;
@@ -97,7 +100,7 @@ BEGIN
                       TABLE = TG_TABLE_NAME, COLUMN = 'source_organization_id';
         END IF;
     END IF;
-    RETURN NULL;
+    RETURN NEW;
 END
 $$;
 
@@ -112,17 +115,69 @@ CREATE TRIGGER hut_availability_history_check_insert
     FOR EACH STATEMENT EXECUTE FUNCTION check_hut_references();
 
 CREATE TRIGGER hut_availability_check_update
-    AFTER UPDATE ON hut_availability
+    BEFORE UPDATE ON hut_availability
     FOR EACH ROW
     WHEN (NEW.hut_id IS DISTINCT FROM OLD.hut_id
           OR NEW.source_organization_id IS DISTINCT FROM OLD.source_organization_id)
     EXECUTE FUNCTION check_hut_reference_row();
 
 CREATE TRIGGER hut_availability_history_check_update
-    AFTER UPDATE ON hut_availability_history
+    BEFORE UPDATE ON hut_availability_history
     FOR EACH ROW
     WHEN (NEW.hut_id IS DISTINCT FROM OLD.hut_id)
     EXECUTE FUNCTION check_hut_reference_row();
+
+-- A statement trigger fires only for statements that name its table, so each history partition
+-- gets the same check (for statements that name a partition; those naming the parent are checked
+-- once, by the parent's). Existing partitions here, new ones in ensure_history_partitions.
+-- Not checked: rows of a table attached as a partition (ALTER TABLE ... ATTACH PARTITION); nothing
+-- here attaches partitions (retention only drops them).
+CREATE FUNCTION check_history_partition_references(part regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format(
+        'CREATE TRIGGER hut_availability_history_check_insert AFTER INSERT ON %s'
+        ' REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION check_hut_references()',
+        part
+    );
+END
+$$;
+
+SELECT check_history_partition_references(inhrelid::regclass)
+FROM pg_inherits
+WHERE inhparent = 'hut_availability_history'::regclass;
+
+-- As in 0002, and each new partition gets the reference check.
+CREATE OR REPLACE FUNCTION ensure_history_partitions(from_date date, to_date date) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    m       date := date_trunc('month', from_date)::date;
+    part    text;
+    created integer := 0;
+BEGIN
+    IF from_date IS NULL OR to_date IS NULL THEN
+        RETURN 0;
+    END IF;
+    WHILE m <= to_date LOOP
+        part := 'hut_availability_history_' || to_char(m, 'YYYY_MM');
+        IF to_regclass(part) IS NULL THEN
+            PERFORM pg_advisory_xact_lock(7303181002);
+            BEGIN
+                EXECUTE format(
+                    'CREATE TABLE %I PARTITION OF hut_availability_history FOR VALUES FROM (%L) TO (%L)',
+                    part, m, (m + interval '1 month')::date
+                );
+                PERFORM check_history_partition_references(part::regclass);
+                created := created + 1;
+            EXCEPTION WHEN duplicate_table THEN
+                NULL;  -- created by a concurrent caller (this function's catalog snapshot missed it)
+            END;
+        END IF;
+        m := (m + interval '1 month')::date;
+    END LOOP;
+    RETURN created;
+END
+$$;
 
 -- Deleting huts deletes their current state and history (AFTER DELETE ... FOR EACH STATEMENT).
 CREATE FUNCTION delete_hut_rows() RETURNS trigger
