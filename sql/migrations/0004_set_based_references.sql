@@ -42,14 +42,40 @@ $$;
 DROP INDEX hut_availability_date_idx;
 DROP INDEX hut_availability_history_first_checked_idx;
 
+-- Lock the given huts and booking sources FOR KEY SHARE, as a foreign key does, and raise
+-- foreign_key_violation naming the first that does not exist ("<action> <table>: hut 7 does not
+-- exist"). The ids must be distinct; NULL or empty: nothing to check.
+CREATE FUNCTION check_references_exist(action text, tbl text, hut_ids integer[], source_ids integer[])
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    missing integer;
+BEGIN
+    IF cardinality(hut_ids) > (SELECT count(*) FROM (SELECT FROM huts WHERE id = ANY(hut_ids) FOR KEY SHARE) l) THEN
+        SELECT m INTO missing FROM unnest(hut_ids) m WHERE NOT EXISTS (SELECT FROM huts WHERE id = m) LIMIT 1;
+        RAISE foreign_key_violation
+            USING MESSAGE = format('%s %I: hut %s does not exist', action, tbl, missing),
+                  TABLE = tbl, COLUMN = 'hut_id';
+    END IF;
+    IF cardinality(source_ids) >
+       (SELECT count(*) FROM (SELECT FROM organizations WHERE id = ANY(source_ids) FOR KEY SHARE) l) THEN
+        SELECT m INTO missing FROM unnest(source_ids) m WHERE NOT EXISTS (SELECT FROM organizations WHERE id = m)
+        LIMIT 1;
+        RAISE foreign_key_violation
+            USING MESSAGE = format('%s %I: booking source %s does not exist', action, tbl, missing),
+                  TABLE = tbl, COLUMN = 'source_organization_id';
+    END IF;
+END
+$$;
+
 -- AFTER INSERT ... FOR EACH STATEMENT, transition table `new_rows`: one pass over the new rows
 -- collects the distinct references, then one query per referenced table locks and counts them.
+-- (Only hut_availability has source_organization_id; a branch not taken is never planned.)
 CREATE FUNCTION check_hut_references() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     hut_ids     integer[];
     source_ids  integer[];
-    missing     integer;
 BEGIN
     IF TG_TABLE_NAME = 'hut_availability' THEN
         SELECT array_agg(DISTINCT hut_id),
@@ -59,20 +85,7 @@ BEGIN
     ELSE
         SELECT array_agg(DISTINCT hut_id) INTO hut_ids FROM new_rows;
     END IF;
-    IF cardinality(hut_ids) > (SELECT count(*) FROM (SELECT FROM huts WHERE id = ANY(hut_ids) FOR KEY SHARE) l) THEN
-        SELECT m INTO missing FROM unnest(hut_ids) m WHERE NOT EXISTS (SELECT FROM huts WHERE id = m) LIMIT 1;
-        RAISE foreign_key_violation
-            USING MESSAGE = format('insert into %I: hut %s does not exist', TG_TABLE_NAME, missing),
-                  TABLE = TG_TABLE_NAME, COLUMN = 'hut_id';
-    END IF;
-    IF cardinality(source_ids) >
-       (SELECT count(*) FROM (SELECT FROM organizations WHERE id = ANY(source_ids) FOR KEY SHARE) l) THEN
-        SELECT m INTO missing FROM unnest(source_ids) m WHERE NOT EXISTS (SELECT FROM organizations WHERE id = m)
-        LIMIT 1;
-        RAISE foreign_key_violation
-            USING MESSAGE = format('insert into %I: booking source %s does not exist', TG_TABLE_NAME, missing),
-                  TABLE = TG_TABLE_NAME, COLUMN = 'source_organization_id';
-    END IF;
+    PERFORM check_references_exist('insert into', TG_TABLE_NAME, hut_ids, source_ids);
     RETURN NULL;
 END
 $$;
@@ -82,23 +95,11 @@ $$;
 CREATE FUNCTION check_hut_reference_row() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM huts WHERE id = NEW.hut_id FOR KEY SHARE;
-    IF NOT FOUND THEN
-        RAISE foreign_key_violation
-            USING MESSAGE = format('update of %I: hut %s does not exist', TG_TABLE_NAME, NEW.hut_id),
-                  TABLE = TG_TABLE_NAME, COLUMN = 'hut_id';
-    END IF;
-    IF TG_TABLE_NAME <> 'hut_availability' THEN  -- (only that table has the column)
-        RETURN NEW;
-    END IF;
-    IF NEW.source_organization_id IS NOT NULL THEN
-        PERFORM 1 FROM organizations WHERE id = NEW.source_organization_id FOR KEY SHARE;
-        IF NOT FOUND THEN
-            RAISE foreign_key_violation
-                USING MESSAGE = format('update of %I: booking source %s does not exist', TG_TABLE_NAME,
-                                       NEW.source_organization_id),
-                      TABLE = TG_TABLE_NAME, COLUMN = 'source_organization_id';
-        END IF;
+    IF TG_TABLE_NAME = 'hut_availability' THEN
+        PERFORM check_references_exist('update of', TG_TABLE_NAME, ARRAY[NEW.hut_id],
+                                       array_remove(ARRAY[NEW.source_organization_id], NULL));
+    ELSE
+        PERFORM check_references_exist('update of', TG_TABLE_NAME, ARRAY[NEW.hut_id], NULL);
     END IF;
     RETURN NEW;
 END
