@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import psycopg
+
 from hut_availability_pipeline.domain.bookings import (
     HutBookingSchema,
     HutBookingsSchema,
@@ -23,8 +25,13 @@ T0 = dt.datetime(2026, 6, 30, 8, 0, tzinfo=dt.UTC)
 
 def add_huts(db: Database, n: int = 2) -> list[HutRef]:
     with db.connect() as conn:
-        load_huts(conn, [HutRecord("hrs", str(100 + i), f"hut-{i}", f"Hut {i}") for i in range(n)])
-        return bookable_huts(conn)
+        return add_huts_on(conn, n)
+
+
+def add_huts_on(conn: psycopg.Connection[Any], n: int = 2) -> list[HutRef]:
+    """`n` bookable huts (hut-0, hut-1, ...) added through an open connection."""
+    load_huts(conn, [HutRecord("hrs", str(100 + i), f"hut-{i}", f"Hut {i}") for i in range(n)])
+    return bookable_huts(conn)
 
 
 def booking(

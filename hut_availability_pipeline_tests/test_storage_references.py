@@ -11,7 +11,7 @@ import pytest
 from hut_availability_pipeline.storage.retention import ensure_partitions
 from hut_availability_pipeline.storage.writer import write_batch
 
-from .helpers import START, T0, add_huts, count, result
+from .helpers import START, T0, add_huts, add_huts_on, count, result
 
 INSERT_CURRENT = (
     "INSERT INTO hut_availability (hut_id, availability_date, source_organization_id, occupancy_status,"
@@ -48,7 +48,7 @@ def test_a_row_of_an_unknown_hut_is_refused_and_named(conn, table):
 
 @pytest.mark.parametrize("table", ["hut_availability", "hut_availability_history"])
 def test_copy_of_rows_of_an_unknown_hut_is_refused(conn, table):
-    (hut,) = add_huts_of(conn, 1)
+    (hut,) = add_huts_on(conn, 1)
     columns = "hut_id, availability_date, hut_type, reservation_status, first_checked"
     if table == "hut_availability":
         columns += ", occupancy_status, last_checked"
@@ -71,7 +71,7 @@ def test_rows_written_to_a_history_partition_directly_are_checked_too(conn):
 
 
 def test_moving_a_history_row_to_another_month_and_an_unknown_hut_is_refused(conn):
-    (hut,) = add_huts_of(conn, 1)
+    (hut,) = add_huts_on(conn, 1)
     later = START + dt.timedelta(days=40)
     ensure_partitions(conn, [later])
     insert(conn, "hut_availability_history", hut.hut_id)
@@ -84,7 +84,7 @@ def test_moving_a_history_row_to_another_month_and_an_unknown_hut_is_refused(con
 
 
 def test_a_current_row_of_an_unknown_booking_source_is_refused(conn):
-    (hut,) = add_huts_of(conn, 1)
+    (hut,) = add_huts_on(conn, 1)
     with pytest.raises(psycopg.errors.ForeignKeyViolation, match="booking source 4242 does not exist"):
         insert(conn, "hut_availability", hut.hut_id, source_id=4242)
     insert(conn, "hut_availability", hut.hut_id, source_id=None)  # type: ignore[arg-type]  # no source: allowed
@@ -92,7 +92,7 @@ def test_a_current_row_of_an_unknown_booking_source_is_refused(conn):
 
 @pytest.mark.parametrize("table", ["hut_availability", "hut_availability_history"])
 def test_moving_a_row_to_an_unknown_hut_is_refused_to_a_known_one_allowed(conn, table):
-    hut, other = add_huts_of(conn, 2)
+    hut, other = add_huts_on(conn, 2)
     insert(conn, table, hut.hut_id)
     with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"hut {NO_SUCH_HUT} does not exist"):
         conn.execute(f"UPDATE {table} SET hut_id = %s", (NO_SUCH_HUT,))  # noqa: S608
@@ -127,7 +127,7 @@ def test_truncating_huts_empties_state_and_history(any_db):
 
 
 def test_renumbering_a_referenced_hut_or_source_or_deleting_the_source_is_refused(conn):
-    hut, other = add_huts_of(conn, 2)
+    hut, other = add_huts_on(conn, 2)
     insert(conn, "hut_availability", hut.hut_id)
     with pytest.raises(psycopg.errors.ForeignKeyViolation, match="still referenced"):
         conn.execute("UPDATE huts SET id = %s WHERE id = %s", (NO_SUCH_HUT, hut.hut_id))
@@ -189,10 +189,3 @@ CHECK_CALLS = (
     " coalesce(sum(calls) FILTER (WHERE funcname = 'check_hut_reference_row'), 0)"
     " FROM pg_stat_xact_user_functions"
 )
-
-
-def add_huts_of(conn: psycopg.Connection, n: int):
-    from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
-
-    load_huts(conn, [HutRecord("hrs", str(100 + i), f"hut-{i}", f"Hut {i}") for i in range(n)])
-    return bookable_huts(conn)
