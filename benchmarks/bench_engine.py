@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import operator
 import random
 import statistics
 import time
@@ -156,11 +157,16 @@ def bare_text_copy(db: Database, results: list[HutFetchResult]) -> float:
         return time.perf_counter() - started
 
 
-_FLOOR_CURRENT = ("COPY hut_availability (hut_id, availability_date, source_organization_id, source_hut_id, free, "
-                  "total, occupancy_percent, occupancy_steps, occupancy_status, reservation_status, link, hut_type, "
-                  "first_checked, last_checked) FROM STDIN (FORMAT BINARY)")  # fmt: skip
-_FLOOR_HISTORY = ("COPY hut_availability_history (hut_id, availability_date, free, total, occupancy_percent, hut_type, "
-                  "reservation_status, first_checked) FROM STDIN (FORMAT BINARY)")  # fmt: skip
+# The floor writes the staging rows as they are, checked_at becoming first_checked (and, in the
+# current table, last_checked too).
+_CURRENT_COLUMNS = [*STAGING_COLUMNS[:-1], "first_checked", "last_checked"]
+_HISTORY_FROM_STAGING = ("hut_id", "availability_date", "free", "total", "occupancy_percent", "hut_type",
+                         "reservation_status", "checked_at")  # fmt: skip
+_HISTORY_INDEXES = [STAGING_COLUMNS.index(c) for c in _HISTORY_FROM_STAGING]
+_history_row = operator.itemgetter(*_HISTORY_INDEXES)
+_HISTORY_COLUMNS = [*_HISTORY_FROM_STAGING[:-1], "first_checked"]
+_FLOOR_CURRENT = f"COPY hut_availability ({', '.join(_CURRENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_FLOOR_HISTORY = f"COPY hut_availability_history ({', '.join(_HISTORY_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 
 
 def floor_copy(results: list[HutFetchResult], batch_size: int) -> float:
@@ -178,13 +184,13 @@ def floor_copy(results: list[HutFetchResult], batch_size: int) -> float:
                 batch = [row for hut_rows in staged[i : i + batch_size] for row in hut_rows]
                 with conn.transaction(), conn.cursor() as cur:
                     with cur.copy(_FLOOR_CURRENT) as copy:
-                        copy.set_types([*STAGING_TYPES, "timestamptz"])
+                        copy.set_types([*STAGING_TYPES, STAGING_TYPES[-1]])
                         for row in batch:
-                            copy.write_row((*row, row[12]))
+                            copy.write_row((*row, row[-1]))
                     with cur.copy(_FLOOR_HISTORY) as copy:
-                        copy.set_types(["int4", "date", "int4", "int4", "float8", "text", "text", "timestamptz"])
+                        copy.set_types([STAGING_TYPES[i] for i in _HISTORY_INDEXES])
                         for row in batch:
-                            copy.write_row((row[0], row[1], row[4], row[5], row[6], row[11], row[9], row[12]))
+                            copy.write_row(_history_row(row))
             return time.perf_counter() - started
     finally:
         drop_database(db)
