@@ -16,7 +16,7 @@ from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server
 
 EXTERNAL_ENV = "HUT_AVAILABILITY_TEST_EXTERNAL_DATABASE_URL"
-TEMPLATE = "hut_availability_test_template"
+TEMPLATE = f"hut_availability_test_template_{os.getpid()}"
 FIXTURES = Path(__file__).parent / "fixtures"
 _counter = itertools.count()
 
