@@ -43,7 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--hut-id", action="append", type=int, metavar="ID", help="update this hut id (repeatable)")
     which.add_argument("--all", action="store_true", help="update every active hut with a booking source")
     up.add_argument("--dry-run", action="store_true", help="list the huts that would be updated; write nothing")
-    up.add_argument("--days", type=whole_number(1), default=365, help="days to fetch from today (default: 365)")
+    up.add_argument(
+        "--days",
+        type=whole_number(1),
+        default=None,
+        help="days to store from today (default: all the site serves)",
+    )
     up.add_argument(
         "--request-interval",
         type=number(0.0),

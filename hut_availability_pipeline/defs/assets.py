@@ -69,7 +69,11 @@ def hut_catalog(
 class RefreshConfig(dg.Config):
     """What every refresh fetches."""
 
-    days: int = Field(default=365, ge=1, le=731, description="Days to fetch, from today (in the configured zone).")
+    days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days to store, from today (in the configured zone); none: every day the site serves.",
+    )
 
 
 def build_plan(
@@ -77,7 +81,7 @@ def build_plan(
     database: DatabaseResource,
     provider: HutReservationResource,
     slugs: Sequence[str],
-    days: int,
+    days: int | None,
 ) -> HutBookingsPlan:
     """The lazy `hut_bookings` of a run. A retried step plans only the huts that have not been
     stored since the run was created (the others are done; the site is not asked twice)."""

@@ -3,7 +3,7 @@
 Design (one code path for writing availability):
 
 - `hut_bookings` is a *plan*, not data: which huts, which dates, from which provider
-  (`HutBookingsPlan`). Building it fetches nothing, so a run costs no memory for 365 days × N huts.
+  (`HutBookingsPlan`). Building it fetches nothing, so a run costs no memory for N huts' horizons.
 - The IO manager hands the plan to `engine.run_update`, which streams the provider's answers and
   writes current state and history of each batch in one transaction, fetching the next batch while
   the previous one is written. The IO manager writes no SQL of its own.
@@ -209,7 +209,7 @@ class HutBookingsPlan:
 
     huts: tuple[HutRef, ...]
     start: dt.date
-    days: int
+    days: int | None
     batch_size: int
     provider: HutReservationResource
     result: RefreshResult | None = None
