@@ -72,6 +72,7 @@ def test_broken_invariants_fail_naming_huts_and_dates(refreshed: tuple[Database,
         first = conn.execute("SELECT min(availability_date) FROM hut_availability").fetchone()
     assert first is not None
     day: dt.date = first[0]
+    sql(db, "ALTER TABLE hut_availability DROP CONSTRAINT hut_availability_day_state_check")
     sql(db, "UPDATE hut_availability SET free = 50, total = 40"
             " WHERE hut_id = (SELECT id FROM huts WHERE slug = %s) AND availability_date = %s",
         (slugs[0], day))  # fmt: skip
@@ -83,7 +84,8 @@ def test_broken_invariants_fail_naming_huts_and_dates(refreshed: tuple[Database,
     sql(
         db,
         "INSERT INTO hut_availability_history (hut_id, availability_date, free, total, hut_type, reservation_status,"
-        " first_checked) SELECT hut_id, availability_date, free, total, hut_type, reservation_status, first_checked"
+        " day_state, first_checked) SELECT hut_id, availability_date, free, total, hut_type, reservation_status,"
+        " day_state, first_checked"
         " FROM hut_availability_history"
         " WHERE hut_id = (SELECT id FROM huts WHERE slug = %s) AND availability_date = %s",
         (slugs[0], day),

@@ -44,14 +44,14 @@ DROP FUNCTION day_state_of_0004_row(integer, text, text);
 -- none, and a night without places offered is free NULL (not published), total 0.
 ALTER TABLE hut_availability ADD CONSTRAINT hut_availability_day_state_check CHECK (
     day_state IN ('bookable', 'full', 'not_bookable_online', 'winter_room', 'closed', 'unknown')
-    AND (day_state <> 'bookable' OR free > 0)
-    AND (day_state <> 'full' OR free = 0)
+    AND (day_state <> 'bookable' OR coalesce(free, 0) > 0)
+    AND (day_state <> 'full' OR free IS NOT DISTINCT FROM 0)
     AND (day_state NOT IN ('not_bookable_online', 'closed') OR (free IS NULL AND total = 0))
 );
 ALTER TABLE hut_availability_history ADD CONSTRAINT hut_availability_history_day_state_check CHECK (
     day_state IN ('bookable', 'full', 'not_bookable_online', 'winter_room', 'closed', 'unknown')
-    AND (day_state <> 'bookable' OR free > 0)
-    AND (day_state <> 'full' OR free = 0)
+    AND (day_state <> 'bookable' OR coalesce(free, 0) > 0)
+    AND (day_state <> 'full' OR free IS NOT DISTINCT FROM 0)
     AND (day_state NOT IN ('not_bookable_online', 'closed') OR (free IS NULL AND total = 0))
 );
 

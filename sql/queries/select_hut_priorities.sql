@@ -1,6 +1,6 @@
 -- Every active bookable hut with what decides its refresh tier: the highest occupancy among its
 -- dates in [today, today + horizon_days), a sold-out night (full, or not bookable online: no
--- numbers, nothing left online) counting as 100 %, and its fetch status.
+-- numbers, nothing left online) counting as fully booked, and its fetch status.
 SELECT h.id, h.slug, o.slug AS source, h.source_hut_id, h.hut_type_open, h.hut_type_closed,
        h.source_organization_id,
        u.max_occupancy,
