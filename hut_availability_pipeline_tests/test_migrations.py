@@ -114,7 +114,8 @@ def test_0001_upgrades_to_partitioned_history_without_data_loss(db_0001: Databas
         with pytest.raises(psycopg.errors.ForeignKeyViolation):  # a partition made before 0004, named directly
             conn.execute(
                 f"INSERT INTO hut_availability_history_{days[0]:%Y_%m} (hut_id, availability_date, hut_type,"  # noqa: S608
-                " reservation_status, day_state, first_checked) VALUES (999999, %s, 'hut', 'unknown', 'unknown', now())",
+                " reservation_status, day_state, first_checked)"
+                " VALUES (999999, %s, 'hut', 'unknown', 'unknown', now())",
                 (days[0],),
             )
         conn.execute("DELETE FROM huts WHERE id = %s", (hut.hut_id,))
@@ -214,8 +215,9 @@ def test_0005_refuses_a_day_state_that_contradicts_its_places(db: Database) -> N
     )
     with db.connect() as conn:
         conn.execute("SELECT ensure_history_partitions(%s, %s)", (START, START))
-        for free, total, state in [(0, 40, "bookable"), (None, 40, "bookable"), (3, 40, "full"),
-                                   (2, 0, "not_bookable_online"), (None, 40, "closed"), (1, 1, "sold_out")]:  # fmt: skip
+        contradictions = [(0, 40, "bookable"), (None, 40, "bookable"), (3, 40, "full"),
+                          (2, 0, "not_bookable_online"), (None, 40, "closed"), (1, 1, "sold_out")]  # fmt: skip
+        for free, total, state in contradictions:
             with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
                 conn.execute(insert, (hut.hut_id, START, free, total, state))
         conn.execute(insert, (hut.hut_id, START, None, 0, "not_bookable_online"))
