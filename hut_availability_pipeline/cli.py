@@ -172,6 +172,9 @@ def _huts(args: argparse.Namespace, db: Any, settings: Settings) -> int:
         except HutLoadError as exc:
             raise UsageError(str(exc)) from None
         print(f"huts: {result.added} added, {result.updated} updated")
+        for record, slug in zip(records, result.slugs, strict=True):
+            for note in record.notes:
+                print(f"  {slug}: {note}")
         return EXIT_OK
     now = dt.datetime.now(dt.UTC)
     with db.connect() as conn:

@@ -26,10 +26,15 @@ def _slugs(db, n):
 
 def test_huts_load_and_dry_run_lists_new_huts_without_writing(env, capsys):
     assert main(["huts", "load"]) == 0
-    assert "567 added" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "567 added" in out
+    assert "  testhutte-carolin: test hut: inactive\n" in out
+    assert (
+        "  brisenhaus: coordinates 8.464166/46.914917 had latitude and longitude swapped: 46.914917/8.464166\n" in out
+    )
     assert main(["update", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("would update 567 hut(s):")
+    assert out.startswith("would update 565 hut(s):")  # the two test huts are inactive
     assert count(env, "hut_availability") == 0 and count(env, "hut_fetch_status") == 0
 
 
@@ -61,7 +66,7 @@ def test_update_named_huts_against_the_simulator(env, simulator, monkeypatch, ca
     finally:
         instance.dispose()
     assert main(["update", "--dry-run"]) == 0
-    assert "would update 565 hut(s)" in capsys.readouterr().out  # the two are fresh now
+    assert "would update 563 hut(s)" in capsys.readouterr().out  # the two are fresh now
 
 
 def test_failed_huts_are_named_and_exit_1(env, own_simulator, monkeypatch, capsys):

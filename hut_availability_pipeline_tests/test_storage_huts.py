@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from importlib import resources
+
 import pytest
 
 from hut_availability_pipeline.storage.huts import (
+    CATALOG_RESOURCE,
     HutLoadError,
+    HutRecord,
     bookable_huts,
     catalog_records,
     csv_records,
@@ -24,11 +30,107 @@ def test_packaged_catalog_has_567_huts_with_unique_slugs(any_db):
     with any_db.connect() as conn:
         first = load_huts(conn, records)
         again = load_huts(conn, records)
-        slugs = [h.slug for h in bookable_huts(conn)]
+        slugs = [h.slug for h in bookable_huts(conn, include_inactive=True)]
+        active = [h.slug for h in bookable_huts(conn)]
     assert (first.added, first.updated) == (567, 0)
     assert (again.added, again.updated) == (0, 567)
     assert len(set(slugs)) == 567
     assert {"adolf-nossberger-hutte", "zwinglipasshutte"} <= set(slugs)
+    assert sorted(set(slugs) - set(active)) == ["testhutte-carolin", "zzz-test-monbijouhutte"]
+
+
+# Every hut of the packaged catalog that the catalog rules change, as stored after `huts load`:
+# (hut-reservation.org id, name, lat, lon, active). The other 547 are stored as the catalog has them.
+CHANGED_CATALOG_HUTS = [
+    ("19", "Fründenhütte SAC", None, None, True),  # 7.44, 31.1: garbled
+    ("23", "Bächlitalhütte SAC", 46.587038, 8.282682, True),  # LV03 664'688/159'878 in units of 10 km
+    ("36", "Capanna Campo Tencia CAS", 46.444188, 8.732739, True),  # LV03 699'440/144'470
+    ("38", "Capanna Sasc Furä CAS", 46.315321, 9.582431, True),  # LV95 2'765'110/1'131'580 in 10⁶ m
+    ("135", "Capanna Scaletta", 46.607738, 8.940346, True),  # LV95 2'715'043/1'162'932
+    ("346", "ZZZ TEST Monbijouhütte", 46.944618, 7.435092, False),  # test hut (in Bern: kept)
+    ("347", "Berghaus Alpenrösli", None, None, True),  # 46.87/89.37: digits lost
+    ("405", "Skihütte Elm", 46.922454, 9.142993, True),  # LV95 2'729'805/1'198'227
+    ("420", "Mischabelhütte AACZ", None, None, True),  # 46.10/78.88: digits lost
+    ("526", "Hüttenrunde Gipfelwege", None, None, True),  # 0/0
+    ("574", "Cabane des Marindes", 46.5361, 7.279279, True),  # LV03 587'775/153'880
+    ("587", "Testhütte Carolin", None, None, False),  # test hut, 12.34/23.56 is in Chad
+    ("614", "Sidelenhütte", None, None, True),  # 46.59/84.26: digits lost
+    ("615", "Martinsmadhütte SAC", None, None, True),  # 27.33, 1.19: digits lost
+    ("651", 'Monte Calino "San Pietro"', 45.56011, 10.50224, True),  # swapped
+    ("722", "Alpe Rossiglion", None, None, True),  # 43.308/9.088: a Swiss hut in the Ligurian Sea
+    ("727", "Hermann-von-Barth-Hütte", 47.31, 10.4, True),  # swapped
+    ("732", "Brisenhaus", 46.914917, 8.464166, True),  # swapped
+    ("735", "Rifugio Bassa di Nara", 46.475437, 8.869742, True),  # LV95 2'709'903/1'148'126
+]
+
+
+def _changed_huts(conn):
+    rows = conn.execute(
+        "SELECT source_hut_id, name, round(lat::numeric, 6)::float8, round(lon::numeric, 6)::float8, is_active"
+        " FROM huts WHERE source_hut_id = ANY(%s) ORDER BY source_hut_id::integer",
+        ([hut[0] for hut in CHANGED_CATALOG_HUTS],),
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def test_catalog_load_deactivates_test_huts_and_fixes_or_drops_impossible_coordinates(db):
+    records = catalog_records()
+    assert sorted((r.source_hut_id for r in records if r.notes), key=int) == [h[0] for h in CHANGED_CATALOG_HUTS]
+    assert [r.notes for r in records if r.source_hut_id in ("732", "587")] == [
+        ("coordinates 8.464166/46.914917 had latitude and longitude swapped: 46.914917/8.464166",),
+        ("coordinates 12.34/23.56 cannot be a hut and cannot be fixed: dropped", "test hut: inactive"),
+    ]
+    with db.connect() as conn:
+        load_huts(conn, records)
+        assert _changed_huts(conn) == CHANGED_CATALOG_HUTS
+
+
+def _raw_catalog_records():
+    """The packaged catalog as the loader before the catalog rules stored it: coordinates as given."""
+    raw = json.loads(resources.files("hut_availability_pipeline.data").joinpath(CATALOG_RESOURCE).read_text("utf-8"))
+    given = {str(h["hutId"]): h["coordinates"] for h in raw["huts"]}
+    return [
+        dataclasses.replace(
+            r, lat=given[r.source_hut_id]["lat"], lon=given[r.source_hut_id]["lon"], is_active=None,
+            coordinates_checked=False, notes=(),
+        )
+        for r in catalog_records()
+    ]  # fmt: skip
+
+
+def test_catalog_reload_repairs_huts_stored_before_and_keeps_what_a_csv_fixed(db, tmp_path):
+    with db.connect() as conn:
+        load_huts(conn, _raw_catalog_records())
+        assert conn.execute("SELECT lat, lon FROM huts WHERE source_hut_id = '420'").fetchone() == (46.1, 78.88)
+        # Someone gave the Mischabelhütte its place by CSV, and deactivated the Brisenhaus.
+        path = tmp_path / "fix.csv"
+        path.write_text("source,source_hut_id,slug,name,lat,lon\nhrs,420,mischabelhutte-aacz,Mischabelhütte AACZ,"
+                        "46.0986,7.8879\n", encoding="utf-8")  # fmt: skip
+        load_huts(conn, csv_records(path))
+        conn.execute("UPDATE huts SET is_active = false WHERE source_hut_id = '732'")
+        again = load_huts(conn, catalog_records())
+        expected = [
+            ("420", "Mischabelhütte AACZ", 46.0986, 7.8879, True)
+            if hut[0] == "420"
+            else ("732", "Brisenhaus", 46.914917, 8.464166, False)
+            if hut[0] == "732"
+            else hut
+            for hut in CHANGED_CATALOG_HUTS
+        ]
+        assert _changed_huts(conn) == expected
+    assert (again.added, again.updated) == (0, 567)
+
+
+def test_a_reload_drops_stored_coordinates_only_when_impossible(db):
+    with db.connect() as conn:
+        load_huts(conn, [HutRecord("hrs", "1", "a", "A", country="CH", lat=8.2, lon=46.6),
+                         HutRecord("hrs", "2", "b", "B", country="CH", lat=46.6, lon=8.2),
+                         HutRecord("hrs", "3", "c", "C", country="CH", lat=46.6, lon=82.0)])  # fmt: skip
+        checked = [HutRecord("hrs", str(i), None, name, country="CH", coordinates_checked=True) for i, name in
+                   ((1, "A"), (2, "B"), (3, "C"))]  # fmt: skip
+        load_huts(conn, checked)
+        rows = conn.execute("SELECT slug, lat, lon FROM huts ORDER BY slug").fetchall()
+    assert rows == [("a", 46.6, 8.2), ("b", 46.6, 8.2), ("c", None, None)]
 
 
 def test_slugify():

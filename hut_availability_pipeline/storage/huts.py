@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from ..domain.bookings import HutRef, HutTypeEnum
+from ..domain.hut_catalog import Fix, is_test_hut, place
 
 CATALOG_RESOURCE = "hut_catalog_2026-06.json"
 HRS_SOURCE = "hrs"
@@ -43,6 +44,26 @@ class HutRecord:
     capacity: int | None = None
     hut_type_open: str | None = None
     hut_type_closed: str | None = None
+    is_active: bool | None = None
+    """False: load the hut inactive (a test hut); None: new huts are active, stored ones keep theirs."""
+    coordinates_checked: bool = False
+    """lat/lon passed `domain.hut_catalog.place` (catalog records). When they are None, a stored
+    hut's coordinates go through the same rule: kept when plausible, fixed or dropped otherwise,
+    so that a re-run repairs what an earlier load stored. Unchecked records (a CSV) give
+    coordinates as they are, and None keeps the stored ones."""
+    origin: str | None = None
+    """Where the record came from, for messages: 'huts.csv: line 3', 'packaged catalog: hut 23'."""
+    notes: tuple[str, ...] = ()
+    """What the catalog rules changed, one line each, for the load's summary."""
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A hut whose slug a load changed (asked for with `rename`)."""
+
+    old_slug: str
+    new_slug: str
+    origin: str | None
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,8 @@ class LoadResult:
     added: int
     updated: int
     slugs: tuple[str, ...]
+    """The slug of each record, in order."""
+    renamed: tuple[Rename, ...] = ()
 
 
 def slugify(name: str) -> str:
@@ -84,23 +107,46 @@ def catalog_records(path: Path | None = None) -> list[HutRecord]:
     records = []
     for index, hut in enumerate(huts):
         try:
-            coords = hut.get("coordinates") or {}
-            records.append(
-                HutRecord(
-                    source=HRS_SOURCE,
-                    source_hut_id=str(int(hut["hutId"])),
-                    slug=None,
-                    name=str(hut["hutName"]).strip(),
-                    country=hut.get("hutCountry"),
-                    lat=coords.get("lat"),
-                    lon=coords.get("lon"),
-                    elevation=_first_int(hut.get("altitude")),
-                    capacity=_first_int(hut.get("totalBedsInfo")),
-                )
-            )
+            records.append(_catalog_record(hut, where))
         except (KeyError, TypeError, ValueError) as exc:
             raise HutLoadError(f"{where}: hut #{index}: {exc!r}") from None
     return records
+
+
+def _catalog_record(hut: dict[str, Any], where: str) -> HutRecord:
+    """One hut of the catalog, with the rules of `domain.hut_catalog` applied: a test hut is
+    inactive, impossible coordinates are fixed or dropped; `notes` says what was done."""
+    coords = hut.get("coordinates") or {}
+    lat, lon = _degrees(coords.get("lat")), _degrees(coords.get("lon"))
+    name = str(hut["hutName"]).strip()
+    country = hut.get("hutCountry")
+    placed = place(lat, lon, country)
+    notes = []
+    if placed.fix is not Fix.kept and (lat is not None or lon is not None):
+        notes.append(placed.describe(lat, lon))
+    test_hut = is_test_hut(name)
+    if test_hut:
+        notes.append("test hut: inactive")
+    source_hut_id = str(int(hut["hutId"]))
+    return HutRecord(
+        source=HRS_SOURCE,
+        source_hut_id=source_hut_id,
+        slug=None,
+        name=name,
+        country=country,
+        lat=placed.lat,
+        lon=placed.lon,
+        elevation=_first_int(hut.get("altitude")),
+        capacity=_first_int(hut.get("totalBedsInfo")),
+        is_active=False if test_hut else None,
+        coordinates_checked=True,
+        origin=f"{where}: hut {source_hut_id}",
+        notes=tuple(notes),
+    )
+
+
+def _degrees(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _optional(row: dict[str, str], key: str) -> str | None:
@@ -196,55 +242,88 @@ def load_huts(conn: psycopg.Connection[Any], records: Sequence[HutRecord]) -> Lo
     """
     added = updated = 0
     slugs: list[str] = []
+    renamed: list[Rename] = []
     with conn.transaction():
         orgs = dict(conn.execute("SELECT slug, id FROM organizations").fetchall())
         for rec in records:
             if rec.source not in orgs:
-                raise HutLoadError(
-                    f"hut {rec.name!r}: unknown source {rec.source!r} (known: {', '.join(sorted(orgs))})"
-                )
+                raise HutLoadError(f"{_where(rec)}unknown source {rec.source!r} (known: {', '.join(sorted(orgs))})")
         taken = {row[0] for row in conn.execute("SELECT slug FROM huts")}
         for rec in records:
             org_id = orgs[rec.source]
-            row = conn.execute(
-                "SELECT id, slug FROM huts WHERE source_organization_id = %s AND source_hut_id = %s",
-                (org_id, rec.source_hut_id),
-            ).fetchone()
-            if row is None and rec.slug is not None:
-                row = conn.execute("SELECT id, slug FROM huts WHERE slug = %s", (rec.slug,)).fetchone()
-            if row is None:
+            stored = _stored_hut(conn, org_id, rec)
+            if stored is None:
                 slug = rec.slug or _free_slug(slugify(rec.name), rec.source_hut_id, taken)
                 if slug in taken:
-                    raise HutLoadError(f"hut {rec.name!r}: slug {slug!r} is already used by another hut")
+                    raise HutLoadError(f"{_where(rec)}slug {slug!r} is already used by another hut")
                 conn.execute(
                     "INSERT INTO huts (slug, name, country, lat, lon, elevation, capacity, hut_type_open,"
-                    " hut_type_closed, source_organization_id, source_hut_id)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, coalesce(%s, 'hut'), coalesce(%s, 'selfhut'), %s, %s)",
+                    " hut_type_closed, is_active, source_organization_id, source_hut_id)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, coalesce(%s, 'hut'), coalesce(%s, 'selfhut'),"
+                    " coalesce(%s, true), %s, %s)",
                     (slug, rec.name, rec.country, rec.lat, rec.lon, rec.elevation, rec.capacity,
-                     rec.hut_type_open, rec.hut_type_closed, org_id, rec.source_hut_id),
+                     rec.hut_type_open, rec.hut_type_closed, rec.is_active, org_id, rec.source_hut_id),
                 )  # fmt: skip
                 taken.add(slug)
                 added += 1
             else:
-                hut_id, slug = row
-                if rec.slug is not None and rec.slug != slug:
+                slug = stored.slug
+                if rec.slug is not None and rec.slug != stored.slug:
                     if rec.slug in taken:
-                        raise HutLoadError(f"hut {rec.name!r}: slug {rec.slug!r} is already used by another hut")
-                    taken.discard(slug)
+                        raise HutLoadError(f"{_where(rec)}slug {rec.slug!r} is already used by another hut")
+                    taken.discard(stored.slug)
                     taken.add(rec.slug)
+                    renamed.append(Rename(stored.slug, rec.slug, rec.origin))
                     slug = rec.slug
+                lat, lon = _coordinates_to_store(rec, stored)
                 conn.execute(
-                    "UPDATE huts SET slug = %s, name = %s, country = coalesce(%s, country),"
-                    " lat = coalesce(%s, lat), lon = coalesce(%s, lon), elevation = coalesce(%s, elevation),"
-                    " capacity = coalesce(%s, capacity), hut_type_open = coalesce(%s, hut_type_open),"
-                    " hut_type_closed = coalesce(%s, hut_type_closed), source_organization_id = %s,"
-                    " source_hut_id = %s, updated_at = now() WHERE id = %s",
-                    (slug, rec.name, rec.country, rec.lat, rec.lon, rec.elevation, rec.capacity,
-                     rec.hut_type_open, rec.hut_type_closed, org_id, rec.source_hut_id, hut_id),
+                    "UPDATE huts SET slug = %s, name = %s, country = coalesce(%s, country), lat = %s, lon = %s,"
+                    " elevation = coalesce(%s, elevation), capacity = coalesce(%s, capacity),"
+                    " hut_type_open = coalesce(%s, hut_type_open), hut_type_closed = coalesce(%s, hut_type_closed),"
+                    " is_active = coalesce(%s, is_active), source_organization_id = %s, source_hut_id = %s,"
+                    " updated_at = now() WHERE id = %s",
+                    (slug, rec.name, rec.country, lat, lon, rec.elevation, rec.capacity, rec.hut_type_open,
+                     rec.hut_type_closed, rec.is_active, org_id, rec.source_hut_id, stored.hut_id),
                 )  # fmt: skip
                 updated += 1
             slugs.append(slug)
-    return LoadResult(added=added, updated=updated, slugs=tuple(slugs))
+    return LoadResult(added=added, updated=updated, slugs=tuple(slugs), renamed=tuple(renamed))
+
+
+@dataclass(frozen=True)
+class _StoredHut:
+    hut_id: int
+    slug: str
+    country: str | None
+    lat: float | None
+    lon: float | None
+
+
+def _stored_hut(conn: psycopg.Connection[Any], org_id: int, rec: HutRecord) -> _StoredHut | None:
+    """The stored hut a record updates: the same source hut, else (a record with a slug) the same slug."""
+    columns = "SELECT id, slug, country, lat, lon FROM huts WHERE "
+    row = conn.execute(
+        columns + "source_organization_id = %s AND source_hut_id = %s", (org_id, rec.source_hut_id)
+    ).fetchone()
+    if row is None and rec.slug is not None:
+        row = conn.execute(columns + "slug = %s", (rec.slug,)).fetchone()
+    return None if row is None else _StoredHut(*row)
+
+
+def _coordinates_to_store(rec: HutRecord, stored: _StoredHut) -> tuple[float | None, float | None]:
+    """A record's coordinates when it gives them; else the stored ones, through the catalog's
+    coordinate rule when the record was checked by it (a re-run of the catalog load repairs or
+    drops what an earlier one stored, and keeps plausible ones given by a CSV)."""
+    if rec.lat is not None and rec.lon is not None:
+        return rec.lat, rec.lon
+    if rec.coordinates_checked:
+        placed = place(stored.lat, stored.lon, rec.country or stored.country)
+        return placed.lat, placed.lon
+    return (stored.lat if rec.lat is None else rec.lat), (stored.lon if rec.lon is None else rec.lon)
+
+
+def _where(rec: HutRecord) -> str:
+    return f"{rec.origin}: " if rec.origin else f"hut {rec.name!r}: "
 
 
 def _free_slug(base: str, source_hut_id: str, taken: set[str]) -> str:
