@@ -120,3 +120,33 @@ def test_database_url_password_never_printed(monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", "mysql://user:s3cret@host/db")
     assert main(["db", "where"]) == 2
     assert "s3cret" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("source;source_hut_id;slug;name\nhrs;29;talli;Tälli\n".encode(),
+         "line 1: the columns are separated by semicolons ('source;source_hut_id;slug;name'); expected commas"),
+        ("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n".encode("utf-16"),
+         "line 1: the file is UTF-16 (it starts with the byte order mark FF FE); expected UTF-8"),
+        ("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n".encode("latin-1"),
+         "line 2: byte 0xE4 is not UTF-8"),
+    ],
+)  # fmt: skip
+def test_huts_load_of_another_delimiter_or_encoding_exits_2_naming_file_and_line(env, capsys, tmp_path, content,
+                                                                                 message):  # fmt: skip
+    path = tmp_path / "huts.csv"
+    path.write_bytes(content)
+    assert main(["huts", "load", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"hut-availability: error: {path}: {message}")
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert count(env, "huts") == 0
+
+
+def test_huts_load_accepts_a_csv_with_a_byte_order_mark(env, capsys, tmp_path):
+    path = tmp_path / "huts.csv"
+    path.write_text("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n", encoding="utf-8-sig")
+    assert main(["huts", "load", str(path)]) == 0
+    assert capsys.readouterr().out == "huts: 1 added, 0 updated\n"
+    assert _slugs(env, 5) == ["talli"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 from importlib import resources
@@ -179,9 +180,53 @@ def test_bad_csv_rows_name_the_line_and_load_nothing(db, tmp_path, body, message
 def test_missing_columns_and_unknown_source(db, tmp_path):
     path = tmp_path / "huts.csv"
     path.write_text("source,slug,name\nhrs,a,A\n", encoding="utf-8")
-    with pytest.raises(HutLoadError, match="line 1: missing column"):
+    with pytest.raises(HutLoadError) as exc:
         csv_records(path)
+    assert str(exc.value) == (
+        f"{path}: line 1: missing column(s) source_hut_id (found: source, slug, name); expected source,source_hut_id,"
+        "slug,name and optionally country,lat,lon,elevation,capacity,hut_type_open,hut_type_closed"
+    )
     path.write_text("source,source_hut_id,slug,name\nhrs,1,a,A\nnope,2,b,B\n", encoding="utf-8")
-    with db.connect() as conn, pytest.raises(HutLoadError, match="unknown source 'nope'"):
+    with db.connect() as conn, pytest.raises(HutLoadError, match=f"{path}: line 3: unknown source 'nope'"):
         load_huts(conn, csv_records(path))
+    assert count(db, "huts") == 0
+
+
+def test_csv_with_a_byte_order_mark_loads(db, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(codecs.BOM_UTF8 + "source,source_hut_id,slug,name\r\nhrs,29,talli,Tällihütte\r\n".encode())
+    with db.connect() as conn:
+        load_huts(conn, csv_records(path))
+        rows = conn.execute("SELECT source_hut_id, slug, name FROM huts").fetchall()
+    assert rows == [("29", "talli", "Tällihütte")]
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("source;source_hut_id;slug;name\nhrs;29;talli;Tälli\n".encode(),
+         "line 1: the columns are separated by semicolons ('source;source_hut_id;slug;name'); expected commas:"
+         " source,source_hut_id,slug,name[,country,lat,lon,elevation,capacity,hut_type_open,hut_type_closed]"),
+        ("source\tsource_hut_id\tslug\tname\nhrs\t29\ttalli\tTälli\n".encode(),
+         "line 1: the columns are separated by tabs ('source\\tsource_hut_id\\tslug\\tname'); expected commas:"),
+        ("source,source_hut_id,slug,name\nhrs,1,a,A\nhrs;29;talli;Tälli\n".encode(),
+         "line 3: the fields are separated by semicolons ('hrs;29;talli;Tälli'); expected commas, as in the header"),
+        ("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n".encode("utf-16"),
+         "line 1: the file is UTF-16 (it starts with the byte order mark FF FE); expected UTF-8: save the file"
+         ' as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)")'),
+        ("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n".encode("utf-32"),
+         "line 1: the file is UTF-32 (it starts with the byte order mark FF FE 00 00); expected UTF-8"),
+        ("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n".encode("utf-16-be"),
+         "line 1: the file has NUL bytes, as UTF-16 without a byte order mark has; expected UTF-8"),
+        ("source,source_hut_id,slug,name\nhrs,1,a,A\nhrs,29,talli,Tällihütte\n".encode("cp1252"),
+         "line 3: byte 0xE4 is not UTF-8 (read as Windows-1252 or Latin-1 the line is 'hrs,29,talli,Tällihütte');"
+         " expected UTF-8"),
+    ],
+)  # fmt: skip
+def test_other_delimiters_and_encodings_say_what_was_found_and_what_is_expected(db, tmp_path, content, message):
+    path = tmp_path / "huts.csv"
+    path.write_bytes(content)
+    with pytest.raises(HutLoadError) as exc:
+        csv_records(path)
+    assert str(exc.value).startswith(f"{path}: {message}")
     assert count(db, "huts") == 0

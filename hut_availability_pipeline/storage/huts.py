@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 import re
 import unicodedata
@@ -155,38 +157,96 @@ def _optional(row: dict[str, str], key: str) -> str | None:
 
 
 def csv_records(path: Path) -> list[HutRecord]:
-    """Parse a hut CSV, checking every row first; raise HutLoadError naming the first bad line."""
+    """Parse a hut CSV (UTF-8, with or without a byte order mark; commas), checking every row first;
+    raise HutLoadError naming the file, the first bad line, what was found and what is expected."""
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        data = path.read_bytes()
     except OSError as exc:
         raise HutLoadError(f"{path}: cannot open ({exc.strerror})") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in CSV_REQUIRED if c not in header]
-        if missing:
-            raise HutLoadError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
-        unknown = [c for c in header if c not in CSV_REQUIRED + CSV_OPTIONAL]
-        if unknown:
-            raise HutLoadError(f"{path}: line 1: unknown column(s) {', '.join(unknown)}")
-        records: list[HutRecord] = []
-        seen_slugs: dict[str, int] = {}
-        seen_ids: dict[tuple[str, str], int] = {}
-        for row in reader:
-            line = reader.line_num
-            records.append(_csv_record(path, line, row))
-            rec = records[-1]
-            assert rec.slug is not None
-            if rec.slug in seen_slugs:
-                raise HutLoadError(f"{path}: line {line}: slug {rec.slug!r} already on line {seen_slugs[rec.slug]}")
-            seen_slugs[rec.slug] = line
-            key = (rec.source, rec.source_hut_id)
-            if key in seen_ids:
-                raise HutLoadError(
-                    f"{path}: line {line}: {rec.source} hut {rec.source_hut_id} already on line {seen_ids[key]}"
-                )
-            seen_ids[key] = line
+    text = _csv_text(path, data)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    reader.fieldnames = header
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        first_line = text.splitlines()[0] if text else ""
+        delimiter = _other_delimiter(first_line)
+        if delimiter:
+            raise HutLoadError(
+                f"{path}: line 1: the columns are separated by {delimiter} ({first_line!r});"
+                f" expected commas: {','.join(CSV_REQUIRED)}[,{','.join(CSV_OPTIONAL)}]"
+            )
+        raise HutLoadError(
+            f"{path}: line 1: missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'nothing'});"
+            f" expected {','.join(CSV_REQUIRED)} and optionally {','.join(CSV_OPTIONAL)}"
+        )
+    unknown = [c for c in header if c not in CSV_REQUIRED + CSV_OPTIONAL]
+    if unknown:
+        raise HutLoadError(
+            f"{path}: line 1: unknown column(s) {', '.join(unknown)};"
+            f" expected {','.join(CSV_REQUIRED)} and optionally {','.join(CSV_OPTIONAL)}"
+        )
+    records: list[HutRecord] = []
+    seen_slugs: dict[str, int] = {}
+    seen_ids: dict[tuple[str, str], int] = {}
+    for row in reader:
+        line = reader.line_num
+        records.append(_csv_record(path, line, row))
+        rec = records[-1]
+        assert rec.slug is not None
+        if rec.slug in seen_slugs:
+            raise HutLoadError(f"{path}: line {line}: slug {rec.slug!r} already on line {seen_slugs[rec.slug]}")
+        seen_slugs[rec.slug] = line
+        key = (rec.source, rec.source_hut_id)
+        if key in seen_ids:
+            raise HutLoadError(
+                f"{path}: line {line}: {rec.source} hut {rec.source_hut_id} already on line {seen_ids[key]}"
+            )
+        seen_ids[key] = line
     return records
+
+
+_SAVE_AS_UTF8 = 'expected UTF-8: save the file as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)")'
+_OTHER_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+_OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _csv_text(path: Path, data: bytes) -> str:
+    """The text of a hut CSV: UTF-8, a leading byte order mark dropped (Excel writes one). Other
+    encodings are refused naming the line: UTF-16/32 by their byte order mark or NUL bytes, the
+    rest (Windows-1252, Latin-1) at the first byte that is not UTF-8."""
+    for bom, encoding in _OTHER_BOMS:  # UTF-32's little-endian mark starts with UTF-16's: test it first
+        if data.startswith(bom):
+            raise HutLoadError(
+                f"{path}: line 1: the file is {encoding} (it starts with the byte order mark"
+                f" {bom.hex(' ').upper()}); {_SAVE_AS_UTF8}"
+            )
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise HutLoadError(
+            f"{path}: line {line}: the file has NUL bytes, as UTF-16 without a byte order mark has; {_SAVE_AS_UTF8}"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        shown = data.split(b"\n")[line - 1].decode("cp1252", errors="replace").strip()
+        raise HutLoadError(
+            f"{path}: line {line}: byte 0x{data[exc.start]:02X} is not UTF-8 (read as Windows-1252 or Latin-1"
+            f" the line is {shown!r}); {_SAVE_AS_UTF8}"
+        ) from None
+
+
+def _other_delimiter(text: str) -> str | None:
+    """The name of the delimiter a line seems separated by when it is not commas, else None."""
+    if "," in text:
+        return None
+    return next((name for sep, name in _OTHER_DELIMITERS.items() if sep in text), None)
 
 
 def _csv_record(path: Path, line: int, row: dict[str, Any]) -> HutRecord:
@@ -196,6 +256,10 @@ def _csv_record(path: Path, line: int, row: dict[str, Any]) -> HutRecord:
     if None in row:
         raise fail("more fields than columns")
     values = {k: _optional(row, k) for k in CSV_REQUIRED + CSV_OPTIONAL}
+    given = [v for v in values.values() if v is not None]
+    delimiter = _other_delimiter(given[0]) if len(given) == 1 else None
+    if delimiter:
+        raise fail(f"the fields are separated by {delimiter} ({given[0]!r}); expected commas, as in the header")
     for key in CSV_REQUIRED:
         if values[key] is None:
             raise fail(f"{key} is empty")
@@ -231,6 +295,7 @@ def _csv_record(path: Path, line: int, row: dict[str, Any]) -> HutRecord:
         capacity=number("capacity", int, 0, 100_000),
         hut_type_open=values["hut_type_open"],
         hut_type_closed=values["hut_type_closed"],
+        origin=f"{path}: line {line}",
     )
 
 
