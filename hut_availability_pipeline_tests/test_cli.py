@@ -150,3 +150,24 @@ def test_huts_load_accepts_a_csv_with_a_byte_order_mark(env, capsys, tmp_path):
     assert main(["huts", "load", str(path)]) == 0
     assert capsys.readouterr().out == "huts: 1 added, 0 updated\n"
     assert _slugs(env, 5) == ["talli"]
+
+
+def test_huts_load_refuses_a_slug_change_unless_renaming(env, capsys, tmp_path):
+    path = tmp_path / "huts.csv"
+    path.write_text("source,source_hut_id,slug,name\nhrs,29,my-talli,Tälli\n", encoding="utf-8")
+    assert main(["huts", "load", str(path)]) == 0
+    path.write_text("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["huts", "load", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(
+        f"hut-availability: error: 1 slug change(s) refused, nothing loaded: {path}: line 2: hrs hut 29 has slug"
+        " 'my-talli', not 'talli'."
+    )
+    assert "--rename" in captured.err and captured.out == ""
+    assert _slugs(env, 5) == ["my-talli"]
+    assert main(["huts", "load", "--rename", str(path)]) == 0
+    assert (
+        capsys.readouterr().out == f"huts: 0 added, 1 updated, 1 renamed\n  renamed my-talli → talli ({path}: line 2)\n"
+    )
+    assert _slugs(env, 5) == ["talli"]

@@ -13,6 +13,7 @@ from hut_availability_pipeline.storage.huts import (
     CATALOG_RESOURCE,
     HutLoadError,
     HutRecord,
+    Rename,
     bookable_huts,
     catalog_records,
     csv_records,
@@ -153,6 +154,34 @@ def test_csv_adds_and_updates_keeping_slugs(db, tmp_path):
         ).fetchone()
     assert (result.added, result.updated) == (0, 1)
     assert row == ("my-talli", "Tällihütte SAC", 42, "bivouac")
+
+
+def test_a_slug_change_of_a_stored_hut_is_refused_unless_asked_for(db, tmp_path):
+    path = tmp_path / "huts.csv"
+    path.write_text(HEADER + "hrs,29,my-talli,Tällihütte,,,,,,,\nhrs,30,other,Other,,,,,,,\n", encoding="utf-8")
+    with db.connect() as conn:
+        load_huts(conn, csv_records(path))
+        path.write_text(
+            HEADER + "hrs,30,other,Other Hut,,,,,,,\nhrs,29,talli,Tällihütte SAC,,,,,,,\n", encoding="utf-8"
+        )
+        with pytest.raises(HutLoadError) as exc:
+            load_huts(conn, csv_records(path))
+        assert str(exc.value) == (
+            f"1 slug change(s) refused, nothing loaded: {path}: line 3: hrs hut 29 has slug 'my-talli', not 'talli'."
+            " A slug names the hut's Dagster partition and its API address; to rename, load again with --rename"
+            " (the old slug's Dagster history stays under the old partition)"
+        )
+        assert conn.execute("SELECT source_hut_id, slug, name FROM huts ORDER BY id").fetchall() == [
+            ("29", "my-talli", "Tällihütte"),
+            ("30", "other", "Other"),
+        ]
+        result = load_huts(conn, csv_records(path), rename=True)
+        assert conn.execute("SELECT source_hut_id, slug, name FROM huts ORDER BY id").fetchall() == [
+            ("29", "talli", "Tällihütte SAC"),
+            ("30", "other", "Other Hut"),
+        ]
+    assert result.renamed == (Rename("my-talli", "talli", f"{path}: line 3"),)
+    assert (result.added, result.updated, result.slugs) == (0, 2, ("other", "talli"))
 
 
 @pytest.mark.parametrize(

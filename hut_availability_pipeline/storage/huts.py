@@ -299,15 +299,18 @@ def _csv_record(path: Path, line: int, row: dict[str, Any]) -> HutRecord:
     )
 
 
-def load_huts(conn: psycopg.Connection[Any], records: Sequence[HutRecord]) -> LoadResult:
+def load_huts(conn: psycopg.Connection[Any], records: Sequence[HutRecord], *, rename: bool = False) -> LoadResult:
     """Add or update huts in one transaction: all of them or none.
 
     A hut is matched by (source, source hut id), else by slug. Catalog records (no slug) keep an
     existing hut's slug and get `slugify(name)` when new (suffixed by the source id on a clash).
+    A record that gives a matched hut another slug renames it only with `rename`; without, the load
+    is refused naming every such record (a slug is the hut's Dagster partition and API address).
     """
     added = updated = 0
     slugs: list[str] = []
     renamed: list[Rename] = []
+    refused: list[str] = []
     with conn.transaction():
         orgs = dict(conn.execute("SELECT slug, id FROM organizations").fetchall())
         for rec in records:
@@ -336,6 +339,12 @@ def load_huts(conn: psycopg.Connection[Any], records: Sequence[HutRecord]) -> Lo
                 if rec.slug is not None and rec.slug != stored.slug:
                     if rec.slug in taken:
                         raise HutLoadError(f"{_where(rec)}slug {rec.slug!r} is already used by another hut")
+                    if not rename:
+                        refused.append(
+                            f"{_where(rec)}{rec.source} hut {rec.source_hut_id} has slug {stored.slug!r},"
+                            f" not {rec.slug!r}"
+                        )
+                        continue
                     taken.discard(stored.slug)
                     taken.add(rec.slug)
                     renamed.append(Rename(stored.slug, rec.slug, rec.origin))
@@ -352,6 +361,12 @@ def load_huts(conn: psycopg.Connection[Any], records: Sequence[HutRecord]) -> Lo
                 )  # fmt: skip
                 updated += 1
             slugs.append(slug)
+        if refused:
+            raise HutLoadError(
+                f"{len(refused)} slug change(s) refused, nothing loaded: {'; '.join(refused)}."
+                " A slug names the hut's Dagster partition and its API address; to rename, load again"
+                " with --rename (the old slug's Dagster history stays under the old partition)"
+            )
     return LoadResult(added=added, updated=updated, slugs=tuple(slugs), renamed=tuple(renamed))
 
 
