@@ -54,7 +54,7 @@ CHANGED_CATALOG_HUTS = [
     ("405", "Skihütte Elm", 46.922454, 9.142993, True),  # LV95 2'729'805/1'198'227
     ("420", "Mischabelhütte AACZ", None, None, True),  # 46.10/78.88: digits lost
     ("526", "Hüttenrunde Gipfelwege", None, None, True),  # 0/0
-    # LV03 587'775/153'880: about 9 km east of where it stands (Vallon des Morteys, ~578'800/153'900);
+    # LV03 587'775/153'880: about 10 km east of where it stands, below the Vanil Noir (577'728/153'064);
     # the catalog's digits look transposed as well, which no rule can tell from a plausible place.
     ("574", "Cabane des Marindes", 46.5361, 7.279279, True),
     ("587", "Testhütte Carolin", None, None, False),  # test hut, 12.34/23.56 is in Chad
