@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     huts_sub = huts.add_subparsers(dest="huts_command", required=True, metavar="ACTION")
     load = huts_sub.add_parser("load", help="add or update huts (default: the packaged hut-reservation.org catalog)")
     load.add_argument("file", nargs="?", type=Path, help="a CSV: source,source_hut_id,slug,name[,country,...]")
+    load.add_argument(
+        "--rename",
+        action="store_true",
+        help="let the CSV change the slug of a hut already stored (by default such a load is refused)",
+    )
     huts_sub.add_parser("list", help="list huts with their tier and last check")
 
     sim = sub.add_parser("simulator", help="serve a local simulation of hut-reservation.org")
@@ -173,10 +178,16 @@ def _huts(args: argparse.Namespace, db: Any, settings: Settings) -> int:
         try:
             records = csv_records(args.file) if args.file else catalog_records()
             with db.connect() as conn:
-                result = load_huts(conn, records)
+                result = load_huts(conn, records, rename=args.rename)
         except HutLoadError as exc:
             raise UsageError(str(exc)) from None
-        print(f"huts: {result.added} added, {result.updated} updated")
+        renamed = f", {len(result.renamed)} renamed" if result.renamed else ""
+        print(f"huts: {result.added} added, {result.updated} updated{renamed}")
+        for change in result.renamed:
+            print(f"  renamed {change.old_slug} → {change.new_slug} ({change.origin})")
+        for record, slug in zip(records, result.slugs, strict=True):
+            for note in record.notes:
+                print(f"  {slug}: {note}")
         return EXIT_OK
     now = dt.datetime.now(dt.UTC)
     with db.connect() as conn:

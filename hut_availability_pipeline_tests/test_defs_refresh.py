@@ -300,3 +300,21 @@ def test_a_failed_hut_in_a_partition_range_marks_no_partition_and_the_retry_fetc
             ).fetchall()
         )
     assert attempts[huts[0]] < retried_at < attempts[huts[1]], "the retry fetched only the failed hut"
+
+
+def test_hut_catalog_registers_active_huts_and_reports_the_catalog_corrections(
+    db: Database, instance: dg.DagsterInstance
+) -> None:
+    from hut_availability_pipeline.defs.assets import hut_catalog
+
+    result = dg.materialize([hut_catalog], resources={"database": DatabaseResource(conninfo=db.conninfo)},
+                            instance=instance)  # fmt: skip
+    assert result.success
+    metadata = result.asset_materializations_for_node("hut_catalog")[0].metadata
+    assert (metadata["catalog_added"].value, metadata["active_bookable_huts"].value) == (567, 565)
+    assert len(instance.get_dynamic_partitions(HUT_PARTITIONS_NAME)) == 565
+    table = str(metadata["catalog_corrections"].value).splitlines()
+    assert table[:2] == ["| hut | what the catalog rules did |", "|---|---|"]
+    assert len(table) == 2 + 20  # 18 coordinates, 2 test huts (Testhütte Carolin has both)
+    assert "| testhutte-carolin | test hut: inactive |" in table
+    assert "| mischabelhutte-aacz | coordinates 46.1/78.88 cannot be a hut and cannot be fixed: dropped |" in table
