@@ -36,9 +36,9 @@ import psycopg
 from psycopg import conninfo, sql
 
 from hut_availability_pipeline.simulator import FaultConfig, Simulator, SimulatorConfig, SimulatorServer
+from hut_availability_pipeline.simulator.catalog import build_profile, load_catalog
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server, stop_embedded_server
-from hut_availability_pipeline.simulator.catalog import build_profile, load_catalog
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
 
 from . import oracle

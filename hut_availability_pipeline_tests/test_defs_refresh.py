@@ -102,7 +102,7 @@ def test_a_hut_partition_is_materialized_end_to_end(
     state = values(materializations(instance, "hut_availability")[0])
     assert state["rows_fetched"] == nights and state["new"] == nights and state["changed"] == 0
     assert state["fetch_seconds"] > 0 and state["write_seconds"] > 0
-    assert "| date | free | total | occupancy |" in state["fullest_dates"]
+    assert "| date | state | free | total | occupancy |" in state["fullest_dates"]
     history = values(materializations(instance, "hut_availability_history")[0])
     assert history["history_opened"] == nights
 
@@ -240,10 +240,26 @@ def test_fullest_dates_table_lists_the_fullest_first() -> None:
     from hut_availability_pipeline.defs.refresh import FullDate
 
     table = fullest_dates_table(
-        [FullDate(dt.date(2026, 7, 4), 0, 40, 100.0), FullDate(dt.date(2026, 7, 5), None, 40, 90.0)]
+        [FullDate(dt.date(2026, 7, 4), 0, 40, 100.0, "full"), FullDate(dt.date(2026, 7, 5), None, 40, 90.0, "unknown")]
     )
-    assert table.splitlines()[2] == "| 2026-07-04 Sat | 0 | 40 | 100 % |"
-    assert "| ? | 40 | 90 % |" in table.splitlines()[3]
+    assert table.splitlines()[2] == "| 2026-07-04 Sat | full | 0 | 40 | 100 % |"
+    assert "| unknown | ? | 40 | 90 % |" in table.splitlines()[3]
+
+
+def test_the_fullest_dates_of_a_hut_include_its_nights_sold_out_online() -> None:
+    from hut_availability_pipeline.domain.bookings import DayState, HutRef, ReservationStatusEnum
+
+    from .helpers import result
+
+    hut = HutRef(hut_id=1, slug="x", source="hrs", source_hut_id="1")
+    sold_out = {"total": 0, "status": ReservationStatusEnum.not_possible, "state": DayState.not_bookable_online}
+    fetched = result(hut, dt.datetime(2026, 7, 1, tzinfo=dt.UTC), [None], start=dt.date(2026, 7, 4), **sold_out)
+    fetched.bookings.bookings += result(hut, fetched.received_at, [30], start=dt.date(2026, 7, 5)).bookings.bookings
+    recorder = HutRefreshRecorder()
+    recorder.on_fetched(fetched)
+    table = fullest_dates_table(recorder.notes[1].fullest)
+    assert table.splitlines()[2] == "| 2026-07-04 Sat | not_bookable_online | ? | 0 | 100 % |"
+    assert table.splitlines()[3] == "| 2026-07-05 Sun | bookable | 30 | 40 | 25 % |"
     assert fullest_dates_table([]) == "No date with a known occupancy."
 
 

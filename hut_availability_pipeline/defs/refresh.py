@@ -70,7 +70,8 @@ class FullDate:
     date: dt.date
     free: int | None
     total: int | None
-    occupancy: float
+    occupancy: float  # a night sold out online counts as fully booked
+    day_state: str
 
 
 @dataclass
@@ -95,9 +96,15 @@ class HutRefreshRecorder:
         notes = self.notes.setdefault(result.hut.hut_id, HutNotes())
         if result.ok and result.bookings is not None:
             known = (
-                FullDate(b.date, b.places.free, b.places.total, b.places.occupancy_percent)
+                FullDate(
+                    b.date,
+                    b.places.free,
+                    b.places.total,
+                    100.0 if b.day_state.sold_out else b.places.occupancy_percent,  # type: ignore[attr-defined]
+                    b.day_state.value,  # type: ignore[attr-defined]
+                )
                 for b in result.bookings.bookings
-                if b.places.occupancy_percent is not None
+                if b.places.occupancy_percent is not None or b.day_state.sold_out  # type: ignore[attr-defined]
             )
             notes.fullest = heapq.nsmallest(FULLEST_DATES, known, key=lambda d: (-d.occupancy, d.date))
         if self._on_fetched is not None:
@@ -162,11 +169,11 @@ def fullest_dates_table(dates: Sequence[FullDate]) -> str:
     """A short markdown table of the fullest dates, fullest first."""
     if not dates:
         return "No date with a known occupancy."
-    lines = ["| date | free | total | occupancy |", "|---|---:|---:|---:|"]
+    lines = ["| date | state | free | total | occupancy |", "|---|---|---:|---:|---:|"]
     for d in dates:
         free = "?" if d.free is None else str(d.free)
         total = "?" if d.total is None else str(d.total)
-        lines.append(f"| {d.date:%Y-%m-%d %a} | {free} | {total} | {d.occupancy:.0f} % |")
+        lines.append(f"| {d.date:%Y-%m-%d %a} | {d.day_state} | {free} | {total} | {d.occupancy:.0f} % |")
     return "\n".join(lines)
 
 
