@@ -30,7 +30,7 @@ from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, genera
 from dagster._core.execution.context.system import StepExecutionContext
 
 from ..config import Settings, env_int
-from ..domain.bookings import HutFetchResult, HutRef
+from ..domain.bookings import BookingSchema, DayState, HutFetchResult, HutRef
 from ..engine import FetchedCallback, HutOutcome, StoredCallback, UpdateReport, run_update
 from ..storage.database import Database
 from ..storage.selection import hut_priorities
@@ -73,6 +73,15 @@ class FullDate:
     occupancy: float  # a night sold out online counts as fully booked
     day_state: str
 
+    @classmethod
+    def of(cls, booking: BookingSchema) -> FullDate | None:
+        """The night as one of the fullest; None when its occupancy is unknown (and it is not sold out)."""
+        state = getattr(booking, "day_state", DayState.unknown)
+        occupancy = 100.0 if state.sold_out else booking.places.occupancy_percent
+        if occupancy is None:
+            return None
+        return cls(booking.date, booking.places.free, booking.places.total, occupancy, state.value)
+
 
 @dataclass
 class HutNotes:
@@ -95,17 +104,7 @@ class HutRefreshRecorder:
         """Keep the fullest dates of the answer (not the answer itself)."""
         notes = self.notes.setdefault(result.hut.hut_id, HutNotes())
         if result.ok and result.bookings is not None:
-            known = (
-                FullDate(
-                    b.date,
-                    b.places.free,
-                    b.places.total,
-                    100.0 if b.day_state.sold_out else b.places.occupancy_percent,  # type: ignore[attr-defined]
-                    b.day_state.value,  # type: ignore[attr-defined]
-                )
-                for b in result.bookings.bookings
-                if b.places.occupancy_percent is not None or b.day_state.sold_out  # type: ignore[attr-defined]
-            )
+            known = (full for b in result.bookings.bookings if (full := FullDate.of(b)) is not None)
             notes.fullest = heapq.nsmallest(FULLEST_DATES, known, key=lambda d: (-d.occupancy, d.date))
         if self._on_fetched is not None:
             self._on_fetched(result)

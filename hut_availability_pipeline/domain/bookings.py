@@ -18,6 +18,7 @@ from pydantic import Field
 from .day_state import DayState
 
 __all__ = [
+    "BookingSchema",
     "DayState",
     "HutBookingSchema",
     "HutBookingsSchema",
