@@ -32,6 +32,7 @@ from psycopg import conninfo, sql
 
 from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.domain.bookings import (
+    DayState,
     HutBookingSchema,
     HutBookingsSchema,
     HutFetchResult,
@@ -104,13 +105,12 @@ def make_results(huts: list[HutRef], start: dt.date, days: int, rng: random.Rand
                     places=PlacesSchema(free=free, total=60),
                     link=f"https://example.org/{hut.source_hut_id}",
                     hut_type=HutTypeEnum.hut,
+                    day_state=DayState.bookable if free else DayState.full,
                 )
             )
         results.append(
-            HutFetchResult(
-                hut=hut,
-                received_at=at,
-                bookings=HutBookingsSchema(source_id=hut.source_hut_id, start_date=start, days=days, bookings=bookings),
+            HutFetchResult.of_bookings(
+                hut, at, HutBookingsSchema(source_id=hut.source_hut_id, start_date=start, days=days, bookings=bookings)
             )
         )
     return results, state
@@ -134,7 +134,7 @@ def write_all(db: Database, results: list[HutFetchResult], batch_size: int) -> f
 
 def bare_copy(db: Database, results: list[HutFetchResult]) -> float:
     """The engine's own COPY (binary) of the same rows into the temporary staging table."""
-    rows = [staging_row(r, b) for r in results for b in r.bookings.bookings]  # type: ignore[union-attr]
+    rows = [staging_row(r, n) for r in results for n in r.nights or []]
     with db.connect() as conn:
         started = time.perf_counter()
         with conn.transaction():
@@ -144,7 +144,7 @@ def bare_copy(db: Database, results: list[HutFetchResult]) -> float:
 
 def bare_text_copy(db: Database, results: list[HutFetchResult]) -> float:
     """psycopg's default COPY (text format) of the same rows into a temporary table."""
-    rows = [staging_row(r, b) for r in results for b in r.bookings.bookings]  # type: ignore[union-attr]
+    rows = [staging_row(r, n) for r in results for n in r.nights or []]
     with db.connect() as conn:
         conn.execute(query("write_prepare"))
         started = time.perf_counter()
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     start = dt.date(2026, 1, 1)
     t0 = dt.datetime(2026, 1, 1, 6, tzinfo=dt.UTC)
     first, state = make_results(huts, start, args.days, rng, t0)
-    rows = sum(len(r.bookings.bookings) for r in first)  # type: ignore[union-attr]
+    rows = sum(len(r.nights or []) for r in first)
     copy_s = statistics.median(bare_copy(db, first) for _ in range(args.repeat))
     text_s = statistics.median(bare_text_copy(db, first) for _ in range(args.repeat))
 

@@ -55,11 +55,8 @@ def recorded_update(
         lines = []
         for hid, counts in batch.counts.items():
             r = fetched[hid]
-            assert r.bookings is not None
-            states = {
-                b.date: stored_state(b.places.free, b.places.total, b.day_state.value)  # type: ignore[attr-defined]
-                for b in r.bookings.bookings
-            }
+            assert r.nights is not None
+            states = {n.date: stored_state(n.places.free, n.places.total, n.day_state.value) for n in r.nights}
             check = CommittedCheck(int(r.hut.source_hut_id), r.received_at, counts.stale > 0, states)
             lines.append(check.to_json() + "\n")
         with lock, commit_log.open("a", encoding="utf-8") as fh:

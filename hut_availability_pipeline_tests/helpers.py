@@ -73,10 +73,8 @@ def _state_of(free: int | None, hut_type: HutTypeEnum, status: ReservationStatus
 def result(hut: HutRef, at: dt.datetime, frees: list[Any], start: dt.date = START, **kw: Any) -> HutFetchResult:
     """A successful fetch of `hut` at `at`: day i has frees[i] free places (None: unknown)."""
     bookings = [booking(start + dt.timedelta(days=i), f, **kw) for i, f in enumerate(frees)]
-    return HutFetchResult(
-        hut=hut,
-        received_at=at,
-        bookings=HutBookingsSchema(source_id=hut.source_hut_id, start_date=start, days=len(frees), bookings=bookings),
+    return HutFetchResult.of_bookings(
+        hut, at, HutBookingsSchema(source_id=hut.source_hut_id, start_date=start, days=len(frees), bookings=bookings)
     )
 
 

@@ -254,7 +254,8 @@ def test_the_fullest_dates_of_a_hut_include_its_nights_sold_out_online() -> None
     hut = HutRef(hut_id=1, slug="x", source="hrs", source_hut_id="1")
     sold_out = {"total": 0, "status": ReservationStatusEnum.not_possible, "state": DayState.not_bookable_online}
     fetched = result(hut, dt.datetime(2026, 7, 1, tzinfo=dt.UTC), [None], start=dt.date(2026, 7, 4), **sold_out)
-    fetched.bookings.bookings += result(hut, fetched.received_at, [30], start=dt.date(2026, 7, 5)).bookings.bookings
+    assert fetched.nights is not None
+    fetched.nights += result(hut, fetched.received_at, [30], start=dt.date(2026, 7, 5)).nights or []
     recorder = HutRefreshRecorder()
     recorder.on_fetched(fetched)
     table = fullest_dates_table(recorder.notes[1].fullest)

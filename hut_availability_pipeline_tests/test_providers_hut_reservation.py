@@ -83,7 +83,7 @@ START = dt.date(2026, 7, 19)
 def test_parse_captured_answer_of_hut29() -> None:
     payload = load_hut29()
     start = dt.date.fromisoformat(payload[0]["date"][:10])
-    bookings, rejected = parse_availability(payload, HUT29, start, 365, LINK29)
+    bookings, rejected = parse_availability(payload, HUT29, start, 365)
 
     assert rejected == []
     assert len(bookings) == 365
@@ -92,22 +92,26 @@ def test_parse_captured_answer_of_hut29() -> None:
     # dates are the API's calendar days, in order, unshifted by any time zone
     assert [b.date.isoformat() for b in bookings] == [e["date"][:10] for e in payload[:365]]
     first = bookings[0]
-    assert isinstance(first, HutBookingSchema)
+    # the hut-services booking of the night, built when asked for
+    booking = first.booking(LINK29)
+    assert isinstance(booking, HutBookingSchema)
+    assert (booking.places.free, booking.places.total, booking.link) == (2, 2, LINK29)
+    assert booking.places is not first.places  # its own copy: a caller may change it
     assert (first.places.free, first.places.total) == (2, 2)
     assert first.places.occupancy_percent == 0.0
     assert first.places.occupancy_status == OccupancyStatusEnum.empty
     assert first.hut_type == HutTypeEnum.hut
     assert first.reservation_status == ReservationStatusEnum.possible
     assert first.unattended is False
-    assert first.link == LINK29 == booking_link(29)
+    assert booking.link == LINK29 == booking_link(29)
 
 
 def test_parse_keeps_only_the_requested_window() -> None:
-    bookings, rejected = parse_availability(load_hut29(), HUT29, dt.date(2027, 1, 1), 10, None)
+    bookings, rejected = parse_availability(load_hut29(), HUT29, dt.date(2027, 1, 1), 10)
     assert [b.date for b in bookings] == [dt.date(2027, 1, 1) + dt.timedelta(days=i) for i in range(10)]
     assert rejected == []
     # a window that starts before the answer simply has fewer days
-    bookings, _ = parse_availability(load_hut29(), HUT29, dt.date(2026, 7, 10), 12, None)
+    bookings, _ = parse_availability(load_hut29(), HUT29, dt.date(2026, 7, 10), 12)
     assert [b.date for b in bookings] == [dt.date(2026, 7, 19), dt.date(2026, 7, 20), dt.date(2026, 7, 21)]
 
 
@@ -159,7 +163,7 @@ def test_day_mapping(
     state: DayState,
     unattended: bool,
 ) -> None:
-    bookings, rejected = parse_availability([entry], HUT_BIVOUAC, START, 1, "L")
+    bookings, rejected = parse_availability([entry], HUT_BIVOUAC, START, 1)
     assert rejected == []
     [b] = bookings
     assert (b.places.free, b.places.total) == (free, total)
@@ -167,18 +171,17 @@ def test_day_mapping(
     assert b.reservation_status == reservation
     assert b.day_state == state
     assert b.unattended is unattended
-    assert b.link == "L"
 
 
 def test_closed_day_has_no_occupancy() -> None:
-    [b], _ = parse_availability([day("2026-07-19", None, 30, "CLOSED")], HUT29, START, 1, None)
+    [b], _ = parse_availability([day("2026-07-19", None, 30, "CLOSED")], HUT29, START, 1)
     assert b.places.occupancy_percent is None
     assert b.places.occupancy_status == OccupancyStatusEnum.unknown
 
 
 def test_unknown_status_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        parse_availability([day("2026-07-19", status="WEIRD")] * 1, HUT29, START, 1, None)
+        parse_availability([day("2026-07-19", status="WEIRD")] * 1, HUT29, START, 1)
     assert "unknown hutStatus values {'WEIRD': 1}" in caplog.text
 
 
@@ -201,7 +204,7 @@ def test_date_is_a_calendar_day(date: object, formatted: str | None, expected: d
     entry = day("2026-07-19")
     entry["date"] = date
     entry["dateFormatted"] = formatted
-    [b], rejected = parse_availability([entry], HUT29, START, 5, None)
+    [b], rejected = parse_availability([entry], HUT29, START, 5)
     assert rejected == []
     assert b.date == expected
 
@@ -246,7 +249,7 @@ GOOD = day("2026-07-19")
     ],
 )
 def test_bad_day_is_rejected_with_its_reason(bad: object, date: str | None, reason: str) -> None:
-    bookings, rejected = parse_availability([GOOD, bad, day("2026-07-21")], HUT29, START, 5, None)
+    bookings, rejected = parse_availability([GOOD, bad, day("2026-07-21")], HUT29, START, 5)
     assert [b.date for b in bookings] == [dt.date(2026, 7, 19), dt.date(2026, 7, 21)]
     assert bookings[0].places.free == 5  # the first entry of a date won
     assert len(rejected) == 1
@@ -257,16 +260,14 @@ def test_bad_day_is_rejected_with_its_reason(bad: object, date: str | None, reas
 
 
 def test_duplicate_after_a_bad_first_entry_keeps_the_valid_one() -> None:
-    bookings, rejected = parse_availability(
-        [day("2026-07-19", free="x"), day("2026-07-19", free=3)], HUT29, START, 1, None
-    )
+    bookings, rejected = parse_availability([day("2026-07-19", free="x"), day("2026-07-19", free=3)], HUT29, START, 1)
     assert [b.places.free for b in bookings] == [3]
     assert [(r.index, r.reason) for r in rejected] == [(0, "freeBeds is not an integer: 'x'")]
 
 
 def test_days_outside_the_window_are_not_checked() -> None:
     bookings, rejected = parse_availability(
-        [day("2026-07-18", free="bad"), GOOD, day("2026-07-25", free=-1)], HUT29, START, 3, None
+        [day("2026-07-18", free="bad"), GOOD, day("2026-07-25", free=-1)], HUT29, START, 3
     )
     assert [b.date for b in bookings] == [START]
     assert rejected == []
@@ -303,14 +304,14 @@ def test_days_outside_the_window_are_not_checked() -> None:
 )
 def test_whole_answer_problems_raise(payload: object, message: str) -> None:
     with pytest.raises(ProviderAnswerError) as info:
-        parse_availability(payload, HUT29, START, 365, None)
+        parse_availability(payload, HUT29, START, 365)
     assert "hut 29" in str(info.value)
     assert message in str(info.value)
     assert info.value.hut_id == "29"
 
 
 def test_answer_outside_the_window_is_empty_not_an_error() -> None:
-    assert parse_availability([day("2030-01-01")], HUT29, START, 5, None) == ([], [])
+    assert parse_availability([day("2030-01-01")], HUT29, START, 5) == ([], [])
 
 
 _json_values = st.recursive(
@@ -341,7 +342,7 @@ _fields = st.sampled_from(["freeBeds", "totalSleepingPlaces", "hutStatus", "date
 )
 def test_parse_never_raises_anything_but_provider_answer_error(payload: list[object]) -> None:
     try:
-        bookings, rejected = parse_availability(payload, HUT29, START, 5, None)
+        bookings, rejected = parse_availability(payload, HUT29, START, 5)
     except ProviderAnswerError:
         return
     assert len({b.date for b in bookings}) == len(bookings)
@@ -780,7 +781,7 @@ def test_hut_ref_for_and_catalog() -> None:
 def test_payload_is_not_mutated() -> None:
     payload = load_hut29()[:5]
     before = copy.deepcopy(payload)
-    parse_availability(payload, HUT29, START, 5, None)
+    parse_availability(payload, HUT29, START, 5)
     assert payload == before
 
 

@@ -338,7 +338,7 @@ def test_arbitrary_answers_never_break_a_batch_or_another_hut(db: Database, answ
     at = T0 + dt.timedelta(seconds=next(_clock))
     garbage = HutFetchResult(hut=bad, received_at=at)
     try:
-        bookings, rejected = parse_availability(answer, bad, START, 10, None)
+        bookings, rejected = parse_availability(answer, bad, START, 10)
     except ProviderAnswerError as exc:
         garbage.error = str(exc)
     else:
@@ -367,7 +367,7 @@ def test_rejected_days_are_reported_with_their_reason() -> None:
         {"date": "2026-07-01T00:00:00Z", "freeBeds": "5", "totalSleepingPlaces": 10, "hutStatus": "SERVICED"},
         {"date": "2026-07-02T00:00:00Z", "freeBeds": 3, "totalSleepingPlaces": 10, "hutStatus": "SERVICED"},
     ]
-    bookings, rejected = parse_availability(answer, hut, START, 5, None)
+    bookings, rejected = parse_availability(answer, hut, START, 5)
     assert len(bookings) == 1
     assert [(r.date, r.reason) for r in rejected] == [("2026-07-01", "freeBeds is not an integer: '5'")]
     assert json.dumps([r.reason for r in rejected])

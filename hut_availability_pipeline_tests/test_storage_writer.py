@@ -117,8 +117,8 @@ def test_dates_no_longer_returned_are_left_as_they_were(db):
     with db.connect() as conn:
         write_batch(conn, [result(hut, T0, [5, 6, 7])])
         gone = result(hut, T0 + MIN, [5, 6, 7])
-        assert gone.bookings is not None
-        del gone.bookings.bookings[1]
+        assert gone.nights is not None
+        del gone.nights[1]
         out = write_batch(conn, [gone])
         rows = conn.execute("SELECT availability_date, last_checked FROM hut_availability ORDER BY 1").fetchall()
     assert out.counts[hut.hut_id].missing == 1

@@ -30,7 +30,7 @@ from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, genera
 from dagster._core.execution.context.system import StepExecutionContext
 
 from ..config import Settings, env_int
-from ..domain.bookings import BookingSchema, DayState, HutFetchResult, HutRef
+from ..domain.bookings import HutFetchResult, HutRef, Night
 from ..engine import FetchedCallback, HutOutcome, StoredCallback, UpdateReport, run_update
 from ..storage.database import Database
 from ..storage.selection import hut_priorities
@@ -74,13 +74,12 @@ class FullDate:
     day_state: str
 
     @classmethod
-    def of(cls, booking: BookingSchema) -> FullDate | None:
+    def of(cls, night: Night) -> FullDate | None:
         """The night as one of the fullest; None when its occupancy is unknown (and it is not sold out)."""
-        state = getattr(booking, "day_state", DayState.unknown)
-        occupancy = 100.0 if state.sold_out else booking.places.occupancy_percent
+        occupancy = 100.0 if night.day_state.sold_out else night.occupancy[0]
         if occupancy is None:
             return None
-        return cls(booking.date, booking.places.free, booking.places.total, occupancy, state.value)
+        return cls(night.date, night.places.free, night.places.total, occupancy, night.day_state.value)
 
 
 @dataclass
@@ -103,8 +102,8 @@ class HutRefreshRecorder:
     def on_fetched(self, result: HutFetchResult) -> None:
         """Keep the fullest dates of the answer (not the answer itself)."""
         notes = self.notes.setdefault(result.hut.hut_id, HutNotes())
-        if result.ok and result.bookings is not None:
-            known = (full for b in result.bookings.bookings if (full := FullDate.of(b)) is not None)
+        if result.ok and result.nights is not None:
+            known = (full for n in result.nights if (full := FullDate.of(n)) is not None)
             notes.fullest = heapq.nsmallest(FULLEST_DATES, known, key=lambda d: (-d.occupancy, d.date))
         if self._on_fetched is not None:
             self._on_fetched(result)

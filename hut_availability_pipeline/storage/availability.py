@@ -33,10 +33,10 @@ def update_availability(
     conn: psycopg.Connection[Any], hut: HutRef, booking: HutBookingSchema, checked_at: dt.datetime
 ) -> HutWriteCounts:
     """Store one observed hut-date with change detection (the batched writer with one row)."""
-    result = HutFetchResult(
-        hut=hut,
-        received_at=checked_at,
-        bookings=HutBookingsSchema(source_id=hut.source_hut_id, start_date=booking.date, days=1, bookings=[booking]),
+    result = HutFetchResult.of_bookings(
+        hut,
+        checked_at,
+        HutBookingsSchema(source_id=hut.source_hut_id, start_date=booking.date, days=1, bookings=[booking]),
     )
     return write_batch(conn, [result]).counts[hut.hut_id]
 

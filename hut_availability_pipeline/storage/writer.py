@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from ..domain.bookings import HutBookingSchema, HutFetchResult
+from ..domain.bookings import HutFetchResult, Night
 from .retention import ensure_partitions
 from .sqlfiles import query
 
@@ -76,24 +76,25 @@ class BatchResult:
         return HutWriteCounts.sum(self.counts.values())
 
 
-def staging_row(result: HutFetchResult, booking: HutBookingSchema) -> tuple[Any, ...]:
-    """One booking as a staging row; occupancy comes from hut-services' PlacesSchema."""
+def staging_row(result: HutFetchResult, night: Night) -> tuple[Any, ...]:
+    """One night as a staging row; occupancy comes from hut-services' PlacesSchema."""
     hut = result.hut
-    places = booking.places
+    places = night.places
+    percent, steps, status = night.occupancy
     return (
         hut.hut_id,
-        booking.date,
+        night.date,
         hut.source_organization_id,
         hut.source_hut_id,
         places.free,
         places.total,
-        places.occupancy_percent,
-        places.occupancy_steps,
-        places.occupancy_status.value,
-        booking.reservation_status.value,
-        booking.link,
-        booking.hut_type.value,
-        booking.day_state.value,
+        percent,
+        steps,
+        status.value,
+        night.day_state.reservation_status.value,
+        result.link,
+        night.hut_type.value,
+        night.day_state.value,
         result.received_at,
     )
 
@@ -126,7 +127,7 @@ def _count(table: dict[int, tuple[int, ...]], hut_id: int, column: int = 0) -> i
 def stage(result: HutFetchResult) -> list[tuple[Any, ...]]:
     """All staging rows of one successful hut (empty for a failed one). Cheap to call on the
     fetching side so that building rows overlaps with the database work of the previous batch."""
-    return [staging_row(result, b) for b in _bookings(result)] if result.ok else []
+    return [staging_row(result, n) for n in _nights(result)] if result.ok else []
 
 
 def write_batch(
@@ -166,7 +167,7 @@ def write_batch(
             stored = _per_hut(conn, "write_stored_in_range", _ranges(ok))
             for r in ok:
                 hid = r.hut.hut_id
-                n = len(_bookings(r))
+                n = len(_nights(r))
                 new, n_upd, changed = _count(inserted, hid), _count(updated, hid), _count(updated, hid, 1)
                 out.counts[hid] = HutWriteCounts(
                     fetched=n,
@@ -186,18 +187,18 @@ def write_batch(
     return out
 
 
-def _bookings(result: HutFetchResult) -> list[HutBookingSchema]:
-    assert result.bookings is not None
-    return result.bookings.bookings  # type: ignore[return-value]
+def _nights(result: HutFetchResult) -> list[Night]:
+    assert result.nights is not None
+    return result.nights
 
 
 def _ranges(ok: Sequence[HutFetchResult]) -> dict[str, list[Any]]:
     hut_ids, starts, ends = [], [], []
     for r in ok:
-        assert r.bookings is not None
+        assert r.start_date is not None
         hut_ids.append(r.hut.hut_id)
-        starts.append(r.bookings.start_date)
-        ends.append(r.bookings.start_date + dt.timedelta(days=r.bookings.days))
+        starts.append(r.start_date)
+        ends.append(r.start_date + dt.timedelta(days=r.days))
     return {"hut_ids": hut_ids, "starts": starts, "ends": ends}
 
 
@@ -219,7 +220,7 @@ def record_fetch_status(conn: psycopg.Connection[Any], results: Sequence[HutFetc
             "attempted_at": r.received_at,
             "ok": r.ok,
             "error": None if r.ok else storable_text(r.error or "no bookings"),
-            "rows": len(r.bookings.bookings) if r.ok and r.bookings is not None else None,
+            "rows": len(r.nights) if r.ok and r.nights is not None else None,
             "rejected_days": len(r.rejected_days),
         }
         for r in results
