@@ -73,8 +73,9 @@ def database_at(server: str) -> Iterator[Callable[[str], Database]]:
 def seed(conn: psycopg.Connection[Any]) -> tuple[int, int]:
     """Two huts with current states, two history states each (one closed, one open) on three dates,
     fetch status and, where the version has them, trends; written with the columns of 0001 only, so
-    that it works at every version. Returns the ids of the hut that is kept and of the one that is
-    deleted after the upgrade."""
+    that it works at every version (a later migration that adds a column without a default must
+    be given a value here, where the version has the column, as the trends are). Returns the ids
+    of the hut that is kept and of the one that is deleted after the upgrade."""
     conn.execute(
         "INSERT INTO huts (slug, name, source_organization_id, source_hut_id)"
         " SELECT h.slug, h.name, o.id, h.ref FROM organizations o,"
