@@ -110,6 +110,23 @@ def test_a_new_history_partition_has_the_parents_key_and_no_trigger(conn):
     assert triggers == []
 
 
+def test_a_table_attached_as_a_history_partition_is_checked(conn):
+    """The other gap of 0004's triggers: they never saw rows of a table attached as a partition."""
+    month = dt.date(2027, 3, 1)
+    part = f"hut_availability_history_{month:%Y_%m}"
+    conn.execute(f"CREATE TABLE {part} (LIKE hut_availability_history INCLUDING CONSTRAINTS)")
+    conn.execute(
+        f"INSERT INTO {part} (id, hut_id, availability_date, hut_type, reservation_status, first_checked)"  # noqa: S608
+        " VALUES (1, %s, %s, 'hut', 'possible', %s)",
+        (NO_SUCH_HUT, month, T0),
+    )
+    with refused(part, HUT_KEY["hut_availability_history"], no_hut()):
+        conn.execute(
+            f"ALTER TABLE hut_availability_history ATTACH PARTITION {part}"
+            f" FOR VALUES FROM ('{month}') TO ('{month.replace(month=4)}')"
+        )
+
+
 def test_moving_a_history_row_to_another_month_and_an_unknown_hut_is_refused(conn):
     (hut,) = add_huts_on(conn, 1)
     later = START + dt.timedelta(days=40)

@@ -1,13 +1,14 @@
 -- 0006: foreign keys again, instead of 0004's reference triggers.
 --
 -- 0004 checked the references of hut_availability (to huts and booking sources) and of the
--- history (to huts) with statement triggers, because per-row foreign key checks had seemed to be
--- half of a first load's database time. Measured again (benchmarks/bench_engine.py; figures in
--- the README), the keys cost a first load a little and the other passes nothing, and they have
--- none of the triggers' gaps: a hut deleted under REPEATABLE READ while its rows are written fails
--- to serialize instead of leaving those rows behind, a table attached as a history partition is
--- checked, and pg_dump/pg_restore know to load huts first. So the triggers and their functions
--- go, and the foreign keys of 0001 come back under their old names:
+-- history (to huts) with statement triggers, because per-row foreign key checks were about half
+-- of a first load's database time. They still are (benchmarks/bench_engine.py; figures in the
+-- README: 0.5 s more for 55k new hut-dates, three checks of about 3 µs per hut-date), but they
+-- cost the other passes nothing, and they have none of the triggers' gaps: a hut deleted under
+-- REPEATABLE READ while its rows are written fails to serialize instead of leaving those rows
+-- behind, a table attached as a history partition is checked, and pg_dump/pg_restore know to
+-- load huts first. So the triggers and their functions go, and the foreign keys of 0001 come
+-- back under their old names:
 --   * hut_availability.hut_id and hut_availability_history.hut_id → huts, ON DELETE CASCADE;
 --   * hut_availability.source_organization_id → organizations (deleting or renumbering a
 --     referenced booking source fails, as does renumbering a referenced hut).
