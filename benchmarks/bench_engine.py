@@ -11,7 +11,10 @@ itself uses to stage rows; about 4x faster, so ratios to it are about 4x larger)
 the rows COPYed straight into hut_availability and the history with no change detection at all,
 which is the least any writer of this schema must do for a first load.
 
-    .venv/bin/python -m benchmarks.bench_engine [--huts 150] [--days 365] [--repeat 3]
+    .venv/bin/python -m benchmarks.bench_engine [--huts 150] [--days 365] [--repeat 3] [--without-foreign-keys]
+
+--without-foreign-keys drops the foreign keys of hut_availability and its history (to huts and
+booking sources) before the passes, in both databases, to show what their checks cost.
 
 Uses the embedded server (its own databases `hut_availability_bench` and `..._floor`, recreated)
 or DATABASE_URL's server. Rows are built before the clock starts (the engine builds them on its
@@ -58,7 +61,15 @@ from hut_availability_pipeline.storage.writer import (
 BENCH_DATABASE = "hut_availability_bench"
 
 
-def fresh_database(name: str = BENCH_DATABASE) -> Database:
+# The keys whose checks --without-foreign-keys takes out (migration 0006).
+FOREIGN_KEYS = (
+    ("hut_availability", "hut_availability_hut_id_fkey"),
+    ("hut_availability", "hut_availability_source_organization_id_fkey"),
+    ("hut_availability_history", "hut_availability_history_hut_id_fkey"),
+)
+
+
+def fresh_database(name: str = BENCH_DATABASE, *, foreign_keys: bool = True) -> Database:
     settings = load_settings()
     server = settings.database_url or start_embedded_server(settings.home)
     with psycopg.connect(server, autocommit=True) as conn:
@@ -66,6 +77,12 @@ def fresh_database(name: str = BENCH_DATABASE) -> Database:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     db = Database(conninfo.make_conninfo(server, dbname=name))
     migrate(db)
+    if not foreign_keys:
+        with db.connect() as conn:
+            for table, key in FOREIGN_KEYS:
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(table), sql.Identifier(key))
+                )
     return db
 
 
@@ -169,11 +186,11 @@ _FLOOR_CURRENT = f"COPY hut_availability ({', '.join(_CURRENT_COLUMNS)}) FROM ST
 _FLOOR_HISTORY = f"COPY hut_availability_history ({', '.join(_HISTORY_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 
 
-def floor_copy(results: list[HutFetchResult], batch_size: int) -> float:
+def floor_copy(results: list[HutFetchResult], batch_size: int, *, foreign_keys: bool = True) -> float:
     """The least any writer of this schema must do for a first load: the same rows COPYed (binary)
     straight into hut_availability and hut_availability_history, one transaction per batch, with
     no change detection. Measured in a database of its own (same schema, same huts)."""
-    db = fresh_database(BENCH_DATABASE + "_floor")
+    db = fresh_database(BENCH_DATABASE + "_floor", foreign_keys=foreign_keys)
     try:
         huts = {h.source_hut_id: h for h in bench_huts(db, len(results))}
         staged = [[(huts[r.hut.source_hut_id].hut_id, *row[1:]) for row in stage(r)] for r in results]
@@ -203,9 +220,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=20)
     parser.add_argument("--change-fraction", type=float, default=0.02)
     parser.add_argument("--repeat", type=int, default=3, help="bare COPY runs (median is used)")
+    parser.add_argument("--without-foreign-keys", action="store_true", help="drop the keys of both tables first")
     args = parser.parse_args(argv)
 
-    db = fresh_database()
+    db = fresh_database(foreign_keys=not args.without_foreign_keys)
     rng = random.Random(42)
     huts = bench_huts(db, args.huts)
     start = dt.date(2026, 1, 1)
@@ -232,9 +250,13 @@ def main(argv: list[str] | None = None) -> None:
     label = f"{args.change_fraction:.0%} changed pass"
     passes.append((label, write_all(db, changed, args.batch_size), history_rows(db) - before))
 
-    floor_s = floor_copy(first, args.batch_size)  # after the passes: its writes must not slow them down
+    floor_s = floor_copy(
+        first, args.batch_size, foreign_keys=not args.without_foreign_keys
+    )  # after the passes: its writes must not slow them down
 
-    print(f"database: {db.describe()}")
+    print(
+        f"database: {db.describe()}" + (" (foreign keys of both tables dropped)" if args.without_foreign_keys else "")
+    )
     print(f"rows per pass: {rows} ({args.huts} huts × {args.days} days), batch size {args.batch_size}")
     print(f"bare COPY into a temporary table (COPY's default text format): {text_s:.3f} s (median of {args.repeat})")
     print(f"the same in binary format (how the engine stages its rows):    {copy_s:.3f} s (median of {args.repeat})")

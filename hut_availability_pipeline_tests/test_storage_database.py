@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hut_availability_pipeline.config import ConfigError, load_settings
-from hut_availability_pipeline.storage.database import Database, migrate
+from hut_availability_pipeline.storage.database import ConstraintValidationError, Database, migrate
 from hut_availability_pipeline.storage.sqlfiles import migration_files
 
 
@@ -41,3 +41,23 @@ def test_bad_settings_name_the_variable(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
         load_settings()
+
+
+def test_migrate_validates_constraints_added_not_valid_and_names_rows_that_break_them(db):
+    with db.connect() as conn:
+        conn.execute("CREATE TABLE checked (n integer)")
+        conn.execute("INSERT INTO checked VALUES (-1)")
+        conn.execute("ALTER TABLE checked ADD CONSTRAINT checked_n_positive CHECK (n > 0) NOT VALID")
+    with pytest.raises(ConstraintValidationError, match="constraint checked_n_positive of table checked does not"):
+        migrate(db)
+    with db.connect() as conn:
+        conn.execute("UPDATE checked SET n = 1")
+    assert migrate(db) == []
+    with db.connect() as conn:
+        validated = conn.execute("SELECT convalidated FROM pg_constraint WHERE conname = 'checked_n_positive'")
+        assert validated.fetchone() == (True,)
+
+
+def test_migrating_up_to_an_unknown_version_is_refused(db):
+    with pytest.raises(ValueError, match="no migration '0001_nope'"):
+        migrate(db, up_to="0001_nope")

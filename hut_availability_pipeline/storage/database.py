@@ -13,7 +13,7 @@ from psycopg import conninfo, sql
 
 from ..config import Settings
 from .embedded import start_embedded_server
-from .sqlfiles import migration_files
+from .sqlfiles import migration_files, query, sql_dir
 
 logger = logging.getLogger(__name__)
 
@@ -92,15 +92,27 @@ def ensure_database(server_conninfo: str, name: str) -> None:
                 pass  # created concurrently by another process
 
 
-def migrate(db: Database) -> list[str]:
-    """Apply every migration of `sql/migrations` not yet recorded in `schema_migrations`.
+class ConstraintValidationError(RuntimeError):
+    """Stored rows break a constraint that a migration added NOT VALID."""
+
+
+def migrate(db: Database, up_to: str | None = None) -> list[str]:
+    """Apply every migration of `sql/migrations` not yet recorded in `schema_migrations` (or those
+    up to and including version `up_to`, e.g. "0003_trends"); return those applied. Then validate
+    the constraints that migrations added NOT VALID (`validate_constraints`).
 
     Each migration runs in its own transaction under an advisory lock, so concurrent starters
     wait for each other and a failed migration leaves the database at the previous version.
     """
     applied: list[str] = []
+    paths = migration_files()
+    if up_to is not None:
+        versions = [path.stem for path in paths]
+        if up_to not in versions:
+            raise ValueError(f"no migration {up_to!r} in {sql_dir() / 'migrations'} (there are {', '.join(versions)})")
+        paths = paths[: versions.index(up_to) + 1]
     with db.connect() as conn:
-        for path in migration_files():
+        for path in paths:
             version = path.stem
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
@@ -115,7 +127,39 @@ def migrate(db: Database) -> list[str]:
                 conn.execute(path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
                 conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
                 applied.append(version)
+        validate_constraints(conn)
     return applied
+
+
+def validate_constraints(conn: psycopg.Connection[Any]) -> list[str]:
+    """Validate every constraint of the schema that is NOT VALID yet, each in a transaction of its
+    own; return their names.
+
+    A migration adds a foreign key NOT VALID so that its own transaction does not scan the stored
+    rows while it holds locks that make writers wait (new rows are checked from its commit on).
+    VALIDATE CONSTRAINT scans them under a lock that lets writers go on (SHARE UPDATE EXCLUSIVE
+    on the table, ROW SHARE on the referenced one). A stored row that breaks the constraint
+    stops this with an error naming it; the constraint stays NOT VALID (and keeps checking new
+    rows) until the row is fixed and this runs again (at the next start).
+    """
+    validated: list[str] = []
+    for schema, table, name in conn.execute(query("migrate_unvalidated_constraints")).fetchall():  # type: ignore[arg-type]
+        logger.info("validating constraint %s of %s", name, table)
+        try:
+            with conn.transaction():
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+                        sql.Identifier(schema, table), sql.Identifier(name)
+                    )
+                )
+        except (psycopg.errors.ForeignKeyViolation, psycopg.errors.CheckViolation) as exc:
+            raise ConstraintValidationError(
+                f"constraint {name} of table {table} does not hold for rows stored before it was added:"
+                f" {exc.diag.message_detail or exc}. Delete or correct those rows, then start again;"
+                " new rows are checked already."
+            ) from exc
+        validated.append(name)
+    return validated
 
 
 def open_database(settings: Settings) -> Database:

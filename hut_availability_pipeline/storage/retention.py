@@ -41,7 +41,8 @@ def ensure_partitions(conn: psycopg.Connection[Any], days: Iterable[dt.date]) ->
     """Make sure a history partition exists for the month of every date in `days`; return how many
     were created. Months this connection already ensured cost nothing; others cost one call of
     ensure_history_partitions(), in a transaction of its own unless one is open already (creating
-    a partition locks the parent table until commit, so it must not wait for a whole batch)."""
+    a partition locks the parent table until commit, and huts against writes for the foreign key
+    the partition takes from its parent, so it must not wait for a whole batch)."""
     known = _known.setdefault(conn, set())
     missing = sorted({month_of(d) for d in days} - known)
     if not missing:
