@@ -18,6 +18,7 @@ from typing import Any
 
 from .argtypes import number, whole_number
 from .config import ConfigError, Settings, load_settings
+from .storage.database import DatabaseUnavailableError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 logger = logging.getLogger("hut_availability_pipeline")
@@ -111,9 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        settings = load_settings()
+        settings = load_settings()  # every setting checked before any command starts
         return _dispatch(args, settings)
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, DatabaseUnavailableError) as exc:
         print(f"hut-availability: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
