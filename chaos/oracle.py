@@ -22,7 +22,7 @@ Rules (each violation is counted and printed; lost and phantom must be 0):
    differ, only the last one may be open, and the current-state row holds the last state with
    its first_checked.
 2. Phantom: every history state must have been served: a served answer for that hut whose day
-   has the same state (free, total, status class) and whose served_at lies in
+   has the same state (free, total, day state) and whose served_at lies in
    [first_checked - TOLERANCE, first_checked + CLOCK_SKEW]. Matching is by exact state plus
    time window, because the engine stores the time the answer was *received* (a few ms after
    the simulator's served_at, more under load).
@@ -53,26 +53,29 @@ import psycopg
 TOLERANCE = dt.timedelta(seconds=30)  # served_at → received_at (slow answers are delayed before served_at)
 CLOCK_SKEW = dt.timedelta(milliseconds=50)  # same host and clock: received_at >= served_at, give or take
 
-# A state as both sides can express it: (free, total, status class).
+# A state as both sides can express it: (free, total, day state).
 State = tuple[int | None, int | None, str]
+NOT_BOOKABLE_ONLINE = "not_bookable_online"
 
 
 def served_state(free: int | None, total: int | None, status: str) -> State:
-    """The state the parser makes of one served day (CLOSED → no places; total raised to free)."""
+    """The state a served day must be stored as, written out from the site's rules (README's
+    mapping table) rather than taken from the parser: no places offered (CLOSED, or SERVICED with
+    freeBeds null or 0 of 0) → free NULL, total 0; total raised to free."""
     if status == "CLOSED":
-        return (0, 0, "CLOSED")
+        return (None, 0, "closed")
+    if status == "SERVICED" and (free is None or (free == 0 and total == 0)):
+        return (None, 0, NOT_BOOKABLE_ONLINE)
     if free is not None and total is not None and free > total:
         total = free
-    return (free, total, "UNSERVICED" if status in ("UNSERVICED", "NOT_SERVICED") else status)
+    if status == "SERVICED":
+        return (free, total, "bookable" if free else "full")
+    return (free, total, "winter_room" if status in ("UNSERVICED", "NOT_SERVICED") else "unknown")
 
 
-def stored_state(free: int | None, total: int | None, hut_type: str, reservation_status: str) -> State:
-    """The state class of a stored row: closed type → CLOSED, not bookable online → UNSERVICED."""
-    if hut_type == "closed":
-        return (free, total, "CLOSED")
-    if reservation_status == "not_online":
-        return (free, total, "UNSERVICED")
-    return (free, total, "SERVICED")
+def stored_state(free: int | None, total: int | None, day_state: str) -> State:
+    """The state of a stored row."""
+    return (free, total, day_state)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class Verdict:
 
     served_answers: int = 0
     changes_served: int = 0
+    not_bookable_online_served: int = 0  # served changes into or out of not bookable online
     changes_recorded: int = 0
     changes_not_stored: int = 0
     committed_checks: int = 0
@@ -166,14 +170,14 @@ def read_served(
 def read_history(conn: psycopg.Connection[Any]) -> dict[tuple[int, dt.date], list[_Hist]]:
     """History states per hut and date, by first_checked (source-hut ids as the simulator's)."""
     rows = conn.execute(
-        "SELECT h.source_hut_id::integer, s.availability_date, s.free, s.total, s.hut_type, s.reservation_status,"
+        "SELECT h.source_hut_id::integer, s.availability_date, s.free, s.total, s.day_state,"
         " s.first_checked, s.last_checked, s.is_current"
         " FROM hut_availability_history_states s JOIN huts h ON h.id = s.hut_id"
         " ORDER BY 1, 2, s.first_checked, s.id"
     ).fetchall()
     out: dict[tuple[int, dt.date], list[_Hist]] = defaultdict(list)
-    for hid, day, free, total, hut_type, res, first, last, is_open in rows:
-        out[(hid, day)].append(_Hist(first, last, stored_state(free, total, hut_type, res), is_open))
+    for hid, day, free, total, day_state, first, last, is_open in rows:
+        out[(hid, day)].append(_Hist(first, last, stored_state(free, total, day_state), is_open))
     return out
 
 
@@ -189,10 +193,10 @@ def check(
 
     # rule 1: consistency, also against the current-state table
     current = {
-        (hid, day): (first, stored_state(free, total, ht, res))
-        for hid, day, free, total, ht, res, first in conn.execute(
-            "SELECT h.source_hut_id::integer, a.availability_date, a.free, a.total, a.hut_type,"
-            " a.reservation_status, a.first_checked FROM hut_availability a JOIN huts h ON h.id = a.hut_id"
+        (hid, day): (first, stored_state(free, total, day_state))
+        for hid, day, free, total, day_state, first in conn.execute(
+            "SELECT h.source_hut_id::integer, a.availability_date, a.free, a.total, a.day_state,"
+            " a.first_checked FROM hut_availability a JOIN huts h ON h.id = a.hut_id"
         ).fetchall()
     }
     for key, states in history.items():
@@ -232,6 +236,8 @@ def check(
         for (_, prev), (at, state) in itertools.pairwise(seq):
             if state != prev:
                 v.changes_served += 1
+                if NOT_BOOKABLE_ONLINE in (state[2], prev[2]):
+                    v.not_bookable_online_served += 1
                 if not any(st == state and at - CLOCK_SKEW <= f <= at + TOLERANCE for f, st in stored_firsts):
                     v.changes_not_stored += 1
 
@@ -274,7 +280,8 @@ def report(v: Verdict) -> str:
     """The figures as printed lines, with examples of violations."""
     lines = [
         f"served answers:           {v.served_answers}",
-        f"changes served:           {v.changes_served}",
+        f"changes served:           {v.changes_served}"
+        f" ({v.not_bookable_online_served} into or out of not bookable online)",
         f"changes recorded:         {v.changes_recorded}",
         f"served changes not stored (rolled back, timed out or stale): {v.changes_not_stored}",
         f"committed checks:         {v.committed_checks} ({v.stale_checks} stale, skipped by design)",

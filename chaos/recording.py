@@ -57,7 +57,7 @@ def recorded_update(
             r = fetched[hid]
             assert r.bookings is not None
             states = {
-                b.date: stored_state(b.places.free, b.places.total, b.hut_type.value, b.reservation_status.value)  # type: ignore[attr-defined]
+                b.date: stored_state(b.places.free, b.places.total, b.day_state.value)  # type: ignore[attr-defined]
                 for b in r.bookings.bookings
             }
             check = CommittedCheck(int(r.hut.source_hut_id), r.received_at, counts.stale > 0, states)

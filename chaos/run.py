@@ -36,16 +36,17 @@ import psycopg
 from psycopg import conninfo, sql
 
 from hut_availability_pipeline.simulator import FaultConfig, Simulator, SimulatorConfig, SimulatorServer
+from hut_availability_pipeline.simulator.catalog import build_profile, load_catalog
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server, stop_embedded_server
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
 
 from . import oracle
 from .recording import CLIENT_TIMEOUT, recorded_update
 
 KINDS = ("none", "403_burst", "429", "5xx", "timeout", "malformed", "overlap", "sigkill", "db_restart")
 DATABASE = "hut_availability_chaos"
-START = dt.datetime(2026, 6, 20, 6, 0, tzinfo=dt.UTC)
+START = dt.datetime(2026, 7, 24, 6, 0, tzinfo=dt.UTC)  # high summer: nights fill up and sell out online
 
 FAULTS = {
     "403_burst": FaultConfig(rate_limit_rps=4, rate_limit_block_seconds=0.3),
@@ -194,6 +195,17 @@ def _restart_embedded(home: Path) -> str:
     return start_embedded_server(home)
 
 
+def chosen_huts(n: int, seed: int) -> list[HutRecord]:
+    """`n` catalog huts, half of them (rounded up) ones whose nearly full nights the simulator sells
+    out online, so that every run serves changes into and out of *not bookable online*."""
+    profiles = {p.hut_id: p for p in (build_profile(entry, seed) for entry in load_catalog())}
+    records = [r for r in catalog_records() if int(r.source_hut_id) in profiles]
+    selling = [r for r in records if profiles[int(r.source_hut_id)].sells_out_online]
+    others = [r for r in records if not profiles[int(r.source_hut_id)].sells_out_online]
+    half = (n + 1) // 2
+    return selling[:half] + others[: n - half]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chaos.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--short", action="store_true", help="a short run for CI (well under a minute)")
@@ -205,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.cycles = args.cycles or (len(KINDS) * (1 if args.short else 6))
     args.huts = args.huts or (5 if args.short else 20)
-    args.days = args.days or (20 if args.short else 60)
+    args.days = args.days or (20 if args.short else 400)  # 400: up to the placeholder far future
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="hut-chaos-"))
@@ -215,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         migrate(chaos.db)
         with chaos.db.connect() as conn:
-            load_huts(conn, catalog_records()[: args.huts])
+            load_huts(conn, chosen_huts(args.huts, args.seed))
             huts = bookable_huts(conn)
         config = SimulatorConfig(seed=args.seed, start=START, speed=0.0, served_log=chaos.served_log)
         with SimulatorServer(config, host="127.0.0.1", port=0) as sim:

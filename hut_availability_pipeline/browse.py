@@ -1,7 +1,7 @@
 """`hut-availability show`: a read-only browser of the stored availability (what the seed's admin
 did). Thin: parse, query (storage.queries) on a read-only connection, print.
 
-    hut-availability show [current] [--status full] [--search tälli] [--from today --to weekend]
+    hut-availability show [current] [--state bookable] [--status full] [--search tälli] [--from today --to weekend]
     hut-availability show history SLUG DATE
 
 Rich tables by default; `--format csv|json` for scripts (same rows, machine-readable fields).
@@ -23,7 +23,7 @@ from rich.table import Table
 
 from .argtypes import whole_number
 from .config import Settings
-from .domain.bookings import HutTypeEnum, OccupancyStatusEnum, ReservationStatusEnum
+from .domain.bookings import DayState, HutTypeEnum, OccupancyStatusEnum, ReservationStatusEnum
 from .storage.database import Database
 from .storage.queries import (
     DETAIL_DAYS,
@@ -42,12 +42,15 @@ EXIT_OK, EXIT_USAGE = 0, 2
 DEFAULT_LIMIT = 500
 FORMATS = ("table", "csv", "json")
 _STATUS_STYLES = {"full": "bold red", "high": "red", "medium": "yellow", "low": "green", "empty": "green"}
+# a night that cannot be booked online is styled by its day state, never by a leftover occupancy
+_DAY_STATE_STYLES = {"full": "bold red", "not_bookable_online": "bold red", "winter_room": "dim", "closed": "dim"}
 _DEFAULTS: dict[str, Any] = {
     "show_view": "current",
     "format": "table",
     "occupancy_statuses": None,
     "reservation_statuses": None,
     "hut_types": None,
+    "day_states": None,
     "sources": None,
     "date_from": None,
     "date_to": None,
@@ -69,6 +72,14 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
         default=keep,
         choices=[s.value for s in OccupancyStatusEnum],
         help="occupancy status (repeatable)",
+    )
+    parser.add_argument(
+        "--state",
+        dest="day_states",
+        action="append",
+        default=keep,
+        choices=[s.value for s in DayState],
+        help="day state: bookable, full, not_bookable_online, winter_room, closed, unknown (repeatable)",
     )
     parser.add_argument(
         "--reservation-status",
@@ -169,6 +180,7 @@ def _filters(options: dict[str, Any], settings: Settings, now: dt.datetime) -> A
         occupancy_statuses=tuple(options["occupancy_statuses"] or ()),
         reservation_statuses=tuple(options["reservation_statuses"] or ()),
         hut_types=tuple(options["hut_types"] or ()),
+        day_states=tuple(options["day_states"] or ()),
         sources=tuple(options["sources"] or ()),
         search=options["search"],
         limit=options["limit"] or None,
@@ -228,11 +240,13 @@ class _View:
 
 
 AVAILABILITY = _View(
-    fields=("slug", "name", "availability_date", "free", "total", "places", "occupancy_percent", "occupancy_status",
-            "reservation_status", "hut_type", "source", "source_hut_id", "link", "first_checked", "last_checked"),
+    fields=("slug", "name", "availability_date", "day_state", "free", "total", "places", "occupancy_percent",
+            "occupancy_status", "reservation_status", "hut_type", "source", "source_hut_id", "link", "first_checked",
+            "last_checked"),
     columns=(
         _Column("Hut", lambda r: r["slug"]),
         _Column("Date", lambda r: r["availability_date"]),
+        _Column("State", lambda r: r["day_state"]),
         _Column("Places", lambda r: r["places"], "right"),
         _Column("Occupancy", lambda r: percent(r["occupancy_percent"]), "right"),
         _Column("Status", lambda r: r["occupancy_status"]),
@@ -244,13 +258,14 @@ AVAILABILITY = _View(
 )  # fmt: skip
 
 HISTORY = _View(
-    fields=("state_id", "free", "total", "places", "occupancy_percent", "hut_type", "reservation_status",
+    fields=("state_id", "day_state", "free", "total", "places", "occupancy_percent", "hut_type", "reservation_status",
             "first_checked", "last_checked", "duration_seconds", "confirmed_seconds", "superseded_at",
             "is_current"),
     columns=(
         _Column("First checked", lambda r: _short(r["first_checked"])),
         _Column("Last checked", lambda r: _short(r["last_checked"])),
         _Column("Duration", lambda r: duration(r["duration_seconds"]), "right"),
+        _Column("State", lambda r: r["day_state"]),
         _Column("Places", lambda r: r["places"], "right"),
         _Column("Occupancy", lambda r: percent(r["occupancy_percent"]), "right"),
         _Column("Type", lambda r: r["hut_type"]),
@@ -321,6 +336,6 @@ def _print(fmt: str, view: _View, title: str, records: list[dict[str, Any]], *, 
         for column in view.columns:
             table.add_column(column.title, justify=column.justify)
         for r in records:
-            style = _STATUS_STYLES.get(str(r.get("occupancy_status")))
+            style = _DAY_STATE_STYLES.get(str(r.get("day_state"))) or _STATUS_STYLES.get(str(r.get("occupancy_status")))
             table.add_row(*(column.cell(r) for column in view.columns), style=style)
         console.print(table)

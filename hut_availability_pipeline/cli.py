@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--hut-id", action="append", type=int, metavar="ID", help="update this hut id (repeatable)")
     which.add_argument("--all", action="store_true", help="update every active hut with a booking source")
     up.add_argument("--dry-run", action="store_true", help="list the huts that would be updated; write nothing")
-    up.add_argument("--days", type=whole_number(1), default=365, help="days to fetch from today (default: 365)")
+    up.add_argument(
+        "--days",
+        type=whole_number(1),
+        default=None,
+        help="days to store from today (default: all the site serves)",
+    )
     up.add_argument(
         "--request-interval",
         type=number(0.0),
@@ -68,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     huts_sub = huts.add_subparsers(dest="huts_command", required=True, metavar="ACTION")
     load = huts_sub.add_parser("load", help="add or update huts (default: the packaged hut-reservation.org catalog)")
     load.add_argument("file", nargs="?", type=Path, help="a CSV: source,source_hut_id,slug,name[,country,...]")
+    load.add_argument(
+        "--rename",
+        action="store_true",
+        help="let the CSV change the slug of a hut already stored (by default such a load is refused)",
+    )
     huts_sub.add_parser("list", help="list huts with their tier and last check")
 
     sim = sub.add_parser("simulator", help="serve a local simulation of hut-reservation.org")
@@ -187,10 +197,16 @@ def _huts(args: argparse.Namespace, db: Any, settings: Settings) -> int:
         try:
             records = csv_records(args.file) if args.file else catalog_records()
             with db.connect() as conn:
-                result = load_huts(conn, records)
+                result = load_huts(conn, records, rename=args.rename)
         except HutLoadError as exc:
             raise UsageError(str(exc)) from None
-        print(f"huts: {result.added} added, {result.updated} updated")
+        renamed = f", {len(result.renamed)} renamed" if result.renamed else ""
+        print(f"huts: {result.added} added, {result.updated} updated{renamed}")
+        for change in result.renamed:
+            print(f"  renamed {change.old_slug} → {change.new_slug} ({change.origin})")
+        for record, slug in zip(records, result.slugs, strict=True):
+            for note in record.notes:
+                print(f"  {slug}: {note}")
         return EXIT_OK
     now = dt.datetime.now(dt.UTC)
     with db.connect() as conn:

@@ -31,7 +31,7 @@ class BookingProvider(Protocol):
     """What the engine needs of a provider: the streaming form of `get_bookings`."""
 
     def iter_bookings(
-        self, huts: Sequence[HutRef], start: dt.date, days: int, request_interval: float | None = None
+        self, huts: Sequence[HutRef], start: dt.date, days: int | None = None, request_interval: float | None = None
     ) -> Iterator[HutFetchResult]: ...
 
 
@@ -88,20 +88,21 @@ def run_update(
     huts: Sequence[HutRef],
     *,
     start: dt.date,
-    days: int = 365,
+    days: int | None = None,
     request_interval: float | None = None,
     batch_size: int = 20,
     on_fetched: FetchedCallback | None = None,
     on_stored: StoredCallback | None = None,
 ) -> UpdateReport:
-    """Fetch `huts` from `provider` and store them, `batch_size` huts per transaction.
+    """Fetch `huts` from `provider` and store them, `batch_size` huts per transaction: every day
+    from `start` the provider serves (its horizon differs per hut), or `days` days.
 
     A hut that fails to fetch is recorded with its reason and never stops the others. A batch that
     fails to store raises StorageError after the batches before it were committed.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if days < 1:
+    if days is not None and days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     report = UpdateReport()
     started = time.perf_counter()

@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 
 from hut_availability_pipeline.domain.bookings import (
+    DayState,
     HutBookingSchema,
     HutBookingsSchema,
     HutFetchResult,
@@ -40,9 +41,14 @@ def booking(
     total: int | None = 40,
     hut_type: HutTypeEnum = HutTypeEnum.hut,
     status: ReservationStatusEnum | None = None,
+    state: DayState | None = None,
 ) -> HutBookingSchema:
+    """A booking of one day; the day state, unless given, is what these places and status mean
+    (free places: bookable; 0: full; unknown count: unknown; not online: winter room)."""
     if status is None:
         status = ReservationStatusEnum.possible if (free or 0) > 0 else ReservationStatusEnum.not_possible
+    if state is None:
+        state = _state_of(free, hut_type, status)
     return HutBookingSchema(
         date=day,
         reservation_status=status,
@@ -50,7 +56,18 @@ def booking(
         places=PlacesSchema(free=free, total=total),
         link="https://www.hut-reservation.org/reservation/book-hut/1/wizard",
         hut_type=hut_type,
+        day_state=state,
     )
+
+
+def _state_of(free: int | None, hut_type: HutTypeEnum, status: ReservationStatusEnum) -> DayState:
+    if hut_type == HutTypeEnum.closed:
+        return DayState.closed
+    if status == ReservationStatusEnum.not_online:
+        return DayState.winter_room
+    if free is None or status == ReservationStatusEnum.unknown:
+        return DayState.unknown
+    return DayState.bookable if free > 0 else DayState.full
 
 
 def result(hut: HutRef, at: dt.datetime, frees: list[Any], start: dt.date = START, **kw: Any) -> HutFetchResult:

@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 
 from hut_availability_pipeline.api import create_app, models
 from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.domain.bookings import DayState, ReservationStatusEnum
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
 from hut_availability_pipeline.storage.writer import write_batch
@@ -221,6 +222,32 @@ def test_hut_availability_with_links_and_checks(api):
     short = api.get(DETAIL, slug="delta", date="2026-07-11", days=2).json()  # inactive huts keep their page
     assert [d["date"] for d in short["days"]] == ["2026-07-11", "2026-07-12"]
     assert api.get(DETAIL, slug="cabane", date="today").json()["days"] == []
+
+
+def test_a_night_sold_out_online_is_served_as_what_it_is_everywhere(db):
+    """bravo's third night goes from 30 free to not bookable online (no numbers): the map, the hut's
+    page and the trend say so, never showing it as bookable."""
+    add_data(db)
+    with db.connect(autocommit=True) as conn:
+        [bravo] = huts_by_slug(conn, ["bravo"])
+        sold_out = {"total": 0, "status": ReservationStatusEnum.not_possible, "state": DayState.not_bookable_online}
+        write_batch(conn, [result(bravo, NOW - HOUR, [None], start=TODAY + 2 * DAY, **sold_out)])
+    with serving(db) as url, httpx.Client(base_url=url) as client:
+        api = Api(client)
+        features = api.get(MAP, date="today", days=5).json()["features"]
+        days = next(f for f in features if f["id"] == "bravo")["properties"]["days"]
+        night = days[2]
+        assert (night["date"], night["day_state"], night["free"], night["total"]) == (
+            (TODAY + 2 * DAY).isoformat(), "not_bookable_online", None, 0
+        )  # fmt: skip
+        assert (night["reservation_status"], night["occupancy_status"]) == ("not_possible", "unknown")
+        assert [d["day_state"] for d in days] == ["bookable", "bookable", "not_bookable_online", "bookable", "bookable"]
+        detail = api.get(DETAIL, slug="bravo", date="today", days=5).json()["days"]
+        assert [d["day_state"] for d in detail] == [d["day_state"] for d in days]
+        trend = api.get(TREND, slug="bravo", date=(TODAY + 2 * DAY).isoformat(), days_before=7).json()["states"]
+        assert [(s["day_state"], s["free"], s["is_current"]) for s in trend] == [
+            ("bookable", 30, False), ("not_bookable_online", None, True)
+        ]  # fmt: skip
 
 
 # --- trend -----------------------------------------------------------------------------------------

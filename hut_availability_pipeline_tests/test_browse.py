@@ -110,14 +110,23 @@ def test_json_search_dates_and_other_filters(db, capsys):
     assert slugs_and_days("--reservation-status", "possible") == [("alpha-huette", 0), ("alpha-huette", 2)]
     assert slugs_and_days("--source", "hrs", "--status", "unknown") == [("bravo", 0), ("bravo", 1), ("bravo", 2)]
     assert slugs_and_days("--source", "elsewhere") == []
+    # by day state: what a night is, whatever its numbers say
+    assert slugs_and_days("--state", "full") == [("alpha-huette", 1)]
+    assert slugs_and_days("--state", "bookable", "--state", "full") == [
+        ("alpha-huette", 0), ("alpha-huette", 1), ("alpha-huette", 2)
+    ]  # fmt: skip
+    assert slugs_and_days("--state", "winter_room") == [("bravo", 0), ("bravo", 1), ("bravo", 2)]
+    assert slugs_and_days("--state", "not_bookable_online") == []
     # options before and after the explicit view name
     assert slugs_and_days("--status", "full", "current", "--search", "alpha") == [("alpha-huette", 1)]
     _, out, _ = show(db, capsys, "current", "--status", "full", "--format", "json")
     record = json.loads(out)[0]
     assert set(record) == {
-        "slug", "name", "availability_date", "free", "total", "places", "occupancy_percent", "occupancy_status",
-        "reservation_status", "hut_type", "source", "source_hut_id", "link", "first_checked", "last_checked",
+        "slug", "name", "availability_date", "day_state", "free", "total", "places", "occupancy_percent",
+        "occupancy_status", "reservation_status", "hut_type", "source", "source_hut_id", "link", "first_checked",
+        "last_checked",
     }  # fmt: skip
+    assert record["day_state"] == "full"
     assert (record["free"], record["total"], record["occupancy_percent"]) == (0, 40, 100.0)
 
 
@@ -135,7 +144,7 @@ def test_limit_says_when_rows_were_left_out(db, capsys):
 def test_empty_results_in_every_format(db, capsys):
     assert show(db, capsys)[1].strip().endswith(": no hut-dates match")
     assert show(db, capsys, "--format", "json")[1] == "[]\n"
-    assert show(db, capsys, "--format", "csv")[1].startswith("slug,name,availability_date,free,total,places,")
+    assert show(db, capsys, "--format", "csv")[1].startswith("slug,name,availability_date,day_state,free,total,places,")
     assert len(csv_rows(show(db, capsys, "--format", "csv")[1])) == 0
 
 
@@ -156,7 +165,7 @@ def test_history_of_a_hut_date(db, capsys):
     assert len(rows) == 2 and "4/40" in rows[0] and "0/40" in rows[1] and "yes" in rows[1]
     assert all(" 1 h " in row for row in rows) and "0 s" not in out
     status, out, _ = show(db, capsys, "history", "cabane-c", "today", "--format", "csv")
-    assert status == 0 and out.startswith("state_id,free,total,places,") and len(csv_rows(out)) == 0
+    assert status == 0 and out.startswith("state_id,day_state,free,total,places,") and len(csv_rows(out)) == 0
 
 
 @pytest.mark.parametrize(

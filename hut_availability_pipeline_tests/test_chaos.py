@@ -46,8 +46,8 @@ def _setup(db: Database, tmp_path: Path) -> tuple[Path, list[oracle.CommittedChe
         write_batch(conn, [result(hut, t1 + MS, [5])])
         write_batch(conn, [result(hut, t2 + MS, [4])])
     committed = [
-        oracle.CommittedCheck(100, t1 + MS, False, {START: (5, 40, "SERVICED")}),
-        oracle.CommittedCheck(100, t2 + MS, False, {START: (4, 40, "SERVICED")}),
+        oracle.CommittedCheck(100, t1 + MS, False, {START: (5, 40, "bookable")}),
+        oracle.CommittedCheck(100, t2 + MS, False, {START: (4, 40, "bookable")}),
     ]
     return served, committed
 

@@ -30,10 +30,15 @@ def _slugs(db, n):
 
 def test_huts_load_and_dry_run_lists_new_huts_without_writing(env, capsys):
     assert main(["huts", "load"]) == 0
-    assert "567 added" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "567 added" in out
+    assert "  testhutte-carolin: test hut: inactive\n" in out
+    assert (
+        "  brisenhaus: coordinates 8.464166/46.914917 had latitude and longitude swapped: 46.914917/8.464166\n" in out
+    )
     assert main(["update", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("would update 567 hut(s):")
+    assert out.startswith("would update 565 hut(s):")  # the two test huts are inactive
     assert count(env, "hut_availability") == 0 and count(env, "hut_fetch_status") == 0
 
 
@@ -65,7 +70,7 @@ def test_update_named_huts_against_the_simulator(env, simulator, monkeypatch, ca
     finally:
         instance.dispose()
     assert main(["update", "--dry-run"]) == 0
-    assert "would update 565 hut(s)" in capsys.readouterr().out  # the two are fresh now
+    assert "would update 563 hut(s)" in capsys.readouterr().out  # the two are fresh now
 
 
 def test_failed_huts_are_named_and_exit_1(env, own_simulator, monkeypatch, capsys):
@@ -200,3 +205,54 @@ def test_a_closed_pipe_ends_show_quietly(db, tmp_path):
     err = show.stderr.read().decode()
     assert show.wait(timeout=60) == 141, err
     assert err == ""
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("source;source_hut_id;slug;name\nhrs;29;talli;Tälli\n".encode(),
+         "line 1: the columns are separated by semicolons ('source;source_hut_id;slug;name'); expected commas"),
+        ("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n".encode("utf-16"),
+         "line 1: the file is UTF-16 (it starts with the byte order mark FF FE); expected UTF-8"),
+        ("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n".encode("latin-1"),
+         "line 2: byte 0xE4 is not UTF-8"),
+    ],
+)  # fmt: skip
+def test_huts_load_of_another_delimiter_or_encoding_exits_2_naming_file_and_line(env, capsys, tmp_path, content,
+                                                                                 message):  # fmt: skip
+    path = tmp_path / "huts.csv"
+    path.write_bytes(content)
+    assert main(["huts", "load", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"hut-availability: error: {path}: {message}")
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert count(env, "huts") == 0
+
+
+def test_huts_load_accepts_a_csv_with_a_byte_order_mark(env, capsys, tmp_path):
+    path = tmp_path / "huts.csv"
+    path.write_text("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n", encoding="utf-8-sig")
+    assert main(["huts", "load", str(path)]) == 0
+    assert capsys.readouterr().out == "huts: 1 added, 0 updated\n"
+    assert _slugs(env, 5) == ["talli"]
+
+
+def test_huts_load_refuses_a_slug_change_unless_renaming(env, capsys, tmp_path):
+    path = tmp_path / "huts.csv"
+    path.write_text("source,source_hut_id,slug,name\nhrs,29,my-talli,Tälli\n", encoding="utf-8")
+    assert main(["huts", "load", str(path)]) == 0
+    path.write_text("source,source_hut_id,slug,name\nhrs,29,talli,Tälli\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["huts", "load", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(
+        f"hut-availability: error: 1 slug change(s) refused, nothing loaded: {path}: line 2: hrs hut 29 has slug"
+        " 'my-talli', not 'talli'."
+    )
+    assert "--rename" in captured.err and captured.out == ""
+    assert _slugs(env, 5) == ["my-talli"]
+    assert main(["huts", "load", "--rename", str(path)]) == 0
+    assert (
+        capsys.readouterr().out == f"huts: 0 added, 1 updated, 1 renamed\n  renamed my-talli → talli ({path}: line 2)\n"
+    )
+    assert _slugs(env, 5) == ["talli"]

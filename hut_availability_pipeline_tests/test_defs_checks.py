@@ -14,7 +14,7 @@ from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_con
 from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,7 @@ def _event_batching(monkeypatch: pytest.MonkeyPatch) -> None:
 def refreshed(db: Database) -> Iterator[tuple[Database, list[str], dg.Definitions]]:
     """Three huts refreshed by the pipeline (30 days), a definitions object on that database."""
     with db.connect() as conn:
-        load_huts(conn, catalog_records()[10:13])
+        load_huts(conn, catalog_records()[13:16])  # [12] is Alpe Rossiglion, without coordinates
         slugs = [h.slug for h in bookable_huts(conn)]
     with SimulatorServer(SimulatorConfig(seed=2, speed=0.0), port=0) as simulator, dg.instance_for_test() as inst:
         defs = build_definitions(
@@ -62,6 +62,7 @@ def test_checks_pass_on_what_the_pipeline_wrote(refreshed: tuple[Database, list[
         "one_open_state_per_hut_date",
         "upcoming_days_covered",
         "fresh_per_tier",
+        "active_huts_placed",
     }
     assert all(e.passed for e in evaluations.values()), {n: e.description for n, e in evaluations.items()}
 
@@ -72,6 +73,7 @@ def test_broken_invariants_fail_naming_huts_and_dates(refreshed: tuple[Database,
         first = conn.execute("SELECT min(availability_date) FROM hut_availability").fetchone()
     assert first is not None
     day: dt.date = first[0]
+    sql(db, "ALTER TABLE hut_availability DROP CONSTRAINT hut_availability_day_state_check")
     sql(db, "UPDATE hut_availability SET free = 50, total = 40"
             " WHERE hut_id = (SELECT id FROM huts WHERE slug = %s) AND availability_date = %s",
         (slugs[0], day))  # fmt: skip
@@ -83,7 +85,8 @@ def test_broken_invariants_fail_naming_huts_and_dates(refreshed: tuple[Database,
     sql(
         db,
         "INSERT INTO hut_availability_history (hut_id, availability_date, free, total, hut_type, reservation_status,"
-        " first_checked) SELECT hut_id, availability_date, free, total, hut_type, reservation_status, first_checked"
+        " day_state, first_checked) SELECT hut_id, availability_date, free, total, hut_type, reservation_status,"
+        " day_state, first_checked"
         " FROM hut_availability_history"
         " WHERE hut_id = (SELECT id FROM huts WHERE slug = %s) AND availability_date = %s",
         (slugs[0], day),
@@ -124,3 +127,50 @@ def test_coverage_accepts_a_recorded_failure_and_freshness_flags_stale_high_tier
     assert not fresh.passed and fresh.description is not None
     assert f"{slugs[2]}, high" in fresh.description
     assert fresh.metadata["huts_high"].value == 1
+
+
+def _definitions(db: Database) -> dg.Definitions:
+    """Definitions on `db` whose provider is never called (the checks only read the database)."""
+    return build_definitions(
+        DatabaseResource(conninfo=db.conninfo),
+        HutReservationResource(base_url="http://127.0.0.1:9", request_interval=0),
+    )
+
+
+def test_active_huts_placed_names_huts_without_or_with_impossible_coordinates(db: Database) -> None:
+    with db.connect() as conn:
+        load_huts(conn, [
+            HutRecord("hrs", "1", "in-place", "In Place", country="CH", lat=46.5, lon=8.0),
+            HutRecord("hrs", "2", "no-place", "No Place"),
+            HutRecord("hrs", "3", "far-north", "Far North", country="DE", lat=53.5, lon=10.0),
+            HutRecord("hrs", "4", "ligurian", "Ligurian", country="CH", lat=43.308, lon=9.088),
+            HutRecord("hrs", "5", "chamonix", "Chamonix", country="FR", lat=45.9, lon=6.9),  # no box: the region
+            HutRecord("hrs", "6", "test-hut", "Test Hut", is_active=False),
+        ])  # fmt: skip
+    placed = evaluate(_definitions(db))["active_huts_placed"]
+    assert not placed.passed and placed.severity == dg.AssetCheckSeverity.WARN
+    assert placed.description == (
+        "3 active hut(s) without coordinates or outside the clubs' region: far-north, outside the region of"
+        " the clubs' huts; ligurian, outside CH; no-place, no coordinates."
+    )
+    assert placed.metadata["violations"].value == 3
+    assert placed.metadata["examples"].value == (
+        "| slug | problem | name | country | lat | lon |\n"
+        "|---|---|---|---|---|---|\n"
+        "| far-north | outside the region of the clubs' huts | Far North | DE | 53.5 | 10.0 |\n"
+        "| ligurian | outside CH | Ligurian | CH | 43.308 | 9.088 |\n"
+        "| no-place | no coordinates | No Place | None | None | None |"
+    )
+
+
+def test_active_huts_placed_flags_the_catalog_huts_whose_coordinates_were_dropped(db: Database) -> None:
+    with db.connect() as conn:
+        load_huts(conn, catalog_records())
+    placed = evaluate(_definitions(db))["active_huts_placed"]
+    assert not placed.passed
+    assert placed.metadata["violations"].value == 7  # the 8th dropped, Testhütte Carolin, is inactive
+    assert placed.description == (
+        "7 active hut(s) without coordinates or outside the clubs' region: alpe-rossiglion, no coordinates;"
+        " berghaus-alpenrosli, no coordinates; frundenhutte-sac, no coordinates; huttenrunde-gipfelwege,"
+        " no coordinates; martinsmadhutte-sac, no coordinates and 2 more."
+    )

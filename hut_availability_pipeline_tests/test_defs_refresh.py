@@ -23,7 +23,7 @@ from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, huts_by_slug, load_huts
 from hut_availability_pipeline.storage.selection import today_in
 
 from .helpers import count
@@ -64,6 +64,15 @@ def definitions(db: Database, simulator: SimulatorServer) -> dg.Definitions:
     )
 
 
+def served_days(db: Database, simulator: SimulatorServer, slug: str) -> int:
+    """How many nights the simulator serves for this hut from today (a run stores every one of them:
+    horizons differ per hut)."""
+    with db.connect() as conn:
+        [hut] = huts_by_slug(conn, [slug])
+    today = today_in("Europe/Zurich", dt.datetime.now(dt.UTC))
+    return sum(1 for d in simulator.simulator.availability(int(hut.source_hut_id)) if d.date >= today)
+
+
 def materializations(instance: dg.DagsterInstance, asset: str, slug: str | None = None) -> list[Any]:
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[slug] if slug else None), limit=1000
@@ -83,24 +92,26 @@ def test_a_hut_partition_is_materialized_end_to_end(
     first = dg.materialize([defs.get_assets_def("hut_availability")], partition_key=huts[0], instance=instance,
                            resources=defs.resources)  # fmt: skip
     assert first.success
-    assert count(db, "hut_availability") == 365
-    assert count(db, "hut_availability_history") == 365
+    nights = served_days(db, simulator, huts[0])
+    assert nights > 0
+    assert count(db, "hut_availability") == nights
+    assert count(db, "hut_availability_history") == nights
     for asset in REFRESHED:
         (m,) = materializations(instance, asset)
         assert m.partition == huts[0]
     state = values(materializations(instance, "hut_availability")[0])
-    assert state["rows_fetched"] == 365 and state["new"] == 365 and state["changed"] == 0
+    assert state["rows_fetched"] == nights and state["new"] == nights and state["changed"] == 0
     assert state["fetch_seconds"] > 0 and state["write_seconds"] > 0
-    assert "| date | free | total | occupancy |" in state["fullest_dates"]
+    assert "| date | state | free | total | occupancy |" in state["fullest_dates"]
     history = values(materializations(instance, "hut_availability_history")[0])
-    assert history["history_opened"] == 365
+    assert history["history_opened"] == nights
 
     again = dg.materialize([defs.get_assets_def("hut_availability")], partition_key=huts[0], instance=instance,
                            resources=defs.resources)  # fmt: skip
     assert again.success
     latest = values(materializations(instance, "hut_availability", huts[0])[0])
-    assert latest["unchanged"] == 365 and latest["new"] == 0 and latest["no_longer_returned"] == 0
-    assert count(db, "hut_availability_history") == 365
+    assert latest["unchanged"] == nights and latest["new"] == 0 and latest["no_longer_returned"] == 0
+    assert count(db, "hut_availability_history") == nights
 
 
 def test_a_backfill_of_three_chosen_huts_is_one_run_with_their_materializations(
@@ -119,7 +130,7 @@ def test_a_backfill_of_three_chosen_huts_is_one_run_with_their_materializations(
         stored = conn.execute(
             "SELECT h.slug, count(*) FROM hut_availability a JOIN huts h ON h.id = a.hut_id GROUP BY h.slug"
         ).fetchall()
-    assert dict(stored) == dict.fromkeys(chosen, 365)
+    assert dict(stored) == {slug: served_days(db, simulator, slug) for slug in chosen}
     assert set(chosen) <= set(instance.get_dynamic_partitions(HUT_PARTITIONS_NAME))
     output = [e for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT"]
     assert output and output[0].event_specific_data.metadata["huts_stored"].value == 3
@@ -140,7 +151,7 @@ def test_a_partition_range_run_gives_each_hut_its_own_metadata(
     assert sorted(m.partition for m in events) == sorted(huts[1:4])
     tables = {values(m)["fullest_dates"] for m in events}
     assert len(tables) == 3, "each hut has its own fullest dates"
-    assert all(values(m)["rows_fetched"] == 365 for m in events)
+    assert all(values(m)["rows_fetched"] == served_days(db, simulator, m.partition) for m in events)
 
 
 def test_a_failed_hut_fails_the_run_naming_it_and_the_retry_skips_stored_huts(
@@ -229,10 +240,26 @@ def test_fullest_dates_table_lists_the_fullest_first() -> None:
     from hut_availability_pipeline.defs.refresh import FullDate
 
     table = fullest_dates_table(
-        [FullDate(dt.date(2026, 7, 4), 0, 40, 100.0), FullDate(dt.date(2026, 7, 5), None, 40, 90.0)]
+        [FullDate(dt.date(2026, 7, 4), 0, 40, 100.0, "full"), FullDate(dt.date(2026, 7, 5), None, 40, 90.0, "unknown")]
     )
-    assert table.splitlines()[2] == "| 2026-07-04 Sat | 0 | 40 | 100 % |"
-    assert "| ? | 40 | 90 % |" in table.splitlines()[3]
+    assert table.splitlines()[2] == "| 2026-07-04 Sat | full | 0 | 40 | 100 % |"
+    assert "| unknown | ? | 40 | 90 % |" in table.splitlines()[3]
+
+
+def test_the_fullest_dates_of_a_hut_include_its_nights_sold_out_online() -> None:
+    from hut_availability_pipeline.domain.bookings import DayState, HutRef, ReservationStatusEnum
+
+    from .helpers import result
+
+    hut = HutRef(hut_id=1, slug="x", source="hrs", source_hut_id="1")
+    sold_out = {"total": 0, "status": ReservationStatusEnum.not_possible, "state": DayState.not_bookable_online}
+    fetched = result(hut, dt.datetime(2026, 7, 1, tzinfo=dt.UTC), [None], start=dt.date(2026, 7, 4), **sold_out)
+    fetched.bookings.bookings += result(hut, fetched.received_at, [30], start=dt.date(2026, 7, 5)).bookings.bookings
+    recorder = HutRefreshRecorder()
+    recorder.on_fetched(fetched)
+    table = fullest_dates_table(recorder.notes[1].fullest)
+    assert table.splitlines()[2] == "| 2026-07-04 Sat | not_bookable_online | ? | 0 | 100 % |"
+    assert table.splitlines()[3] == "| 2026-07-05 Sun | bookable | 30 | 40 | 25 % |"
     assert fullest_dates_table([]) == "No date with a known occupancy."
 
 
@@ -274,9 +301,9 @@ def test_a_failed_hut_in_a_partition_range_marks_no_partition_and_the_retry_fetc
             " GROUP BY h.slug, s.consecutive_failures"
         ).fetchall()
     assert {slug: (n, failures) for slug, n, failures in rows} == {
-        huts[0]: (365, 0),
+        huts[0]: (served_days(db, simulator, huts[0]), 0),
         huts[1]: (0, 2),
-        huts[2]: (365, 0),
+        huts[2]: (served_days(db, simulator, huts[2]), 0),
     }
     retried_at = next(
         e.timestamp for e in instance.all_logs(result.run_id) if e.dagster_event_type == "STEP_UP_FOR_RETRY"
@@ -289,3 +316,21 @@ def test_a_failed_hut_in_a_partition_range_marks_no_partition_and_the_retry_fetc
             ).fetchall()
         )
     assert attempts[huts[0]] < retried_at < attempts[huts[1]], "the retry fetched only the failed hut"
+
+
+def test_hut_catalog_registers_active_huts_and_reports_the_catalog_corrections(
+    db: Database, instance: dg.DagsterInstance
+) -> None:
+    from hut_availability_pipeline.defs.assets import hut_catalog
+
+    result = dg.materialize([hut_catalog], resources={"database": DatabaseResource(conninfo=db.conninfo)},
+                            instance=instance)  # fmt: skip
+    assert result.success
+    metadata = result.asset_materializations_for_node("hut_catalog")[0].metadata
+    assert (metadata["catalog_added"].value, metadata["active_bookable_huts"].value) == (567, 565)
+    assert len(instance.get_dynamic_partitions(HUT_PARTITIONS_NAME)) == 565
+    table = str(metadata["catalog_corrections"].value).splitlines()
+    assert table[:2] == ["| hut | what the catalog rules did |", "|---|---|"]
+    assert len(table) == 2 + 20  # 18 coordinates, 2 test huts (Testhütte Carolin has both)
+    assert "| testhutte-carolin | test hut: inactive |" in table
+    assert "| mischabelhutte-aacz | coordinates 46.1/78.88 cannot be a hut and cannot be fixed: dropped |" in table

@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hut_availability_pipeline.domain.bookings import (
+    DayState,
     HutBookingSchema,
     HutRef,
     HutTypeEnum,
@@ -112,7 +113,7 @@ def test_parse_keeps_only_the_requested_window() -> None:
 
 # ----------------------------------------------------------------------------- mapping rules
 
-T, R = HutTypeEnum, ReservationStatusEnum
+T, R, S = HutTypeEnum, ReservationStatusEnum, DayState
 HUT_BIVOUAC = HutRef(
     hut_id=7,
     slug="x",
@@ -124,45 +125,38 @@ HUT_BIVOUAC = HutRef(
 
 
 @pytest.mark.parametrize(
-    ("entry", "free", "total", "hut_type", "reservation", "unattended"),
+    ("entry", "free", "total", "hut_type", "reservation", "state", "unattended"),
     [
-        (day("2026-07-19", 5, 10, "SERVICED"), 5, 10, T.hut, R.possible, False),
-        (day("2026-07-19", 0, 10, "SERVICED"), 0, 10, T.hut, R.not_possible, False),
-        (day("2026-07-19", 4, 4, "UNSERVICED"), 4, 4, T.bivouac, R.not_online, True),
-        (
-            day("2026-07-19", 4, 4, "NOT_SERVICED"),
-            4,
-            4,
-            T.bivouac,
-            R.not_online,
-            True,
-        ),
+        (day("2026-07-19", 5, 10, "SERVICED"), 5, 10, T.hut, R.possible, S.bookable, False),
+        (day("2026-07-19", 0, 10, "SERVICED"), 0, 10, T.hut, R.not_possible, S.full, False),
+        # sold out online (real answers: freeBeds null, freeBedsPerCategory {}, totalSleepingPlaces 0):
+        # nothing bookable online, which is neither closed nor unknown, and never rejected
+        (day("2026-07-19", None, 0, "SERVICED"), None, 0, T.hut, R.not_possible, S.not_bookable_online, False),
+        (day("2026-07-19", None, None, "SERVICED"), None, 0, T.hut, R.not_possible, S.not_bookable_online, False),
+        (day("2026-07-19", 0, 0, "SERVICED"), None, 0, T.hut, R.not_possible, S.not_bookable_online, False),
+        (day("2026-07-19", 4, 4, "UNSERVICED"), 4, 4, T.bivouac, R.not_online, S.winter_room, True),
+        (day("2026-07-19", 4, 4, "NOT_SERVICED"), 4, 4, T.bivouac, R.not_online, S.winter_room, True),
         # unserviced without a published count: free unknown, not rejected
-        (
-            day("2026-07-19", None, 4, "UNSERVICED"),
-            None,
-            4,
-            T.bivouac,
-            R.not_online,
-            True,
-        ),
-        # CLOSED: no places at all, whatever the counts say (total>0 would read as 100 % full)
-        (day("2026-07-19", None, 30, "CLOSED"), 0, 0, T.closed, R.not_online, True),
-        (day("2026-07-19", 3, 30, "CLOSED"), 0, 0, T.closed, R.not_online, True),
+        (day("2026-07-19", None, 4, "UNSERVICED"), None, 4, T.bivouac, R.not_online, S.winter_room, True),
+        # CLOSED: no places offered, whatever the counts say (free null: not published; total 0)
+        (day("2026-07-19", None, 0, "CLOSED"), None, 0, T.closed, R.not_online, S.closed, True),
+        (day("2026-07-19", None, 30, "CLOSED"), None, 0, T.closed, R.not_online, S.closed, True),
+        (day("2026-07-19", 3, 30, "CLOSED"), None, 0, T.closed, R.not_online, S.closed, True),
         # unknown status: kept, with unknown type and status
-        (day("2026-07-19", 3, 30, "MAINTENANCE"), 3, 30, T.unknown, R.unknown, True),
+        (day("2026-07-19", 3, 30, "MAINTENANCE"), 3, 30, T.unknown, R.unknown, S.unknown, True),
         # free > total: hut-services raises total to free
-        (day("2026-07-19", 6, 5, "SERVICED"), 6, 6, T.hut, R.possible, False),
+        (day("2026-07-19", 6, 5, "SERVICED"), 6, 6, T.hut, R.possible, S.bookable, False),
         # total sometimes null: free stays known, occupancy not computable
-        (day("2026-07-19", 6, None, "SERVICED"), 6, None, T.hut, R.possible, False),
+        (day("2026-07-19", 6, None, "SERVICED"), 6, None, T.hut, R.possible, S.bookable, False),
     ],
-)
+)  # fmt: skip
 def test_day_mapping(
     entry: dict,
     free: int | None,
     total: int | None,
     hut_type: HutTypeEnum,
     reservation: ReservationStatusEnum,
+    state: DayState,
     unattended: bool,
 ) -> None:
     bookings, rejected = parse_availability([entry], HUT_BIVOUAC, START, 1, "L")
@@ -171,6 +165,7 @@ def test_day_mapping(
     assert (b.places.free, b.places.total) == (free, total)
     assert b.hut_type == hut_type
     assert b.reservation_status == reservation
+    assert b.day_state == state
     assert b.unattended is unattended
     assert b.link == "L"
 
@@ -223,7 +218,6 @@ GOOD = day("2026-07-19")
         (None, None, "entry is not an object: None"),
         (17, None, "entry is not an object: 17"),
         ([1, 2], None, "entry is not an object: [1, 2]"),
-        (day("2026-07-20", free=None), "2026-07-20", "freeBeds is null on a SERVICED day"),
         (
             {k: v for k, v in day("2026-07-20").items() if k != "freeBeds"},
             "2026-07-20",
@@ -245,11 +239,6 @@ GOOD = day("2026-07-19")
             "hutStatus is missing",
         ),
         (day("2026-07-20", status=3), "2026-07-20", "hutStatus is not a string: 3"),
-        (
-            day("2026-07-20", free=None, status="MAINTENANCE"),
-            "2026-07-20",
-            "freeBeds is null on a MAINTENANCE day",
-        ),
         ({**day("2026-07-20"), "date": "soon", "dateFormatted": "later"}, "soon", "no valid 'date'"),
         ({**day("2026-07-20"), "date": None, "dateFormatted": None}, None, "no valid 'date'"),
         # duplicate date: the first valid entry wins, the later one is reported
@@ -746,14 +735,16 @@ def test_get_bookings_leaves_out_failing_huts(server: ScriptedServer, caplog: py
     assert service.support_booking is True
 
 
-def test_get_bookings_defaults_to_today_in_zurich_and_365_days(server: ScriptedServer) -> None:
+def test_get_bookings_defaults_to_today_in_zurich_and_every_day_served(server: ScriptedServer) -> None:
     today = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Zurich")).date()
     server.payload = days_from(today, 400)
     with service_for(server, FakeTime()) as service:
         result = service.get_bookings(source_ids=["29"])
+        limited = service.get_bookings(source_ids=["29"], days=365)
     assert result["29"].start_date == today
-    assert result["29"].days == 365
-    assert len(result["29"].bookings) == 365
+    assert result["29"].days == 400
+    assert len(result["29"].bookings) == 400
+    assert (limited["29"].days, len(limited["29"].bookings)) == (365, 365)
 
 
 def test_start_date() -> None:

@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import itertools
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,8 +57,14 @@ def _days(client: httpx.Client, hut_id: int = HUT) -> list[dict]:
     return response.json()
 
 
+def _night(d: dict) -> str:
+    """The ISO date of an answer's day: `dateFormatted` names it (`date` may be an instant)."""
+    day, month, year = d["dateFormatted"].split(".")
+    return f"{year}-{month}-{day}"
+
+
 def _states(days: list[dict]) -> dict[str, tuple]:
-    return {d["date"]: (d["freeBeds"], d["totalSleepingPlaces"], d["hutStatus"]) for d in days}
+    return {_night(d): (d["freeBeds"], d["totalSleepingPlaces"], d["hutStatus"]) for d in days}
 
 
 # ---- shapes ------------------------------------------------------------------------------------
@@ -73,6 +80,8 @@ def test_availability_has_the_real_keys_and_types(client: httpx.Client) -> None:
         )
         if d["hutStatus"] == "CLOSED":
             assert d["freeBeds"] is None and d["percentage"] == "CLOSED"
+        elif d["freeBeds"] is None:  # sold out online, as real answers give it
+            assert d["hutStatus"] == "SERVICED" and d["freeBedsPerCategory"] == {} and d["totalSleepingPlaces"] == 0
         else:
             assert d["freeBeds"] == sum(d["freeBedsPerCategory"].values())
             assert 0 <= d["freeBeds"] <= d["totalSleepingPlaces"]
@@ -97,12 +106,16 @@ def test_hut_info_has_the_real_keys(client: httpx.Client, server: SimulatorServe
 def test_days_start_today_and_are_contiguous(client: httpx.Client, server: SimulatorServer) -> None:
     for hut_id in server.simulator.hut_ids()[:25]:
         days = _days(client, hut_id)
-        assert 400 <= len(days) <= 731
-        dates = [dt.date.fromisoformat(d["date"][:10]) for d in days]
+        assert len(days) == server.simulator.profile(hut_id).horizon_days
+        assert 15 <= len(days) <= 731
+        dates = [dt.date.fromisoformat(_night(d)) for d in days]
         assert dates[0] == START.date()
         assert all(b - a == dt.timedelta(days=1) for a, b in itertools.pairwise(dates))
-        assert all(d["date"].endswith("T00:00:00Z") for d in days)
-        assert all(d["dateFormatted"] == x.strftime("%d.%m.%Y") for d, x in zip(days, dates, strict=True))
+        # `date` is midnight, or an instant of the same day with a time and 6 or 9 fractional digits
+        for d, night in zip(days, dates, strict=True):
+            assert d["date"] == f"{night}T00:00:00Z" or re.fullmatch(
+                rf"{night}T11:59:15\.(\d{{6}}|\d{{9}})Z", d["date"]
+            )
 
 
 def test_unknown_hut_answers_404_with_json(client: httpx.Client) -> None:
@@ -115,11 +128,16 @@ def test_unknown_hut_answers_404_with_json(client: httpx.Client) -> None:
 # ---- dynamics ----------------------------------------------------------------------------------
 def test_seasons_summer_serviced_winter_not(client: httpx.Client, server: SimulatorServer) -> None:
     sim = server.simulator
-    typical = [h for h in sim.hut_ids() if not sim.profile(h).bivouac][:40]
+    typical = [
+        h
+        for h in sim.hut_ids()
+        if not sim.profile(h).bivouac and sim.profile(h).horizon_days > 200 and sim.profile(h).configured_days is None
+    ][:40]
     for hut_id in typical:
-        by_date = {d["date"][:10]: d for d in _days(client, hut_id)}
+        by_date = {_night(d): d for d in _days(client, hut_id)}
         assert by_date["2026-08-01"]["hutStatus"] == "SERVICED"
-        assert by_date["2026-08-01"]["totalSleepingPlaces"] > 0
+        if by_date["2026-08-01"]["freeBeds"] is not None:
+            assert by_date["2026-08-01"]["totalSleepingPlaces"] > 0
         winter = by_date["2027-01-15"]
         assert winter["hutStatus"] != "SERVICED"
         if winter["hutStatus"] == "CLOSED":
@@ -150,7 +168,7 @@ def test_advance_changes_states_and_same_time_agrees(client: httpx.Client, serve
     twin = Simulator(_config(start=START + dt.timedelta(hours=6)))
     for h in huts[:5]:
         days = twin.availability(h)
-        assert {d.date.isoformat() + "T00:00:00Z": (d.free, d.total, d.status) for d in days} == after[h]
+        assert {d.date.isoformat(): (d.free, d.total, d.status) for d in days} == after[h]
 
 
 def test_next_day_drops_yesterday(server: SimulatorServer, client: httpx.Client) -> None:
@@ -270,8 +288,44 @@ def test_served_log_one_line_per_served_answer(tmp_path: Path) -> None:
 def test_all_huts_answer(client: httpx.Client, server: SimulatorServer) -> None:
     ids = server.simulator.hut_ids()
     assert len(ids) == 567
-    sizes = [len(_days(client, hut_id)) for hut_id in ids]
-    assert min(sizes) >= 400 and max(sizes) <= 731
+    answers = {hut_id: _days(client, hut_id) for hut_id in ids}
+    sizes = [len(days) for days in answers.values()]
+    assert min(sizes) >= 15 and max(sizes) <= 731
+    assert min(sizes) < 60 and max(sizes) > 700  # horizons differ per hut, as on the real site
+    days = [d for hut_days in answers.values() for d in hut_days]
+    sold_out_online = [d for d in days if d["hutStatus"] == "SERVICED" and d["freeBeds"] is None]
+    instants = [d for d in days if not d["date"].endswith("T00:00:00Z")]
+    placeholders = [d for d in instants if d["hutStatus"] == "SERVICED" and d["freeBeds"] == d["totalSleepingPlaces"]]
+    assert len(sold_out_online) > 1000 and len(instants) > 1000 and len(placeholders) > 1000
+    # the site's label: NEARLY FULL up to 20 % free (real answers: 14 of 72), AVAILABLE above
+    for d in days:
+        if d["freeBeds"] and d["totalSleepingPlaces"]:
+            nearly = d["freeBeds"] <= 0.2 * d["totalSleepingPlaces"]
+            assert d["percentage"] == ("NEARLY FULL" if nearly else "AVAILABLE"), d
+
+
+def test_nearly_full_nights_move_into_and_out_of_sold_out_online(server: SimulatorServer) -> None:
+    """As in a real season: nights with few free places become not bookable online and back."""
+    sim = server.simulator
+    huts = [h for h in sim.hut_ids() if sim.profile(h).sells_out_online][:60]
+    into = back = 0
+    previous = {h: _states_of(sim.availability(h)) for h in huts}
+    for _ in range(12):
+        sim.advance(hours=8)
+        for h in huts:
+            now = _states_of(sim.availability(h))
+            for night, state in now.items():
+                old = previous[h].get(night)
+                if old is None or old == state:
+                    continue
+                into += state[0] is None and state[2] == "SERVICED" and old[0] is not None
+                back += old[0] is None and old[2] == "SERVICED" and state[0] is not None
+            previous[h] = now
+    assert into > 20 and back > 20, (into, back)
+
+
+def _states_of(days: list) -> dict[dt.date, tuple]:
+    return {d.date: (d.free, d.total, d.status) for d in days}
 
 
 def test_cli_options_build_a_config() -> None:

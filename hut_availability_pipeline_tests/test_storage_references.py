@@ -15,12 +15,12 @@ from .helpers import START, T0, add_huts, add_huts_on, count, result
 
 INSERT_CURRENT = (
     "INSERT INTO hut_availability (hut_id, availability_date, source_organization_id, occupancy_status,"
-    " reservation_status, hut_type, first_checked, last_checked)"
-    " VALUES (%s, %s, %s, 'empty', 'possible', 'hut', %s, %s)"
+    " reservation_status, hut_type, day_state, first_checked, last_checked)"
+    " VALUES (%s, %s, %s, 'empty', 'possible', 'hut', 'unknown', %s, %s)"
 )
 INSERT_HISTORY = (
-    "INSERT INTO hut_availability_history (hut_id, availability_date, hut_type, reservation_status, first_checked)"
-    " VALUES (%s, %s, 'hut', 'possible', %s)"
+    "INSERT INTO hut_availability_history (hut_id, availability_date, hut_type, reservation_status, day_state,"
+    " first_checked) VALUES (%s, %s, 'hut', 'possible', 'unknown', %s)"
 )
 NO_SUCH_HUT = 999_999
 
@@ -49,14 +49,14 @@ def test_a_row_of_an_unknown_hut_is_refused_and_named(conn, table):
 @pytest.mark.parametrize("table", ["hut_availability", "hut_availability_history"])
 def test_copy_of_rows_of_an_unknown_hut_is_refused(conn, table):
     (hut,) = add_huts_on(conn, 1)
-    columns = "hut_id, availability_date, hut_type, reservation_status, first_checked"
+    columns = "hut_id, availability_date, hut_type, reservation_status, day_state, first_checked"
     if table == "hut_availability":
         columns += ", occupancy_status, last_checked"
     with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"hut {NO_SUCH_HUT} does not exist"):
         with conn.transaction(), conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for i, hut_id in enumerate([hut.hut_id, hut.hut_id, NO_SUCH_HUT]):
                 extra = ("empty", T0) if table == "hut_availability" else ()
-                copy.write_row((hut_id, START + dt.timedelta(days=i), "hut", "possible", T0, *extra))
+                copy.write_row((hut_id, START + dt.timedelta(days=i), "hut", "possible", "unknown", T0, *extra))
     assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)  # noqa: S608
 
 
@@ -64,8 +64,8 @@ def test_rows_written_to_a_history_partition_directly_are_checked_too(conn):
     part = f"hut_availability_history_{START:%Y_%m}"
     with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"into {part}: hut {NO_SUCH_HUT} does not exist"):
         conn.execute(
-            f"INSERT INTO {part} (hut_id, availability_date, hut_type, reservation_status, first_checked)"  # noqa: S608
-            " VALUES (%s, %s, 'hut', 'possible', %s)",
+            f"INSERT INTO {part} (hut_id, availability_date, hut_type, reservation_status, day_state,"  # noqa: S608
+            " first_checked) VALUES (%s, %s, 'hut', 'possible', 'unknown', %s)",
             (NO_SUCH_HUT, START, T0),
         )
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from hut_availability_pipeline.domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from hut_availability_pipeline.domain.tiers import Tier, TierPolicy
 from hut_availability_pipeline.storage.selection import classify, due_huts, hut_priorities, today_in
 from hut_availability_pipeline.storage.writer import write_batch
@@ -83,6 +84,19 @@ def test_only_the_next_days_decide_the_tier(db):
         write_batch(conn, [result(hut, NOW, [40], start=TODAY)])
         (p,) = hut_priorities(conn, TierPolicy(), NOW, ZONE)
     assert p.tier is Tier.low
+
+
+def test_a_night_sold_out_online_in_the_next_days_puts_the_hut_in_the_high_tier(db):
+    """Not bookable online has no numbers (no occupancy), but nothing is left online: fully booked."""
+    sold_out, winter = add_huts(db, 2)
+    no_places = {"total": 0, "status": ReservationStatusEnum.not_possible, "state": DayState.not_bookable_online}
+    with db.connect() as conn:
+        write_batch(conn, [result(sold_out, NOW, [40, 40], start=TODAY)])
+        write_batch(conn, [result(sold_out, NOW, [None], start=TODAY + dt.timedelta(days=2), **no_places)])
+        winter_room = {"total": 8, "hut_type": HutTypeEnum.selfhut, "status": ReservationStatusEnum.not_online}
+        write_batch(conn, [result(winter, NOW, [8, None], start=TODAY, **winter_room)])
+        tiers = {p.hut.slug: p.tier for p in hut_priorities(conn, TierPolicy(), NOW, ZONE)}
+    assert tiers == {"hut-0": Tier.high, "hut-1": Tier.low}
 
 
 def test_inactive_huts_are_not_selected(db):

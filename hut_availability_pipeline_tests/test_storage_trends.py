@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from hut_availability_pipeline.domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
 from hut_availability_pipeline.storage.queries import UnknownHutError
@@ -47,7 +48,8 @@ def add_history(db: Database) -> None:
         ]
         for hut, day, at, free in checks:
             write_batch(conn, [result(hut, at, [free], start=day)])
-        write_batch(conn, [result(bravo, utc(6, 8), [0], start=D4, total=0)])  # closed: no places at all
+        closed = {"total": 0, "hut_type": HutTypeEnum.closed, "status": ReservationStatusEnum.not_online}
+        write_batch(conn, [result(bravo, utc(6, 8), [None], start=D4, **closed)])  # closed: no places at all
 
 
 def plain(value):
@@ -91,7 +93,25 @@ def test_trends_of_upcoming_dates(db):
     assert (d3["free_week_ago"], d3["occupancy_week_ago"]) == (40, 0.0)
 
     d4 = rows[D4]  # no places at all is not full
-    assert (d4["is_full"], d4["became_full_at"], d4["free"], d4["total"]) == (False, None, 0, 0)
+    assert (d4["is_full"], d4["became_full_at"], d4["free"], d4["total"]) == (False, None, None, 0)
+    assert d4["day_state"] == "closed" and d1["day_state"] == "full"
+
+
+def test_a_night_sold_out_online_counts_as_full(db):
+    """Not bookable online (no numbers, nothing left online) is sold out: it became full then."""
+    with db.connect(autocommit=True) as conn:
+        load_huts(conn, [HutRecord("hrs", "1", "alpha", "Alpha")])
+        [alpha] = huts_by_slug(conn, ["alpha"])
+        write_batch(conn, [result(alpha, utc(3, 9), [6], start=D1)])
+        sold_out = {"total": 0, "status": ReservationStatusEnum.not_possible, "state": DayState.not_bookable_online}
+        write_batch(conn, [result(alpha, utc(6, 9), [None], start=D1, **sold_out)])
+        run = compute_trends(conn, NOW, ZURICH)
+        d1 = by_date(read_trends(conn))[D1]
+    assert run.full_dates == 1
+    assert (d1["day_state"], d1["is_full"], d1["became_full_at"], d1["days_before_full"]) == (
+        "not_bookable_online", True, utc(6, 9), 14
+    )  # fmt: skip
+    assert (d1["free"], d1["total"], d1["free_week_ago"]) == (None, 0, 6)
 
 
 def test_rerun_replaces_upcoming_dates_and_keeps_passed_ones(db):

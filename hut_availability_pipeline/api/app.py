@@ -275,6 +275,7 @@ def _day_fields(d: queries.DayAvailability) -> dict[str, Any]:
         "occupancy_status": d.occupancy_status,
         "reservation_status": d.reservation_status,
         "hut_type": d.hut_type,
+        "day_state": d.day_state,
         "last_checked": d.last_checked,
     }
 
@@ -286,6 +287,7 @@ def _state_fields(s: queries.HutState) -> dict[str, Any]:
         "occupancy_percent": s.occupancy_percent,
         "hut_type": s.hut_type,
         "reservation_status": s.reservation_status,
+        "day_state": s.day_state,
         "first_checked": s.first_checked,
         "last_checked": s.last_checked,
         "duration_seconds": s.duration_seconds,

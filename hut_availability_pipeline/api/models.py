@@ -7,7 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..domain.bookings import HutTypeEnum, OccupancyStatusEnum, ReservationStatusEnum
+from ..domain.bookings import DayState, HutTypeEnum, OccupancyStatusEnum, ReservationStatusEnum
+
+DAY_STATE_DESCRIPTION = (
+    "What the night is: `bookable` (free places bookable online), `full` (0 free), `not_bookable_online`"
+    " (serviced, but no places offered online: sold out online, or not yet released; free and total not"
+    " published), `winter_room` (not serviced: the winter room), `closed`, `unknown`. Only `bookable`"
+    " nights can be booked online."
+)
 
 
 class Hut(BaseModel):
@@ -39,6 +46,7 @@ class Day(BaseModel):
     occupancy_status: OccupancyStatusEnum
     reservation_status: ReservationStatusEnum
     hut_type: HutTypeEnum = Field(description="The hut's type on this date (e.g. a winter room when closed).")
+    day_state: DayState = Field(description=DAY_STATE_DESCRIPTION)
     last_checked: dt.datetime = Field(description="When this date was last checked at the source.")
 
 
@@ -93,6 +101,7 @@ class TrendState(BaseModel):
     occupancy_percent: float | None
     hut_type: HutTypeEnum
     reservation_status: ReservationStatusEnum
+    day_state: DayState = Field(description=DAY_STATE_DESCRIPTION)
     first_checked: dt.datetime = Field(description="When the state was first seen.")
     last_checked: dt.datetime | None = Field(description="When it was last confirmed.")
     duration_seconds: float | None = Field(description="last_checked minus first_checked.")

@@ -49,8 +49,9 @@ def hut_catalog(
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
     """The huts table: every hut with its booking source. Materializing it loads the packaged
     catalog and registers one `huts` partition per active bookable hut (removing the others)."""
+    records = catalog_records() if config.load_packaged_catalog else []
     with database.database().connect() as conn:
-        loaded = load_huts(conn, catalog_records()) if config.load_packaged_catalog else None
+        loaded = load_huts(conn, records) if config.load_packaged_catalog else None
         changes = sync_hut_partitions(conn, context.instance)
         active = len(bookable_huts(conn))
         total = hut_count(conn)
@@ -63,13 +64,21 @@ def hut_catalog(
     if loaded is not None:
         metadata["catalog_added"] = dg.MetadataValue.int(loaded.added)
         metadata["catalog_updated"] = dg.MetadataValue.int(loaded.updated)
+        notes = [(slug, note) for rec, slug in zip(records, loaded.slugs, strict=True) for note in rec.notes]
+        metadata["catalog_corrections"] = dg.MetadataValue.md(
+            "| hut | what the catalog rules did |\n|---|---|\n" + "\n".join(f"| {s} | {n} |" for s, n in notes)
+        )
     return dg.MaterializeResult(metadata=metadata)
 
 
 class RefreshConfig(dg.Config):
     """What every refresh fetches."""
 
-    days: int = Field(default=365, ge=1, le=731, description="Days to fetch, from today (in the configured zone).")
+    days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days to store, from today (in the configured zone); none: every day the site serves.",
+    )
 
 
 def build_plan(
@@ -77,7 +86,7 @@ def build_plan(
     database: DatabaseResource,
     provider: HutReservationResource,
     slugs: Sequence[str],
-    days: int,
+    days: int | None,
 ) -> HutBookingsPlan:
     """The lazy `hut_bookings` of a run. A retried step plans only the huts that have not been
     stored since the run was created (the others are done; the site is not asked twice)."""

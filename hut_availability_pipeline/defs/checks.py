@@ -1,5 +1,5 @@
 """Asset checks on the stored data: consistency of current state and history, coverage of the
-coming days, and freshness per tier. A failing check names the huts and dates in its description
+coming days, freshness per tier, and huts a map can place. A failing check names the huts and dates in its description
 and metadata. SQL lives in `sql/queries/check_*.sql`; freshness uses storage.selection."""
 
 import datetime as dt
@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 
 from ..config import load_settings
+from ..domain.hut_catalog import COUNTRY_BOXES, REGION
 from ..domain.tiers import Tier
 from ..storage.selection import hut_priorities, today_in
 from ..storage.sqlfiles import query
@@ -20,6 +21,7 @@ FRESHNESS_SLACK = dt.timedelta(minutes=30)
 """How much later than its tier's interval a hut may be refreshed before freshness fails: a cycle of
 ~600 huts at one request per second takes ~10 minutes, and the sensor looks every minute."""
 FRESHNESS_TIERS = (Tier.high, Tier.medium, Tier.low)
+HUT_CATALOG = dg.AssetKey("hut_catalog")
 
 
 def _violations(
@@ -130,18 +132,43 @@ def fresh_per_tier(database: DatabaseResource) -> dg.AssetCheckResult:
     )
 
 
+@dg.asset_check(asset=HUT_CATALOG, name="active_huts_placed", blocking=False)
+def active_huts_placed(database: DatabaseResource) -> dg.AssetCheckResult:
+    """Every active hut has coordinates a hut of these clubs can have: inside the region and its
+    country's box (domain.hut_catalog, the rule the catalog load applies). A failure names the huts:
+    give them their place with a hut CSV (lat, lon), or deactivate them."""
+    countries = sorted(COUNTRY_BOXES)
+    params = {
+        "region_lat_min": REGION.lat_min,
+        "region_lat_max": REGION.lat_max,
+        "region_lon_min": REGION.lon_min,
+        "region_lon_max": REGION.lon_max,
+        "countries": countries,
+        "lat_min": [COUNTRY_BOXES[c].lat_min for c in countries],
+        "lat_max": [COUNTRY_BOXES[c].lat_max for c in countries],
+        "lon_min": [COUNTRY_BOXES[c].lon_min for c in countries],
+        "lon_max": [COUNTRY_BOXES[c].lon_max for c in countries],
+    }
+    return _result(
+        "active hut(s) without coordinates or outside the clubs' region",
+        *_violations(database, "check_hut_coordinates", params),
+        severity=dg.AssetCheckSeverity.WARN,
+    )
+
+
 availability_checks = [
     free_not_above_total,
     occupancy_within_0_100,
     one_open_state_per_hut_date,
     upcoming_days_covered,
     fresh_per_tier,
+    active_huts_placed,
 ]
 
 availability_checks_job = dg.define_asset_job(
     name="hut_availability_checks_job",
     selection=dg.AssetSelection.checks(*availability_checks),
-    description="Run the data checks of hut_availability and hut_availability_history.",
+    description="Run the data checks of hut_catalog, hut_availability and hut_availability_history.",
 )
 
 availability_checks_schedule = dg.ScheduleDefinition(

@@ -84,6 +84,9 @@ hut_backfill_job = dg.define_asset_job(
 )
 
 
-def refresh_run_config(slugs: list[str], days: int = 365) -> dict[str, object]:
-    """Run config of `hut_refresh_job` for these huts."""
-    return {"ops": {REFRESH_OP: {"config": {"huts": list(slugs), "days": days}}}}
+def refresh_run_config(slugs: list[str], days: int | None = None) -> dict[str, object]:
+    """Run config of `hut_refresh_job` for these huts (every day the site serves unless `days`)."""
+    config: dict[str, object] = {"huts": list(slugs)}
+    if days is not None:
+        config["days"] = days
+    return {"ops": {REFRESH_OP: {"config": config}}}

@@ -3,7 +3,7 @@
 Design (one code path for writing availability):
 
 - `hut_bookings` is a *plan*, not data: which huts, which dates, from which provider
-  (`HutBookingsPlan`). Building it fetches nothing, so a run costs no memory for 365 days × N huts.
+  (`HutBookingsPlan`). Building it fetches nothing, so a run costs no memory for N huts' horizons.
 - The IO manager hands the plan to `engine.run_update`, which streams the provider's answers and
   writes current state and history of each batch in one transaction, fetching the next batch while
   the previous one is written. The IO manager writes no SQL of its own.
@@ -30,7 +30,7 @@ from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, genera
 from dagster._core.execution.context.system import StepExecutionContext
 
 from ..config import Settings, load_settings
-from ..domain.bookings import HutFetchResult, HutRef
+from ..domain.bookings import BookingSchema, DayState, HutFetchResult, HutRef
 from ..engine import FetchedCallback, HutOutcome, StoredCallback, UpdateReport, run_update
 from ..storage.database import Database
 from ..storage.selection import hut_priorities
@@ -69,7 +69,17 @@ class FullDate:
     date: dt.date
     free: int | None
     total: int | None
-    occupancy: float
+    occupancy: float  # a night sold out online counts as fully booked
+    day_state: str
+
+    @classmethod
+    def of(cls, booking: BookingSchema) -> FullDate | None:
+        """The night as one of the fullest; None when its occupancy is unknown (and it is not sold out)."""
+        state = getattr(booking, "day_state", DayState.unknown)
+        occupancy = 100.0 if state.sold_out else booking.places.occupancy_percent
+        if occupancy is None:
+            return None
+        return cls(booking.date, booking.places.free, booking.places.total, occupancy, state.value)
 
 
 @dataclass
@@ -93,11 +103,7 @@ class HutRefreshRecorder:
         """Keep the fullest dates of the answer (not the answer itself)."""
         notes = self.notes.setdefault(result.hut.hut_id, HutNotes())
         if result.ok and result.bookings is not None:
-            known = (
-                FullDate(b.date, b.places.free, b.places.total, b.places.occupancy_percent)
-                for b in result.bookings.bookings
-                if b.places.occupancy_percent is not None
-            )
+            known = (full for b in result.bookings.bookings if (full := FullDate.of(b)) is not None)
             notes.fullest = heapq.nsmallest(FULLEST_DATES, known, key=lambda d: (-d.occupancy, d.date))
         if self._on_fetched is not None:
             self._on_fetched(result)
@@ -161,11 +167,11 @@ def fullest_dates_table(dates: Sequence[FullDate]) -> str:
     """A short markdown table of the fullest dates, fullest first."""
     if not dates:
         return "No date with a known occupancy."
-    lines = ["| date | free | total | occupancy |", "|---|---:|---:|---:|"]
+    lines = ["| date | state | free | total | occupancy |", "|---|---|---:|---:|---:|"]
     for d in dates:
         free = "?" if d.free is None else str(d.free)
         total = "?" if d.total is None else str(d.total)
-        lines.append(f"| {d.date:%Y-%m-%d %a} | {free} | {total} | {d.occupancy:.0f} % |")
+        lines.append(f"| {d.date:%Y-%m-%d %a} | {d.day_state} | {free} | {total} | {d.occupancy:.0f} % |")
     return "\n".join(lines)
 
 
@@ -208,7 +214,7 @@ class HutBookingsPlan:
 
     huts: tuple[HutRef, ...]
     start: dt.date
-    days: int
+    days: int | None
     batch_size: int
     provider: HutReservationResource
     result: RefreshResult | None = None

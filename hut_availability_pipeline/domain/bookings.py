@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from hut_services.core.schema import BookingSchema, HutBookingsSchema, PlacesSchema
-from hut_services.core.schema._booking import OccupancyStatusEnum, ReservationStatusEnum
-from hut_services.core.schema._hut_fields import HutTypeEnum
+from hut_services.core.schema import (
+    BookingSchema,
+    HutBookingsSchema,
+    HutTypeEnum,
+    OccupancyStatusEnum,
+    PlacesSchema,
+    ReservationStatusEnum,
+)
 from pydantic import Field
 
+from .day_state import DayState
+
 __all__ = [
+    "BookingSchema",
+    "DayState",
     "HutBookingSchema",
     "HutBookingsSchema",
     "HutFetchResult",
@@ -27,10 +36,15 @@ class HutBookingSchema(BookingSchema):
     """A `BookingSchema` with the hut's type on that date (open type, closed type or `closed`).
 
     The seed's `HutBookingSchema` carries `hut_type`; hut-services' `BookingSchema` does not, so we
-    extend it here instead of re-implementing its places and occupancy rules.
+    extend it here instead of re-implementing its places and occupancy rules. `day_state` tells
+    the night's states apart where hut-services' reservation status does not (full with 0 free
+    vs. not bookable online without numbers; winter room vs. closed).
     """
 
     hut_type: HutTypeEnum = Field(HutTypeEnum.unknown, description="Type of the hut on this date.")
+    day_state: DayState = Field(
+        DayState.unknown, description="What the night is: bookable, full, not bookable online, ..."
+    )
 
 
 @dataclass(frozen=True)

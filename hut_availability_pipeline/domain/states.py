@@ -15,6 +15,7 @@ class AvailabilityState:
     total: int | None
     hut_type: str
     reservation_status: str
+    day_state: str
 
     @classmethod
     def of(cls, booking: HutBookingSchema) -> AvailabilityState:
@@ -23,10 +24,11 @@ class AvailabilityState:
             total=booking.places.total,
             hut_type=booking.hut_type.value,
             reservation_status=booking.reservation_status.value,
+            day_state=booking.day_state.value,
         )
 
 
-CHANGE_FIELDS: tuple[str, ...] = ("free", "total", "hut_type", "reservation_status")
+CHANGE_FIELDS: tuple[str, ...] = ("free", "total", "hut_type", "reservation_status", "day_state")
 
 
 def has_changed(current: AvailabilityState | None, observed: AvailabilityState) -> bool:

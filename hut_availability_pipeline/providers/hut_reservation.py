@@ -3,23 +3,34 @@
 `parse_availability` maps one answer of `GET /api/v1/reservation/getHutAvailability?hutId=N` to
 hut-services bookings. Mapping rules of one day (anything else makes the day a `RejectedDay`):
 
-- availability date: the first 10 characters of `date` (a calendar date written as UTC midnight;
-  never shifted by a time zone), else `dateFormatted` (DD.MM.YYYY). Days outside
-  [start, start + days) are dropped silently.
-- `hutStatus` must be a string. SERVICED → the hut's open type, UNSERVICED/NOT_SERVICED → its
-  closed type, CLOSED → `closed`, any other string → `unknown` (kept, logged as a warning).
-- `freeBeds`/`totalSleepingPlaces` must be JSON integers in [0, MAX_PLACES]; strings such as "5",
-  floats and booleans are rejected, never coerced. `totalSleepingPlaces` null or missing → total
-  unknown (the API documents it as "sometimes null"). `freeBeds` null or missing → rejected on
-  SERVICED and unknown-status days, free unknown on unserviced days (not bookable online).
-- CLOSED days get free=0 and total=0 whatever the answer says: "no places", which hut-services
-  rates as occupancy unknown. (total>0 would make a closed hut look 100 % full.)
+- availability date: the date part of `date` when it is written as midnight
+  (`2026-07-19T00:00:00Z`, a calendar date, never shifted by a time zone). Real answers also carry
+  instants with a time of day and up to nine fractional digits (`2026-10-31T11:59:15.919274861Z`,
+  on the last open day before a closure and on far-future days): then the day is `dateFormatted`
+  (DD.MM.YYYY), which always gives the calendar day, and the date part only when that is missing.
+  Days before `start` (and, when `days` is given, from `start + days` on) are dropped silently;
+  otherwise every day the site serves is kept (horizons differ per hut, from 15 to 731 days).
+- `hutStatus` must be a string; with the published places it gives the day state
+  (`domain.mapping.day_state_for`): SERVICED → bookable / full / not bookable online,
+  UNSERVICED/NOT_SERVICED → winter room, CLOSED → closed, any other string → unknown (kept, logged
+  as a warning). The hut type follows the status (open type, closed type, `closed`, `unknown`).
+- `freeBeds`/`totalSleepingPlaces` must be JSON integers in [0, MAX_PLACES] or null; strings
+  such as "5", floats and booleans are rejected, never coerced. null or missing means "not
+  published" and is stored as NULL, never as 0: a SERVICED day with `freeBeds` null (and
+  `totalSleepingPlaces` 0, `freeBedsPerCategory` {}) is *not bookable online*, which real answers
+  show on busy nights and before a season opens for booking.
+- A night without places offered (closed, not bookable online) is stored as free NULL, total 0,
+  as real answers give it, whatever other counts a day may carry: a free number there would make
+  it look bookable, a total would make hut-services read the free count as "not published".
 - free > total is kept: hut-services' `PlacesSchema` raises total to free.
+- Far-future days that a warden has not configured yet come with every bed free (72/72,
+  AVAILABLE): they are stored as served; they are what the site offers.
 - duplicate dates: the first valid entry of a date wins; later valid ones are rejected.
 
 Whole-answer problems raise `ProviderAnswerError`: not a JSON array, an empty array, a required
-field absent from every day (format drift, e.g. the old `availableBeds`/`bedCategoriesData`), or no
-usable day at all while some were rejected.
+field absent from every day (format drift; `availableBeds`/`bedCategoriesData` are the field names
+of another endpoint, `checkAvailability`, so an answer with them is the wrong endpoint or a
+changed one), or no usable day at all while some were rejected.
 
 `HutReservationService` fetches huts one at a time with pacing, retries and a circuit breaker.
 """
@@ -56,16 +67,15 @@ from ..domain.bookings import (
 from ..domain.mapping import (
     CLOSED,
     KNOWN_HUT_STATUSES,
+    NO_PLACES_OFFERED,
     SERVICED,
-    UNSERVICED_VALUES,
+    day_state_for,
     hut_type_for_status,
-    reservation_status_for,
 )
 from .http import BLOCK_STATUSES, CircuitBreaker, Pacer, RetryPolicy, is_retryable_status, parse_retry_after
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "DEFAULT_DAYS",
     "DEFAULT_REQUEST_INTERVAL",
     "MAX_PLACES",
     "SOURCE",
@@ -84,7 +94,6 @@ DEFAULT_BASE_URL = "https://www.hut-reservation.org"
 DEFAULT_REQUEST_INTERVAL = 1.0
 """Seconds between request starts. The site's firewall answers bursts with 403; long-running public
 crawlers report that about 1 request per second per client is tolerated."""
-DEFAULT_DAYS = 365
 DEFAULT_TIMEZONE = "Europe/Zurich"
 MAX_PLACES = 100_000
 """Sanity bound on free/total places: no hut has more; larger numbers are garbage (and would
@@ -92,6 +101,8 @@ overflow an integer column, losing the whole batch)."""
 
 OLD_FIELD_NAMES = ("availableBeds", "bedCategoriesData")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MIDNIGHT = re.compile(r"(?:[T ]00:00(?::00(?:\.0*)?)?)?(?:Z|[+-]00:?00)?")
+"""What may follow the date part of a `date` written as a calendar day (midnight UTC)."""
 _SWISS_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
 _CATALOG_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -139,13 +150,19 @@ def _describe(value: object) -> str:
 
 
 def _day_date(entry: Mapping[str, Any]) -> tuple[dt.date | None, str | None]:
-    """The availability date of one entry (from `date`, else `dateFormatted`) and its text for reports."""
+    """The availability date of one entry and its text for reports: the date part of `date` when
+    it is written as midnight, else `dateFormatted` (the calendar day of an instant with a time of
+    day), else the date part of `date`."""
     raw = entry.get("date")
+    from_date: dt.date | None = None
     if isinstance(raw, str) and _ISO_DATE.fullmatch(raw[:10]):
         try:
-            return dt.date.fromisoformat(raw[:10]), raw[:10]
+            from_date = dt.date.fromisoformat(raw[:10])
         except ValueError:
             pass
+        else:
+            if _MIDNIGHT.fullmatch(raw[10:]):
+                return from_date, raw[:10]
     formatted = entry.get("dateFormatted")
     if isinstance(formatted, str) and (m := _SWISS_DATE.fullmatch(formatted.strip())):
         try:
@@ -153,6 +170,8 @@ def _day_date(entry: Mapping[str, Any]) -> tuple[dt.date | None, str | None]:
             return day, day.isoformat()
         except ValueError:
             pass
+    if from_date is not None:
+        return from_date, from_date.isoformat()
     shown = raw if isinstance(raw, str) else formatted if isinstance(formatted, str) else None
     return None, shown[:40] if shown is not None else None
 
@@ -178,16 +197,16 @@ def _day_values(entry: Mapping[str, Any]) -> tuple[str, int | None, int | None] 
         return f"hutStatus is {'null' if 'hutStatus' in entry else 'missing'}"
     if not isinstance(status, str):
         return f"hutStatus is not a string: {_describe(status)}"
-    if status == CLOSED:
-        return status, 0, 0  # closed: no places, whatever the counts say
-    free, problem = _places_value(entry, "freeBeds")
-    if problem is not None:
-        return problem
     total, problem = _places_value(entry, "totalSleepingPlaces")
     if problem is not None:
         return problem
-    if free is None and status not in UNSERVICED_VALUES:
-        return f"freeBeds is {'null' if 'freeBeds' in entry else 'missing'} on a {status} day"
+    if status == CLOSED:
+        return status, None, 0  # closed: no places offered, whatever the counts say
+    if "freeBeds" not in entry:
+        return "freeBeds is missing"  # null is "not published"; a day without the field is another shape
+    free, problem = _places_value(entry, "freeBeds")
+    if problem is not None:
+        return problem
     return status, free, total
 
 
@@ -230,20 +249,21 @@ def parse_availability(
     payload: object,
     hut: HutRef,
     start: dt.date,
-    days: int,
+    days: int | None,
     link: str | None,
     *,
     total_fallback: TotalFallback | None = None,
 ) -> tuple[list[HutBookingSchema], list[RejectedDay]]:
-    """Map one getHutAvailability answer to bookings for [start, start + days), plus the rejected days.
+    """Map one getHutAvailability answer to bookings from `start` on (for `days` days, or every day
+    the site serves when `days` is None), plus the rejected days.
 
     Rules: see the module docstring. Bad days never raise; whole-answer problems raise
     `ProviderAnswerError`. `total_fallback` is only passed through to `PlacesSchema` for consumers.
     """
-    if days < 1:
+    if days is not None and days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     entries = _check_whole_answer(payload, hut)
-    end = start + dt.timedelta(days=days)
+    end = start + dt.timedelta(days=days) if days is not None else dt.date.max
     bookings: dict[dt.date, HutBookingSchema] = {}
     first_index: dict[dt.date, int] = {}
     rejected: list[RejectedDay] = []
@@ -270,13 +290,17 @@ def parse_availability(
             continue
         if status not in KNOWN_HUT_STATUSES:
             unknown_statuses[status] += 1
+        state = day_state_for(status, free, total)
+        if state in NO_PLACES_OFFERED:
+            free, total = None, 0
         bookings[day] = HutBookingSchema(
             date=day,
-            reservation_status=reservation_status_for(status, free),
+            reservation_status=state.reservation_status,
             unattended=status != SERVICED,
             places=PlacesSchema(free=free, total=total, free_tolerance=0, total_fallback=total_fallback),
             link=link,
             hut_type=hut_type_for_status(status, hut.hut_type_open, hut.hut_type_closed),
+            day_state=state,
         )
         first_index[day] = index
 
@@ -389,7 +413,7 @@ class HutReservationService(BaseService[Any]):
         """The hut's booking page on this service's site."""
         return booking_link(hut.source_hut_id, self.base_url)
 
-    def fetch_hut(self, hut: HutRef, start: dt.date, days: int) -> HutFetchResult:
+    def fetch_hut(self, hut: HutRef, start: dt.date, days: int | None = None) -> HutFetchResult:
         """Fetch and map one hut; provider trouble ends up in `error`, never raised."""
         return self._fetch(hut, start, days, self.request_interval, None)
 
@@ -397,7 +421,7 @@ class HutReservationService(BaseService[Any]):
         self,
         huts: Iterable[HutRef],
         start: dt.date,
-        days: int,
+        days: int | None = None,
         request_interval: float | None = None,
     ) -> Iterator[HutFetchResult]:
         """Fetch huts one at a time and yield each result as it arrives (streaming, bounded memory).
@@ -422,13 +446,13 @@ class HutReservationService(BaseService[Any]):
     ) -> dict[int | str, HutBookingsSchema]:
         """hut-services' interface: bookings keyed by source id; huts that fail are left out (logged).
 
-        `date` None/"now" means today in Europe/Zurich; `days` defaults to 365; `source_ids` None
+        `date` None/"now" means today in Europe/Zurich; `days` None means every day the site serves; `source_ids` None
         means every hut of the packaged catalog. `lang` is accepted for compatibility: the
         availability answer has no text to translate.
         """
         start = _start_date(date)
-        span = DEFAULT_DAYS if days is None else days
-        if span < 1:
+        span = days
+        if span is not None and span < 1:
             raise ValueError(f"days must be at least 1, got {span}")
         ids: list[int | str] = list(source_ids) if source_ids is not None else list(catalog_hut_ids())
         interval = self.request_interval if request_interval is None else request_interval
@@ -451,11 +475,11 @@ class HutReservationService(BaseService[Any]):
         self,
         hut: HutRef,
         start: dt.date,
-        days: int,
+        days: int | None,
         interval: float,
         total_fallback: TotalFallback | None,
     ) -> HutFetchResult:
-        if days < 1:
+        if days is not None and days < 1:
             raise ValueError(f"days must be at least 1, got {days}")
         began = self._clock()
         attempts = 0
@@ -537,7 +561,7 @@ class HutReservationService(BaseService[Any]):
         hut: HutRef,
         response: httpx.Response,
         start: dt.date,
-        days: int,
+        days: int | None,
         total_fallback: TotalFallback | None,
         received_at: dt.datetime,
         attempts: int,
@@ -563,7 +587,7 @@ class HutReservationService(BaseService[Any]):
                 result.bookings = HutBookingsSchema(
                     source_id=_source_key(hut),
                     start_date=start,
-                    days=days,
+                    days=days if days is not None else _days_spanned(start, bookings),
                     link=link,
                     bookings=list(bookings),
                 )
@@ -582,6 +606,11 @@ class HutReservationService(BaseService[Any]):
             logger.info("fetch failed: %s", result.error)
         result.seconds = self._clock() - began
         return result
+
+
+def _days_spanned(start: dt.date, bookings: list[HutBookingSchema]) -> int:
+    """How many days from `start` the bookings reach (bookings are sorted by date)."""
+    return (bookings[-1].date - start).days + 1 if bookings else 0
 
 
 def _start_date(date: dt.datetime | dt.date | str | None) -> dt.date:

@@ -15,8 +15,9 @@ from typing import Any
 
 PACKAGED_CATALOG = Path(__file__).resolve().parent.parent / "data" / "hut_catalog_2026-06.json"
 DEFAULT_CAPACITY = 40
-MIN_HORIZON_DAYS = 400
+MIN_HORIZON_DAYS = 15  # real horizons range from 15 to 731 days
 MAX_HORIZON_DAYS = 731
+SHORT_HORIZON_SHARE = 0.08  # huts that publish only the coming weeks (15 to 120 days)
 
 SERVICED = "SERVICED"
 CLOSED = "CLOSED"
@@ -93,6 +94,9 @@ class HutProfile:
     bivouac: bool  # never serviced: the winter room is the whole hut
     spring_season: bool
     horizon_days: int
+    release_days: int | None  # serviced nights further ahead are not bookable online yet (None: all released)
+    configured_days: int | None  # nights further ahead are unconfigured placeholders, every bed free
+    sells_out_online: bool  # nearly full nights come and go as "not bookable online" (freeBeds null)
     popularity: float
     tau_days: float
     extra: dict[str, Any]
@@ -146,6 +150,8 @@ def build_profile(entry: dict[str, Any], seed: int) -> HutProfile:
         Category(category_id=ids[i], places=p, kind=kinds[i]) for i, p in enumerate(_split(capacity, parts, rng))
     )
     spelling = UNSERVICED if rng.random() < 0.5 else NOT_SERVICED
+    short = rng.random() < SHORT_HORIZON_SHARE
+    horizon = rng.randint(MIN_HORIZON_DAYS, 120) if short else rng.randint(180, MAX_HORIZON_DAYS)
     if bivouac:
         winter_room: Category | None = Category(ids[-1], capacity, "winter", UNSERVICED)
         off_status = spelling
@@ -171,7 +177,10 @@ def build_profile(entry: dict[str, Any], seed: int) -> HutProfile:
         shoulder_closed=winter_room is not None and not bivouac and rng.random() < 0.4,
         bivouac=bivouac,
         spring_season=not bivouac and rng.random() < (0.5 if altitude_m > 2300 else 0.15),
-        horizon_days=rng.randint(MIN_HORIZON_DAYS, MAX_HORIZON_DAYS),
+        horizon_days=horizon,
+        release_days=rng.randint(60, 240) if not bivouac and rng.random() < 0.3 else None,
+        configured_days=rng.randint(300, 520) if horizon > 300 and rng.random() < 0.35 else None,
+        sells_out_online=not bivouac and rng.random() < 0.4,
         popularity=rng.uniform(0.4, 1.25),
         tau_days=rng.uniform(20.0, 90.0),
         extra={

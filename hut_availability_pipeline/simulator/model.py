@@ -3,6 +3,17 @@
 A date's bookings follow a smooth booking curve (near dates and busy days fill first) plus a slow
 per-date oscillation that produces both new bookings and cancellations as simulated time passes.
 Nothing is stored besides caches, so two fetches at the same simulated time always agree.
+
+What real answers show, and the simulator serves too (README of `reference/hut-reservation/real`):
+- *not bookable online*: SERVICED with `freeBeds` null, `freeBedsPerCategory` {} and
+  `totalSleepingPlaces` 0. Nearly full nights of some huts move into it and back as time passes
+  (in windows of `SOLD_OUT_ONLINE_WINDOW_HOURS`), and some huts hold the serviced nights beyond a
+  release horizon in it until they open for booking.
+- non-midnight `date` values (`2026-10-31T11:59:15.919274861Z`, sometimes 6 fractional digits) on
+  the last open day before a closure and on placeholder days; `dateFormatted` gives the day.
+- placeholder far future: beyond a hut's configured horizon every bed is free (AVAILABLE).
+- horizons from 15 to 731 days; the `percentage` label NEARLY FULL up to 20 % free.
+The label of a not-bookable-online night is not known from real answers; it is served as FULL.
 """
 
 from __future__ import annotations
@@ -19,7 +30,9 @@ EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 # Demand per weekday (Monday first): the night of Friday and Saturday fills first.
 WEEKDAY_FACTOR = (0.75, 0.8, 0.85, 0.95, 1.25, 1.4, 0.7)
 EARLY_SEASON_DAYS = 5  # first days of summer: only the main category is open
-NEARLY_FULL_SHARE = 0.15
+NEARLY_FULL_SHARE = 0.20  # real answers: NEARLY FULL up to 14 of 72 free, AVAILABLE from 17
+SOLD_OUT_ONLINE_WINDOW_HOURS = 8.0  # a nearly full night is, or is not, sold out online for this long
+SOLD_OUT_ONLINE_CHANCE = 0.35
 
 # status codes inside a year plan
 _OFF, _CLOSED, _SERVICED, _EARLY = 0, 1, 2, 3
@@ -34,6 +47,7 @@ class DayState(NamedTuple):
     status: str
     percentage: str
     categories: tuple[tuple[int, int], ...]
+    stamp: str | None = None  # the `date` text when it is not midnight (an instant with a time of day)
 
     @property
     def date(self) -> dt.date:
@@ -65,8 +79,8 @@ class Answer:
         """The days as `[[date, freeBeds, totalSleepingPlaces, hutStatus], ...]` JSON (cached)."""
         if self._log_days is None:
             parts = [
-                f'["{_date_strings(o)[2]}",{"null" if free is None else free},{total},"{status}"]'
-                for o, free, total, status, _, _ in self.days
+                f'["{_date_strings(d.ordinal)[2]}",{"null" if d.free is None else d.free},{d.total},"{d.status}"]'
+                for d in self.days
             ]
             self._log_days = "[" + ",".join(parts) + "]"
         return self._log_days
@@ -87,14 +101,29 @@ def _date_strings(ordinal: int) -> tuple[str, str, str]:
 
 
 def percentage_label(free: int | None, total: int) -> str:
-    """The site's coarse label: FULL at 0 free, NEARLY FULL under 15 % free, else AVAILABLE."""
+    """The site's coarse label: FULL at 0 free, NEARLY FULL up to 20 % free, else AVAILABLE."""
     if free is None:
         return "CLOSED"
     if free <= 0:
         return "FULL"
-    if free < total * NEARLY_FULL_SHARE:
+    if free <= total * NEARLY_FULL_SHARE:
         return "NEARLY FULL"
     return "AVAILABLE"
+
+
+def instant_stamp(ordinal: int, hut_id: int) -> str:
+    """A `date` written as an instant with a time of day, as real answers carry on some days:
+    nine fractional digits, or six on every seventh day (`.919570Z`)."""
+    nanos = (hut_id * 7919 + ordinal * 104729) % 1_000_000_000
+    fraction = f"{nanos // 1000:06d}" if ordinal % 7 == 0 else f"{nanos:09d}"
+    return f"{_date_strings(ordinal)[2]}T11:59:15.{fraction}Z"
+
+
+def _sold_out_online(seed: int, hut_id: int, ordinal: int, window: int) -> bool:
+    """Whether a nearly full night is sold out online in this time window (a stable hash)."""
+    h = (seed * 1_000_003 + hut_id * 7_919 + ordinal * 104_729 + window * 15_485_863) % 2_147_483_647
+    h = (h * 48_271) % 2_147_483_647
+    return h < SOLD_OUT_ONLINE_CHANCE * 2_147_483_647
 
 
 class HutModel:
@@ -192,7 +221,18 @@ class HutModel:
         plan = self._year(dt.date.fromordinal(today).year)
         code_list, target, omega, phase = plan.code, plan.target, plan.omega, plan.phase
         lead = (today - EPOCH_ORDINAL) * 24.0 - t_hours
+        placeholder_from = today + p.configured_days if p.configured_days is not None else None
+        release_from = today + p.release_days if p.release_days is not None else None
+        window = int(t_hours // SOLD_OUT_ONLINE_WINDOW_HOURS)
+        rooms, room_cap = info[_SERVICED][0], info[_SERVICED][1]
+        hut_id, seed = p.hut_id, self.seed
         for ordinal in range(today, today + p.horizon_days):
+            if placeholder_from is not None and ordinal >= placeholder_from:
+                # unconfigured far future: every bed free, written as an instant
+                append(
+                    DayState(ordinal, room_cap, room_cap, SERVICED, "AVAILABLE", rooms, instant_stamp(ordinal, hut_id))
+                )
+                continue
             i = ordinal - plan.first_ordinal
             if i >= len(code_list):
                 plan = self._year(dt.date.fromordinal(ordinal).year)
@@ -205,11 +245,22 @@ class HutModel:
                 continue
             h = lead if lead > 0.0 else 0.0
             lead += 24.0
+            if status == SERVICED and release_from is not None and ordinal >= release_from:
+                append(DayState(ordinal, None, 0, SERVICED, "FULL", ()))  # not released for booking yet
+                continue
             curve = 0.75 * exp(-h / tau_h) + 0.25 * exp(-h / 4800.0)
             amp = (0.8 + 0.04 * cap) * scale * (0.15 + 0.85 * curve)
             booked = int(cap * target[i] * curve + amp * sin(omega[i] * t_hours + phase[i]) + 0.5)
             booked = 0 if booked < 0 else (cap if booked > cap else booked)
             free = cap - booked
+            if (
+                status == SERVICED
+                and p.sells_out_online
+                and free <= cap * NEARLY_FULL_SHARE
+                and _sold_out_online(seed, hut_id, ordinal, window)
+            ):
+                append(DayState(ordinal, None, 0, SERVICED, "FULL", ()))  # sold out online
+                continue
             if len(cats) == 1:
                 per_cat: tuple[tuple[int, int], ...] = ((cats[0][0], free),)
             else:
@@ -222,11 +273,14 @@ class HutModel:
                 per_cat = tuple(split)
             if free <= 0:
                 label = "FULL"
-            elif free < cap * NEARLY_FULL_SHARE:
+            elif free <= cap * NEARLY_FULL_SHARE:
                 label = "NEARLY FULL"
             else:
                 label = "AVAILABLE"
-            append(DayState(ordinal, free, cap, status, label, per_cat))
+            # the last open day before a closure is written as an instant, as in real answers
+            closes_next = i + 1 < len(code_list) and not info[code_list[i + 1]][1]
+            stamp = instant_stamp(ordinal, hut_id) if closes_next else None
+            append(DayState(ordinal, free, cap, status, label, per_cat, stamp))
         return out
 
     def answer(self, t_hours: float) -> Answer:
@@ -245,12 +299,14 @@ def render_days(days: list[DayState]) -> bytes:
     """The JSON body of getHutAvailability, keys in the real endpoint's order."""
     parts: list[str] = []
     append = parts.append
-    for ordinal, free, total, status, percentage, categories in days:
+    for ordinal, free, total, status, percentage, categories, stamp in days:
         if len(categories) == 1:
             cats = f'"{categories[0][0]}":{categories[0][1]}'
         else:
             cats = ",".join([f'"{cid}":{n}' for cid, n in categories])
         date, formatted, _ = _DATE_CACHE.get(ordinal) or _date_strings(ordinal)
+        if stamp is not None:
+            date = stamp
         append(
             f'{{"freeBedsPerCategory":{{{cats}}},"freeBeds":{"null" if free is None else free},'
             f'"hutStatus":"{status}","date":"{date}","dateFormatted":"{formatted}",'
@@ -264,6 +320,8 @@ def day_dicts(days: list[DayState]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for d in days:
         date, formatted, _ = _date_strings(d.ordinal)
+        if d.stamp is not None:
+            date = d.stamp
         out.append(
             {
                 "freeBedsPerCategory": {str(cid): free for cid, free in d.categories},

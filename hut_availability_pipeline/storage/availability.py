@@ -17,7 +17,7 @@ from .writer import HutWriteCounts, write_batch
 def current_state(conn: psycopg.Connection[Any], hut_id: int, date: dt.date) -> AvailabilityState | None:
     """The stored state of one hut-date, or None when it was never checked."""
     row = conn.execute(
-        "SELECT free, total, hut_type, reservation_status FROM hut_availability"
+        "SELECT free, total, hut_type, reservation_status, day_state FROM hut_availability"
         " WHERE hut_id = %s AND availability_date = %s",
         (hut_id, date),
     ).fetchone()

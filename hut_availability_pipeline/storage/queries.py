@@ -69,6 +69,7 @@ class DayAvailability:
     occupancy_status: str
     reservation_status: str
     hut_type: str
+    day_state: str
     link: str | None
     first_checked: dt.datetime
     last_checked: dt.datetime
@@ -118,6 +119,7 @@ class HutState:
     occupancy_percent: float | None
     hut_type: str
     reservation_status: str
+    day_state: str
     first_checked: dt.datetime
     last_checked: dt.datetime | None
     duration_seconds: float | None
@@ -157,6 +159,7 @@ class AvailabilityFilter:
     occupancy_statuses: tuple[str, ...] = ()
     reservation_statuses: tuple[str, ...] = ()
     hut_types: tuple[str, ...] = ()
+    day_states: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     search: str | None = None
     limit: int | None = None
@@ -176,6 +179,7 @@ class AvailabilityRow:
     occupancy_status: str
     reservation_status: str
     hut_type: str
+    day_state: str
     source: str | None
     source_hut_id: str | None
     link: str | None
@@ -273,7 +277,7 @@ def _hut(row: Sequence[Any]) -> HutInfo:
 
 
 def _day(row: Sequence[Any]) -> DayAvailability:
-    return DayAvailability(*row[11:22])
+    return DayAvailability(*row[11:23])
 
 
 def _huts_with_days(rows: Sequence[Sequence[Any]]) -> list[HutAvailability]:
@@ -452,7 +456,7 @@ def hut_date_history(conn: psycopg.Connection[Any], hut: int | str, availability
 
 def current_availability(conn: psycopg.Connection[Any], filters: AvailabilityFilter) -> list[AvailabilityRow]:
     """The current state of hut-dates passing `filters`, by hut slug and date (the seed's
-    availability admin): filters on statuses, hut type, source, date range and a search in the
+    availability admin): filters on statuses, day state, hut type, source, date range and a search in the
     hut's name or slug."""
 
     def any_of(values: tuple[str, ...]) -> list[str] | None:
@@ -467,6 +471,7 @@ def current_availability(conn: psycopg.Connection[Any], filters: AvailabilityFil
             "occupancy_statuses": any_of(filters.occupancy_statuses),
             "reservation_statuses": any_of(filters.reservation_statuses),
             "hut_types": any_of(filters.hut_types),
+            "day_states": any_of(filters.day_states),
             "sources": any_of(filters.sources),
             "search": filters.search or None,
             "limit": filters.limit,

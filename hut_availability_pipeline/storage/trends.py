@@ -29,7 +29,7 @@ class TrendRun:
     today: dt.date
     rows: int  # hut-dates derived (upcoming dates with a state in force at `computed_at`)
     huts: int
-    full_dates: int  # hut-dates full at `computed_at`
+    full_dates: int  # hut-dates sold out online (full or not bookable online) at `computed_at`
     booked_dates: int  # hut-dates with places booked in the last week
     replaced: int  # rows of upcoming dates the run replaced
     seconds: float

@@ -31,11 +31,12 @@ STAGING_COLUMNS = (
     "reservation_status",
     "link",
     "hut_type",
+    "day_state",
     "checked_at",
 )
 _COPY_SQL = f"COPY incoming_availability ({', '.join(STAGING_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 STAGING_TYPES = ("int4", "date", "int4", "text", "int4", "int4", "float8", "int2", "text", "text", "text", "text",
-               "timestamptz")  # fmt: skip
+               "text", "timestamptz")  # fmt: skip
 _EMPTY_STAGING_SQL = "TRUNCATE incoming_availability, incoming_changes"
 _LOCK_HUTS_SQL = "SELECT id FROM huts WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
 
@@ -92,6 +93,7 @@ def staging_row(result: HutFetchResult, booking: HutBookingSchema) -> tuple[Any,
         booking.reservation_status.value,
         booking.link,
         booking.hut_type.value,
+        booking.day_state.value,
         result.received_at,
     )
 

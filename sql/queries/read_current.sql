@@ -2,7 +2,7 @@
 -- filter NULL: not applied), by hut slug and date; search matches a hut's name or slug,
 -- case-insensitively, anywhere in it. Up to `limit` rows.
 SELECT h.slug, h.name, a.availability_date, a.free, a.total, a.occupancy_percent,
-       a.occupancy_steps, a.occupancy_status, a.reservation_status, a.hut_type, o.slug AS source,
+       a.occupancy_steps, a.occupancy_status, a.reservation_status, a.hut_type, a.day_state, o.slug AS source,
        a.source_hut_id, a.link, a.first_checked, a.last_checked
 FROM huts h
 -- per hut, in slug order, so that each hut's dates are one range of the primary key (hut_id,
@@ -19,6 +19,7 @@ LEFT JOIN organizations o ON o.id = a.source_organization_id
 WHERE (%(occupancy_statuses)s::text[] IS NULL OR a.occupancy_status = ANY(%(occupancy_statuses)s::text[]))
   AND (%(reservation_statuses)s::text[] IS NULL OR a.reservation_status = ANY(%(reservation_statuses)s::text[]))
   AND (%(hut_types)s::text[] IS NULL OR a.hut_type = ANY(%(hut_types)s::text[]))
+  AND (%(day_states)s::text[] IS NULL OR a.day_state = ANY(%(day_states)s::text[]))
   AND (%(sources)s::text[] IS NULL OR o.slug = ANY(%(sources)s::text[]))
   AND (%(search)s::text IS NULL
        OR strpos(lower(h.name), lower(%(search)s::text)) > 0

@@ -3,7 +3,8 @@
 SELECT h.id, h.slug, h.name, h.country, h.lat, h.lon, h.elevation, h.capacity, o.slug AS source,
        h.source_hut_id, h.is_active,
        a.availability_date, a.free, a.total, a.occupancy_percent, a.occupancy_steps,
-       a.occupancy_status, a.reservation_status, a.hut_type, a.link, a.first_checked, a.last_checked,
+       a.occupancy_status, a.reservation_status, a.hut_type, a.day_state, a.link, a.first_checked,
+       a.last_checked,
        1 AS matched_huts
 FROM huts h
 LEFT JOIN organizations o ON o.id = h.source_organization_id

@@ -14,7 +14,8 @@ page AS (
 SELECT h.id, h.slug, h.name, h.country, h.lat, h.lon, h.elevation, h.capacity, o.slug AS source,
        h.source_hut_id, h.is_active,
        a.availability_date, a.free, a.total, a.occupancy_percent, a.occupancy_steps,
-       a.occupancy_status, a.reservation_status, a.hut_type, a.link, a.first_checked, a.last_checked,
+       a.occupancy_status, a.reservation_status, a.hut_type, a.day_state, a.link, a.first_checked,
+       a.last_checked,
        (SELECT count(*) FROM matched) AS matched_huts
 FROM (SELECT 1) AS one
 LEFT JOIN page p ON true

@@ -23,6 +23,7 @@ days AS (
                'occupancy_status', a.occupancy_status,
                'reservation_status', a.reservation_status,
                'hut_type', a.hut_type,
+               'day_state', a.day_state,
                'last_checked', a.last_checked
            ) ORDER BY a.availability_date) AS days,
            max(a.last_checked) AS last_checked

@@ -5,7 +5,7 @@
 -- window, and so are today's changes. States first seen after `now` are ignored (`now` may lie
 -- in the past). last_checked and duration_seconds are the view's (effective for the open state).
 WITH states AS (
-    SELECT v.id, v.free, v.total, v.occupancy_percent, v.hut_type, v.reservation_status,
+    SELECT v.id, v.free, v.total, v.occupancy_percent, v.hut_type, v.reservation_status, v.day_state,
            v.first_checked, v.last_checked, v.duration_seconds,
            lead(v.first_checked) OVER (ORDER BY v.first_checked, v.id) AS superseded_at
     FROM hut_availability_history_states v
@@ -13,7 +13,7 @@ WITH states AS (
       AND v.availability_date = %(availability_date)s
       AND v.first_checked <= %(now)s
 )
-SELECT id, free, total, occupancy_percent, hut_type, reservation_status, first_checked,
+SELECT id, free, total, occupancy_percent, hut_type, reservation_status, day_state, first_checked,
        last_checked, duration_seconds, superseded_at
 FROM states
 WHERE superseded_at IS NULL OR superseded_at > %(window_start)s

@@ -1,5 +1,7 @@
 -- Derive the trend of every hut and upcoming date (>= today) from the history as of `now`.
 -- A state is in force from its first check until the next state's first check (superseded_at).
+-- A night is sold out when nothing can be booked online: day state full or not_bookable_online
+-- (is_full, became_full_at and days_before_full count both).
 -- Parameters: now, today (now's date in the configured zone), zone (that zone's name).
 WITH points AS (
     -- k = 0..6: the start of each of the 7 days ending today (local midnight); k = 7: now;
@@ -10,7 +12,7 @@ WITH points AS (
     UNION ALL SELECT -1, %(now)s::timestamptz - interval '7 days'
 ),
 states AS (
-    SELECT h.hut_id, h.availability_date, h.free, h.total, h.occupancy_percent, h.first_checked,
+    SELECT h.hut_id, h.availability_date, h.free, h.total, h.occupancy_percent, h.day_state, h.first_checked,
            lead(h.first_checked) OVER (
                PARTITION BY h.hut_id, h.availability_date ORDER BY h.first_checked, h.id
            ) AS superseded_at
@@ -20,13 +22,13 @@ states AS (
 ),
 per_date AS (
     SELECT hut_id, availability_date,
-           min(first_checked) FILTER (WHERE free = 0 AND total > 0) AS became_full_at,
+           min(first_checked) FILTER (WHERE day_state IN ('full', 'not_bookable_online')) AS became_full_at,
            count(*) FILTER (WHERE first_checked >= (SELECT at FROM points WHERE k = 0)) AS changes_last_week
     FROM states
     GROUP BY hut_id, availability_date
 ),
 in_force AS (
-    SELECT s.hut_id, s.availability_date, p.k, s.free, s.total, s.occupancy_percent
+    SELECT s.hut_id, s.availability_date, p.k, s.free, s.total, s.occupancy_percent, s.day_state
     FROM states s
     JOIN points p
       ON s.first_checked <= p.at AND (s.superseded_at IS NULL OR s.superseded_at > p.at)
@@ -41,6 +43,7 @@ pivot AS (
            max(free) FILTER (WHERE k = 7) AS free,
            max(total) FILTER (WHERE k = 7) AS total,
            max(occupancy_percent) FILTER (WHERE k = 7) AS occupancy_percent,
+           max(day_state) FILTER (WHERE k = 7) AS day_state,
            max(free) FILTER (WHERE k = -1) AS free_week_ago,
            max(occupancy_percent) FILTER (WHERE k = -1) AS occupancy_week_ago
     FROM in_force
@@ -50,15 +53,15 @@ inserted AS (
     INSERT INTO hut_availability_trends
         (hut_id, availability_date, computed_at, free, total, occupancy_percent, is_full,
          became_full_at, days_before_full, booked_per_day, booked_last_week, changes_last_week,
-         free_week_ago, occupancy_week_ago)
+         free_week_ago, occupancy_week_ago, day_state)
     SELECT p.hut_id, p.availability_date, %(now)s, p.free, p.total, p.occupancy_percent,
-           coalesce(p.free = 0 AND p.total > 0, false),
+           coalesce(p.day_state IN ('full', 'not_bookable_online'), false),
            d.became_full_at,
            p.availability_date - (d.became_full_at AT TIME ZONE %(zone)s::text)::date,
            b.booked,
            (SELECT sum(x) FROM unnest(b.booked) AS x),
            d.changes_last_week,
-           p.free_week_ago, p.occupancy_week_ago
+           p.free_week_ago, p.occupancy_week_ago, p.day_state
     FROM pivot p
     JOIN per_date d ON d.hut_id = p.hut_id AND d.availability_date = p.availability_date
     CROSS JOIN LATERAL (

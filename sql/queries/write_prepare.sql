@@ -15,6 +15,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS incoming_availability (
     reservation_status      text NOT NULL,
     link                    text,
     hut_type                text NOT NULL,
+    day_state               text NOT NULL,
     checked_at              timestamptz NOT NULL
 ) ON COMMIT DELETE ROWS;
 

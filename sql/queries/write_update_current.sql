@@ -15,9 +15,10 @@ WITH updated AS (
         reservation_status = i.reservation_status,
         link = i.link,
         hut_type = i.hut_type,
+        day_state = i.day_state,
         first_checked = CASE
-            WHEN (a.free, a.total, a.hut_type, a.reservation_status)
-                 IS DISTINCT FROM (i.free, i.total, i.hut_type, i.reservation_status)
+            WHEN (a.free, a.total, a.hut_type, a.reservation_status, a.day_state)
+                 IS DISTINCT FROM (i.free, i.total, i.hut_type, i.reservation_status, i.day_state)
             THEN i.checked_at ELSE a.first_checked END,
         last_checked = i.checked_at
     FROM incoming_availability i
