@@ -198,12 +198,12 @@ def test_a_closed_pipe_ends_show_quietly(db, tmp_path):
     last = (START + dt.timedelta(days=4)).isoformat()
     command = [str(Path(sys.executable).with_name("hut-availability")), "show", "--format", "json", "--limit", "0",
                "--from", START.isoformat(), "--to", last]  # fmt: skip
-    show = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert show.stdout is not None and show.stderr is not None
-    assert show.stdout.read(10).startswith(b"[")
-    show.stdout.close()  # what `head` does when it has its lines
-    err = show.stderr.read().decode()
-    assert show.wait(timeout=60) == 141, err
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as show:
+        assert show.stdout is not None and show.stderr is not None
+        assert show.stdout.read(10).startswith(b"[")
+        show.stdout.close()  # what `head` does when it has its lines
+        err = show.stderr.read().decode()
+        assert show.wait(timeout=60) == 141, err
     assert err == ""
 
 
