@@ -259,7 +259,8 @@ AVAILABILITY = _View(
 
 HISTORY = _View(
     fields=("state_id", "day_state", "free", "total", "places", "occupancy_percent", "hut_type", "reservation_status",
-            "first_checked", "last_checked", "duration_seconds", "superseded_at", "is_current"),
+            "first_checked", "last_checked", "duration_seconds", "confirmed_seconds", "superseded_at",
+            "is_current"),
     columns=(
         _Column("First checked", lambda r: _short(r["first_checked"])),
         _Column("Last checked", lambda r: _short(r["last_checked"])),
@@ -287,10 +288,23 @@ def _availability_records(rows: Sequence[AvailabilityRow], settings: Settings) -
     ]
 
 
+def lasted_seconds(state: HutState) -> float | None:
+    """How long a state was in force: from its first check until the next state's first check; the
+    current one until its last check (so far).
+
+    Not the view's `duration_seconds` (first to last check of the state itself): a state seen once
+    and replaced 11 minutes later has a last check equal to its first, and was shown as "0 s"."""
+    if state.superseded_at is None:
+        return state.duration_seconds
+    return (state.superseded_at - state.first_checked).total_seconds()
+
+
 def _history_records(states: Sequence[HutState], settings: Settings) -> list[dict[str, Any]]:
     return [
         {
             **asdict(s),
+            "duration_seconds": lasted_seconds(s),
+            "confirmed_seconds": s.duration_seconds,
             "places": places(s.free, s.total),
             "first_checked": _local(s.first_checked, settings),
             "last_checked": _local(s.last_checked, settings),

@@ -10,16 +10,20 @@ import cProfile
 import datetime as dt
 import io
 import logging
+import os
 import pstats
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .argtypes import number, whole_number
 from .config import ConfigError, Settings, load_settings
+from .storage.database import DatabaseUnavailableError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a command killed by SIGPIPE
 logger = logging.getLogger("hut_availability_pipeline")
 
 
@@ -121,11 +125,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        settings = load_settings()
-        return _dispatch(args, settings)
-    except (ConfigError, UsageError) as exc:
+        settings = load_settings()  # every setting checked before any command starts
+        status = _dispatch(args, settings)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's shutdown
+        return status
+    except (ConfigError, UsageError, DatabaseUnavailableError) as exc:
         print(f"hut-availability: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`show --format json | head`): stop quietly, as `cat` would. What is
+        # still buffered must not fail again at exit, so stdout now goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         print("hut-availability: interrupted", file=sys.stderr)
         return 130
@@ -150,8 +161,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
 
     from .storage.database import open_database
+    from .storage.embedded import embedded_server_running
 
+    starts_server = settings.database_url is None and not embedded_server_running(settings.home)
     db = open_database(settings)
+    if starts_server:
+        print(
+            f"hut-availability: started the embedded PostgreSQL in {settings.resolved_home / 'pg'}; it keeps"
+            " running for the next commands (stop it with: hut-availability db stop)",
+            file=sys.stderr,
+        )
     if args.command == "db":
         print(db.describe())
         return EXIT_OK
@@ -306,7 +325,12 @@ def _print_profile(report: Any, profiler: cProfile.Profile) -> None:
 
 
 class _Progress:
-    """Rich progress bars for fetching and storing on a terminal; plain log lines otherwise."""
+    """Rich progress bars for fetching and storing on a terminal; plain lines otherwise.
+
+    `fetched` runs on the fetching thread and `stored` on the engine's writer thread. `print` writes
+    the text and its newline separately, so two threads printing at once merged lines in a pipe;
+    each plain line is written whole, under a lock.
+    """
 
     def __init__(self, total: int, *, enabled: bool) -> None:
         self.total = total
@@ -314,6 +338,12 @@ class _Progress:
         self.done_fetch = 0
         self.done_store = 0
         self._progress: Any = None
+        self._lock = threading.Lock()
+
+    def _line(self, text: str) -> None:
+        with self._lock:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
 
     def __enter__(self) -> _Progress:
         if self.enabled:
@@ -337,7 +367,7 @@ class _Progress:
             self._progress.advance(self._fetch_task)
         else:
             status = "ok" if result.ok else f"FAILED: {result.error}"
-            print(f"fetched {self.done_fetch}/{self.total} {result.hut.slug}: {status}", flush=True)
+            self._line(f"fetched {self.done_fetch}/{self.total} {result.hut.slug}: {status}")
 
     def stored(self, batch: Any, huts: int) -> None:
         self.done_store += huts
@@ -345,10 +375,9 @@ class _Progress:
             self._progress.advance(self._store_task, huts)
         else:
             t = batch.total()
-            print(
+            self._line(
                 f"stored {self.done_store}/{self.total} huts (batch: {t.new} new, {t.changed} changed, "
-                f"{t.unchanged} unchanged) in {batch.seconds:.2f} s",
-                flush=True,
+                f"{t.unchanged} unchanged) in {batch.seconds:.2f} s"
             )
 
 

@@ -1,105 +1,190 @@
-"""Settings from the environment, read once per call so tests and deployments can change them."""
+"""Settings: one pydantic-settings object, read from the environment once at each entry point.
+
+The entry points (the CLI's `main`, the Dagster definitions and instance, the API through the CLI)
+call `load_settings()` and pass the object down; storage, providers and the engine take values,
+never the environment. Every variable of the README's Configuration table is a field here, so a
+bad value stops the command at start-up with a `ConfigError` that names the variable (and never
+shows the value of a URL that may hold a password), instead of failing every run later.
+"""
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 import zoneinfo
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, ClassVar
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .domain.tiers import TierPolicy
 
 DEFAULT_HOME = ".hut-availability"
 DEFAULT_TIMEZONE = "Europe/Zurich"
 DEFAULT_HRS_BASE_URL = "https://www.hut-reservation.org"
+DEFAULT_REQUEST_INTERVAL = 1.0
+DEFAULT_HUTS_PER_RUN = 300
+DEFAULT_HISTORY_DAYS = 400
+DEMO_HOME = "demo"  # `dev --simulator` keeps its own home: $HUT_AVAILABILITY_HOME/demo
 
 
 class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the setting and the bad value."""
+    """A setting is missing or malformed; the message names the setting (and the bad value, unless
+    it may hold a password)."""
 
 
-_T = TypeVar("_T")
+class Settings(BaseSettings):
+    """Everything configurable; each field is read from the environment variable it is aliased to
+    (empty counts as unset). Frozen and hashable: caches key on it."""
 
+    model_config = SettingsConfigDict(frozen=True, case_sensitive=True, env_ignore_empty=True, extra="ignore")
+    # Variables whose value is never shown in an error: they may carry a password.
+    SECRET_VARIABLES: ClassVar[frozenset[str]] = frozenset({"DATABASE_URL", "DAGSTER_POSTGRES_URL"})
 
-def env_int(name: str, default: _T, *, minimum: int | None = None) -> int | _T:
-    """The whole number in environment variable `name` (unset or empty: `default`); a ConfigError
-    naming the variable when it is not a whole number or is below `minimum`."""
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
-    if minimum is not None and value < minimum:
-        raise ConfigError(f"{name}={value} must be at least {minimum}")
-    return value
+    home: Path = Field(Path(DEFAULT_HOME), validation_alias="HUT_AVAILABILITY_HOME")
+    # None → the embedded server under `home`
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL", repr=False)
+    hrs_base_url: str = Field(DEFAULT_HRS_BASE_URL, validation_alias="HRS_BASE_URL")
+    timezone: str = Field(DEFAULT_TIMEZONE, validation_alias="HUT_AVAILABILITY_TIMEZONE")
+    batch_size: int = Field(20, ge=1, validation_alias="HUT_AVAILABILITY_BATCH_SIZE")
+    request_interval: float = Field(
+        DEFAULT_REQUEST_INTERVAL, ge=0, validation_alias="HUT_AVAILABILITY_REQUEST_INTERVAL"
+    )
+    huts_per_run: int = Field(DEFAULT_HUTS_PER_RUN, ge=1, validation_alias="HUT_AVAILABILITY_HUTS_PER_RUN")
+    # None → `home`/dagster
+    dagster_home: Path | None = Field(None, validation_alias="DAGSTER_HOME")
+    # None → a database `dagster` beside the data
+    dagster_postgres_url: str | None = Field(None, validation_alias="DAGSTER_POSTGRES_URL", repr=False)
+    tier_horizon_days: int = Field(14, ge=1, validation_alias="HUT_AVAILABILITY_TIER_HORIZON_DAYS")
+    tier_high_threshold: float = Field(75.0, ge=0, le=100, validation_alias="HUT_AVAILABILITY_TIER_HIGH_THRESHOLD")
+    tier_low_threshold: float = Field(25.0, ge=0, le=100, validation_alias="HUT_AVAILABILITY_TIER_LOW_THRESHOLD")
+    tier_high_minutes: float = Field(30, gt=0, validation_alias="HUT_AVAILABILITY_TIER_HIGH_MINUTES")
+    tier_medium_minutes: float = Field(180, gt=0, validation_alias="HUT_AVAILABILITY_TIER_MEDIUM_MINUTES")
+    tier_low_minutes: float = Field(1440, gt=0, validation_alias="HUT_AVAILABILITY_TIER_LOW_MINUTES")
+    tier_unknown_minutes: float = Field(10080, gt=0, validation_alias="HUT_AVAILABILITY_TIER_UNKNOWN_MINUTES")
+    retry_base_minutes: float = Field(30, gt=0, validation_alias="HUT_AVAILABILITY_RETRY_BASE_MINUTES")
+    retry_max_minutes: float = Field(10080, gt=0, validation_alias="HUT_AVAILABILITY_RETRY_MAX_MINUTES")
+    retention_history_days: int = Field(
+        DEFAULT_HISTORY_DAYS, ge=1, validation_alias="HUT_AVAILABILITY_RETENTION_HISTORY_DAYS"
+    )
+    # None → keep current-state rows of past dates
+    retention_current_days: int | None = Field(None, ge=1, validation_alias="HUT_AVAILABILITY_RETENTION_CURRENT_DAYS")
 
+    def __init__(self, **values: Any) -> None:
+        # Keyword arguments by field name (tests, overrides). Not `validate_by_name`: that would also
+        # read an environment variable named like the field (`home`).
+        fields = type(self).model_fields
+        super().__init__(**{type(self).variable(k) if k in fields else k: v for k, v in values.items()})
 
-def env_float(name: str, default: _T, *, minimum: float | None = None) -> float | _T:
-    """The number in environment variable `name` (unset or empty: `default`); a ConfigError naming
-    the variable when it is not a number or is below `minimum`."""
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number") from None
-    if minimum is not None and value < minimum:
-        raise ConfigError(f"{name}={raw} must be at least {minimum}")
-    return value
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a known time zone") from None
+        return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything configurable, with the environment variable that sets it."""
+    @field_validator("dagster_postgres_url")
+    @classmethod
+    def _psycopg2_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("postgresql+psycopg2://"):
+            raise ValueError("must be a postgresql+psycopg2:// URL (dagster-postgres talks psycopg2)")
+        return value
 
-    home: Path = field(default_factory=lambda: Path(DEFAULT_HOME))
-    database_url: str | None = None  # DATABASE_URL; None → the embedded server under `home`
-    timezone: str = DEFAULT_TIMEZONE  # HUT_AVAILABILITY_TIMEZONE: what "today" means
-    hrs_base_url: str = DEFAULT_HRS_BASE_URL  # HRS_BASE_URL
-    batch_size: int = 20  # HUT_AVAILABILITY_BATCH_SIZE: huts per transaction
-    tiers: TierPolicy = field(default_factory=TierPolicy)
+    @field_validator("hrs_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("dagster_home")
+    @classmethod
+    def _absolute_home(cls, value: Path | None) -> Path | None:
+        # Dagster itself insists on an absolute DAGSTER_HOME; resolving a relative one here means
+        # every process started from here gets the same directory.
+        return None if value is None else value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _tiers_consistent(self) -> Settings:
+        self.tiers  # noqa: B018 (TierPolicy checks low <= high)
+        return self
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
-
-def load_settings() -> Settings:
-    """Read settings from the environment; raise ConfigError naming the bad variable."""
-    import datetime as dt
-
-    timezone = os.environ.get("HUT_AVAILABILITY_TIMEZONE") or DEFAULT_TIMEZONE
-    try:
-        zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"HUT_AVAILABILITY_TIMEZONE={timezone!r} is not a known time zone") from None
-    batch_size = env_int("HUT_AVAILABILITY_BATCH_SIZE", 20, minimum=1)
-    database_url = os.environ.get("DATABASE_URL") or None
-    if database_url is not None and not database_url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError("DATABASE_URL must be a postgresql:// URL (the value is not shown: it may hold a password)")
-    try:
-        tiers = TierPolicy(
-            horizon_days=env_int("HUT_AVAILABILITY_TIER_HORIZON_DAYS", 14),
-            high_threshold=env_float("HUT_AVAILABILITY_TIER_HIGH_THRESHOLD", 75.0),
-            low_threshold=env_float("HUT_AVAILABILITY_TIER_LOW_THRESHOLD", 25.0),
-            high_interval=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_TIER_HIGH_MINUTES", 30)),
-            medium_interval=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_TIER_MEDIUM_MINUTES", 180)),
-            low_interval=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_TIER_LOW_MINUTES", 1440)),
-            unknown_interval=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_TIER_UNKNOWN_MINUTES", 10080)),
-            retry_base=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_RETRY_BASE_MINUTES", 30)),
-            retry_max=dt.timedelta(minutes=env_float("HUT_AVAILABILITY_RETRY_MAX_MINUTES", 10080)),
+    @property
+    def tiers(self) -> TierPolicy:
+        """The priority tiers of these settings."""
+        return TierPolicy(
+            horizon_days=self.tier_horizon_days,
+            high_threshold=self.tier_high_threshold,
+            low_threshold=self.tier_low_threshold,
+            high_interval=dt.timedelta(minutes=self.tier_high_minutes),
+            medium_interval=dt.timedelta(minutes=self.tier_medium_minutes),
+            low_interval=dt.timedelta(minutes=self.tier_low_minutes),
+            unknown_interval=dt.timedelta(minutes=self.tier_unknown_minutes),
+            retry_base=dt.timedelta(minutes=self.retry_base_minutes),
+            retry_max=dt.timedelta(minutes=self.retry_max_minutes),
         )
-    except ValueError as exc:
-        raise ConfigError(f"tier settings: {exc}") from None
-    return Settings(
-        home=Path(os.environ.get("HUT_AVAILABILITY_HOME") or DEFAULT_HOME),
-        database_url=database_url,
-        timezone=timezone,
-        hrs_base_url=os.environ.get("HRS_BASE_URL") or DEFAULT_HRS_BASE_URL,
-        batch_size=batch_size,
-        tiers=tiers,
-    )
+
+    @property
+    def resolved_home(self) -> Path:
+        """`home` as an absolute path (what every process started from here is given)."""
+        return self.home.expanduser().resolve()
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        """The environment variable of a field."""
+        alias = cls.model_fields[field].validation_alias
+        return alias if isinstance(alias, str) else field
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment (keyword arguments win); raise ConfigError naming the
+    first bad variable, without the value of one that may hold a password."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+# pydantic's wording for the checks of numbers, in the words of the README's table
+_REASONS = {
+    "int_parsing": "is not a whole number",
+    "int_from_float": "is not a whole number",
+    "float_parsing": "is not a number",
+    "greater_than_equal": "must be at least {ge:g}",
+    "greater_than": "must be more than {gt:g}",
+    "less_than_equal": "must be at most {le:g}",
+}
+
+
+def _describe(exc: ValidationError) -> str:
+    messages = []
+    for error in exc.errors(include_url=False, include_input=True):
+        loc = [str(part) for part in error["loc"]]
+        field = loc[0] if loc else ""
+        if field in Settings.model_fields:
+            name = Settings.variable(field)
+        else:
+            name = field  # an alias already, or empty for the model validator
+        reason = _REASONS.get(error["type"], error["msg"]).format(**error.get("ctx", {}))
+        reason = reason.removeprefix("Value error, ")
+        if not name:
+            messages.append(f"tier settings: {reason}")
+        elif name in Settings.SECRET_VARIABLES:
+            messages.append(f"{name} {reason} (the value is not shown: it may hold a password)")
+        else:
+            sep = " " if reason.startswith(("is ", "must ")) else ": "
+            messages.append(f"{name}={error.get('input')!r}{sep}{reason}")
+    return "; ".join(messages)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from .config import load_settings
 from .defs.assets import hut_catalog, hut_refresh
 from .defs.automation import hut_priority_sensor, hut_refresh_schedule
 from .defs.checks import availability_checks, availability_checks_job, availability_checks_schedule
@@ -26,6 +27,7 @@ def build_definitions(
     database: DatabaseResource | None = None, hut_reservation: HutReservationResource | None = None
 ) -> dg.Definitions:
     """All definitions, with the given resources (tests pass a database and the simulator's URL)."""
+    load_settings()  # a bad setting fails loading the code location, naming the variable, not every run
     database = database or DatabaseResource()
     assets: list[dg.AssetsDefinition] = [hut_catalog, hut_refresh, *trend_assets]
     jobs: list[dg.JobDefinition | dg.UnresolvedAssetJobDefinition] = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -405,3 +406,22 @@ def test_hut_availability_serve_command(db, tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_docs_page_works_offline_with_assets_served_locally(api):
+    """/docs references nothing outside the server (no CDN), and every asset it needs is served."""
+    page = api.client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+    urls += re.findall(r"""url: *["']([^"']+)["']""", page.text)
+    assert "/openapi.json" in urls
+    assert [u for u in urls if u.startswith(("http:", "https:", "//"))] == []
+    assets = {u for u in urls if u != "/openapi.json"}
+    assert {"/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"} <= assets
+    for url in assets:
+        response = api.client.get(url)
+        assert response.status_code == 200, url
+    script = api.client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert len(script.content) > 500_000 and b"SwaggerUIBundle" in script.content
+    assert "/docs" not in api.openapi["paths"] and api.client.get("/redoc").status_code == 404

@@ -154,11 +154,16 @@ def test_history_of_a_hut_date(db, capsys):
     assert status == 0
     states = json.loads(out)
     assert [(s["places"], s["is_current"]) for s in states] == [("4/40", False), ("0/40", True)]
-    assert [s["duration_seconds"] for s in states] == [0.0, 3600.0]
+    # the first state was checked once (NOW - 3 h) and replaced at NOW - 2 h: it lasted an hour,
+    # though its first and last check are the same moment
+    assert [s["duration_seconds"] for s in states] == [3600.0, 3600.0]
+    assert [s["confirmed_seconds"] for s in states] == [0.0, 3600.0]
     assert dt.datetime.fromisoformat(states[0]["superseded_at"]) == NOW - 2 * HOUR
     status, out, _ = show(db, capsys, "history", "alpha-huette", (TODAY + DAY).isoformat())
     assert f"History of Alpha Hütte (alpha-huette) on {(TODAY + DAY).isoformat()}: 2 states" in out
-    assert "1 h" in out and "yes" in out and "0/40" in out
+    rows = [line for line in out.splitlines() if "/40" in line]
+    assert len(rows) == 2 and "4/40" in rows[0] and "0/40" in rows[1] and "yes" in rows[1]
+    assert all(" 1 h " in row for row in rows) and "0 s" not in out
     status, out, _ = show(db, capsys, "history", "cabane-c", "today", "--format", "csv")
     assert status == 0 and out.startswith("state_id,day_state,free,total,places,") and len(csv_rows(out)) == 0
 

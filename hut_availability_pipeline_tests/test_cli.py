@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
+
 import dagster as dg
 import pytest
 
@@ -120,6 +124,87 @@ def test_database_url_password_never_printed(monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", "mysql://user:s3cret@host/db")
     assert main(["db", "where"]) == 2
     assert "s3cret" not in capsys.readouterr().err
+
+
+def test_the_embedded_server_left_running_is_said_once_with_how_to_stop_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(home))
+    try:
+        assert main(["db", "where"]) == 0
+        err = capsys.readouterr().err
+        assert err == (
+            f"hut-availability: started the embedded PostgreSQL in {home / 'pg'}; it keeps running for the next"
+            " commands (stop it with: hut-availability db stop)\n"
+        )
+        assert main(["db", "where"]) == 0  # already running: nothing to say
+        assert capsys.readouterr().err == ""
+    finally:
+        assert main(["db", "stop"]) == 0
+    assert capsys.readouterr().out == "stopped\n"
+
+
+def test_plain_progress_lines_stay_whole_when_two_threads_print(db, capsys, monkeypatch):
+    """`fetched` runs on the fetching thread, `stored` on the engine's writer thread; in a pipe their
+    lines used to merge ("...: okstored 20/567 ...")."""
+    import sys
+    import threading
+
+    from hut_availability_pipeline.cli import _Progress
+    from hut_availability_pipeline.storage.writer import write_batch
+
+    from .helpers import T0, add_huts, result
+
+    hut = add_huts(db, 1)[0]
+    fetched = result(hut, T0, [3, 2])
+    with db.connect() as conn:
+        batch = write_batch(conn, [fetched])
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        progress = _Progress(4000, enabled=False)
+        threads = [
+            threading.Thread(target=lambda: [progress.fetched(fetched) for _ in range(4000)]),
+            threading.Thread(target=lambda: [progress.stored(batch, 1) for _ in range(4000)]),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(previous)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 8000
+    whole = re.compile(r"fetched \d+/4000 hut-0: ok|stored \d+/4000 huts \(.*\) in \S+ s")
+    bad = [line for line in lines if not whole.fullmatch(line)]
+    assert bad == []
+
+
+def test_a_closed_pipe_ends_show_quietly(db, tmp_path):
+    """`show --format json | head`: the reader goes away after a few bytes; no traceback."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from hut_availability_pipeline.storage.writer import write_batch
+
+    from .helpers import START, T0, add_huts, result
+
+    huts = add_huts(db, 300)
+    with db.connect() as conn:
+        write_batch(conn, [result(hut, T0, [5, 4, 3, 2, 1]) for hut in huts])  # 1500 rows, ~0.7 MB of JSON
+    env = {k: v for k, v in os.environ.items() if k not in {"DAGSTER_HOME", "DAGSTER_POSTGRES_URL"}}
+    env.update({"DATABASE_URL": libpq_url(db), "HUT_AVAILABILITY_HOME": str(tmp_path / "home")})
+    last = (START + dt.timedelta(days=4)).isoformat()
+    command = [str(Path(sys.executable).with_name("hut-availability")), "show", "--format", "json", "--limit", "0",
+               "--from", START.isoformat(), "--to", last]  # fmt: skip
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as show:
+        assert show.stdout is not None and show.stderr is not None
+        assert show.stdout.read(10).startswith(b"[")
+        show.stdout.close()  # what `head` does when it has its lines
+        err = show.stderr.read().decode()
+        assert show.wait(timeout=60) == 141, err
+    assert err == ""
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,16 @@
 """The README's run command, for real: `hut-availability dev --simulator` on a free port with a fresh
-HUT_AVAILABILITY_HOME. The UI answers, GraphQL lists the assets, the priority sensor's real tick
-launches runs, a run launched through GraphQL and a UI-style backfill of three chosen huts succeed,
-and SIGTERM stops everything the command started (no process is left)."""
+HUT_AVAILABILITY_HOME, started in the project directory as scripts/run.sh does. The demo keeps its
+own home (HUT_AVAILABILITY_HOME/demo), the UI answers, GraphQL lists the assets, the priority
+sensor's real tick launches runs, a run launched through GraphQL and UI-style backfills of chosen
+huts succeed, a second `dev` on the same home or port is refused, the log has no colour codes and no
+dagster.yaml warning, and SIGTERM stops everything the command started (no process is left).
+
+The fast tests run the real command too: a taken port, a home in use and a DATABASE_URL given to
+the demo are refused with exit status 2 before anything starts."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import socket
@@ -21,6 +27,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LOCATION = "hut_availability_pipeline"
 REFRESHED = ("hut_bookings", "hut_availability", "hut_availability_history")
+HUT_AVAILABILITY = str(Path(sys.executable).with_name("hut-availability"))
+
+
+def _clean_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "DATABASE_URL"}}
+    env.update({"HUT_AVAILABILITY_HOME": str(home), "HRS_BASE_URL": "http://127.0.0.1:9"})
+    return env
+
+
+def _run_dev(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`hut-availability dev ARGS` as scripts/run.sh runs it (in the project directory), to its end."""
+    return subprocess.run(
+        [HUT_AVAILABILITY, "dev", *args], cwd=ROOT, env={**_clean_env(home), **env},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
 
 
 def _free_port() -> int:
@@ -110,11 +131,11 @@ def wait_for(what: str, condition: Callable[[], Any], timeout: float, tree: Proc
 @pytest.fixture
 def dev_command(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, ProcessTree, Dagster, Path]]:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "DATABASE_URL"}}
-    env.update({"HUT_AVAILABILITY_HOME": str(tmp_path / "home"), "HRS_BASE_URL": "http://127.0.0.1:9"})
+    env = _clean_env(tmp_path / "home")
     log = (tmp_path / "dev.log").open("w")
-    command = [str(Path(sys.executable).with_name("hut-availability")), "dev", "--simulator", "--port", str(port)]
-    dev = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    command = [HUT_AVAILABILITY, "dev", "--simulator", "--port", str(port)]
+    # in the project directory, beside its dagster.yaml, as scripts/run.sh runs it
+    dev = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     tree = ProcessTree(dev.pid)
     try:
         yield dev, tree, Dagster(port), tmp_path / "home"
@@ -151,6 +172,16 @@ def test_dev_serves_the_ui_runs_the_pipeline_and_stops_cleanly(
     )
     assert 1 <= len(sensor_runs) <= 3
 
+    # the demo keeps its own home: nothing of it is in the real one
+    assert (home / "demo" / "pg" / "postmaster.pid").exists() and (home / "demo" / "dagster" / "dagster.yaml").exists()
+    assert not (home / "pg").exists() and not (home / "dagster").exists()
+    # a second demo on the same home is refused, and so is any dev on the port in use
+    second = _run_dev(home, "--simulator", "--port", str(_free_port()))
+    assert second.returncode == 2, second
+    assert f"another hut-availability dev is running with home {home / 'demo'} (pid {dev.pid}" in second.stderr
+    taken = _run_dev(home / "other", "--port", str(ui.client.base_url.port))
+    assert taken.returncode == 2 and f"port {ui.client.base_url.port} on 127.0.0.1 is in use" in taken.stderr
+
     partition_keys = ui.query(
         '{ assetNodeOrError(assetKey: {path: ["hut_availability"]}) { ... on AssetNode { partitionKeys } } }'
     )["assetNodeOrError"]["partitionKeys"]
@@ -179,27 +210,34 @@ def test_dev_serves_the_ui_runs_the_pipeline_and_stops_cleanly(
     )
     assert status == "SUCCESS"
 
-    chosen = partition_keys[100:103]
-    backfill = ui.query(
-        """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
-             __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }""",
-        params={"partitionNames": chosen, "assetSelection": [{"path": [key]} for key in REFRESHED]},
-    )["launchPartitionBackfill"]
-    assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
+    def backfill(chosen: list[str]) -> list[dict[str, Any]]:
+        launched = ui.query(
+            """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+                 __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }""",
+            params={"partitionNames": chosen, "assetSelection": [{"path": [key]} for key in REFRESHED]},
+        )["launchPartitionBackfill"]
+        assert launched["__typename"] == "LaunchBackfillSuccess", launched
 
-    def backfill_done() -> str | None:
-        data = ui.query(
-            "query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }",
-            id=backfill["backfillId"],
-        )
-        status = str(data["partitionBackfillOrError"]["status"])
-        return status if status.startswith(("COMPLETED", "FAILED", "CANCELED")) else None
+        def done() -> str | None:
+            data = ui.query(
+                "query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill {"
+                " status } } }",
+                id=launched["backfillId"],
+            )
+            status = str(data["partitionBackfillOrError"]["status"])
+            return status if status.startswith(("COMPLETED", "FAILED", "CANCELED")) else None
 
-    assert wait_for("the three-hut backfill", backfill_done, 240, tree, dev) in {"COMPLETED", "COMPLETED_SUCCESS"}
-    backfill_runs = ui.runs([{"key": "dagster/backfill", "value": backfill["backfillId"]}])
-    assert len(backfill_runs) == 1 and backfill_runs[0]["status"] == "SUCCESS", backfill_runs
+        assert wait_for(f"the backfill of {chosen}", done, 240, tree, dev) in {"COMPLETED", "COMPLETED_SUCCESS"}
+        return ui.runs([{"key": "dagster/backfill", "value": launched["backfillId"]}])
 
-    postmaster = int((home / "pg" / "postmaster.pid").read_text().split()[0])
+    # the backfill policy puts a contiguous range of huts (in partition order) into one run ...
+    runs = backfill(partition_keys[100:103])
+    assert len(runs) == 1 and runs[0]["status"] == "SUCCESS", runs
+    # ... and each separate range into a run of its own (the README says so)
+    runs = backfill([partition_keys[200], partition_keys[300]])
+    assert len(runs) == 2 and {r["status"] for r in runs} == {"SUCCESS"}, runs
+
+    postmaster = int((home / "demo" / "pg" / "postmaster.pid").read_text().split()[0])
     tree.snapshot()
     os.kill(dev.pid, signal.SIGTERM)
     assert dev.wait(timeout=90) == 0
@@ -208,3 +246,70 @@ def test_dev_serves_the_ui_runs_the_pipeline_and_stops_cleanly(
         time.sleep(0.5)
     assert not tree.alive(), f"left running: {tree.alive()}"
     assert _stat(postmaster) is None, "the embedded PostgreSQL started by dev is still running"
+    log = (home.parent / "dev.log").read_text()
+    assert "Serving dagster-webserver" in log
+    assert "\x1b[" not in log, "colour codes in a log that is not a terminal"
+    assert "will not be used" not in log, "dagster dev warned about a dagster.yaml it does not use"
+
+
+def test_dev_refuses_a_port_in_use_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        done = _run_dev(tmp_path / "home", "--port", str(port))
+    assert done.returncode == 2, done
+    assert done.stderr.strip() == (
+        f"hut-availability dev: error: port {port} on 127.0.0.1 is in use (Address already in use); stop what"
+        " uses it or choose another with --port"
+    )
+    assert "Dagster UI" not in done.stdout
+    assert not (tmp_path / "home" / "pg").exists(), "the embedded server was started anyway"
+
+
+def test_dev_refuses_a_home_in_use_before_anything_starts(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    with (home / "dev.lock").open("w") as lock:  # what a running `dev` holds
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock.write("4242\n")
+        lock.flush()
+        done = _run_dev(home, "--port", str(_free_port()))
+    assert done.returncode == 2, done
+    assert f"another hut-availability dev is running with home {home} (pid 4242" in done.stderr
+    assert "Dagster UI" not in done.stdout and not (home / "pg").exists()
+    # the demo has a home of its own, so the real one's lock does not stop it (nor would it the port)
+    assert not (home / "demo").exists()
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "DAGSTER_POSTGRES_URL", "DAGSTER_HOME"])
+def test_the_demo_refuses_settings_that_name_the_real_data(tmp_path: Path, variable: str) -> None:
+    value = {
+        "DATABASE_URL": "postgresql://app:s3cret@127.0.0.1:9/huts",
+        "DAGSTER_POSTGRES_URL": "postgresql+psycopg2://app:s3cret@127.0.0.1:9/dagster",
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+    }[variable]
+    done = _run_dev(tmp_path / "home", "--simulator", "--port", str(_free_port()), **{variable: value})
+    assert done.returncode == 2, done
+    assert (
+        f"--simulator keeps the demo in its own home ({tmp_path / 'home' / 'demo'}), apart from the real data;"
+        f" unset {variable} to run it"
+    ) in done.stderr
+    assert "s3cret" not in done.stderr and not (tmp_path / "home" / "demo" / "pg").exists()
+
+
+def test_demo_settings_have_their_own_home_and_keep_a_chosen_request_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hut_availability_pipeline.config import load_settings
+    from hut_availability_pipeline.defs.dev import demo_settings
+    from hut_availability_pipeline.defs.instance import dagster_home
+
+    for name in ("DATABASE_URL", "DAGSTER_POSTGRES_URL", "DAGSTER_HOME", "HUT_AVAILABILITY_REQUEST_INTERVAL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path / "home"))
+    demo = demo_settings(load_settings())
+    assert demo.home == tmp_path / "home" / "demo" and demo.request_interval == 0.0
+    assert dagster_home(demo) == tmp_path / "home" / "demo" / "dagster"
+    monkeypatch.setenv("HUT_AVAILABILITY_REQUEST_INTERVAL", "0.5")
+    assert demo_settings(load_settings()).request_interval == 0.5

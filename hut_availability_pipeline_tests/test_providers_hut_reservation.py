@@ -756,13 +756,13 @@ def test_start_date() -> None:
     assert _start_date("now") == dt.datetime.now(zurich).date()
 
 
-def test_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HRS_BASE_URL", "http://127.0.0.1:9/api/v1/")
-    with HutReservationService() as service:
+def test_base_url_is_given_not_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    with HutReservationService("http://127.0.0.1:9/api/v1/") as service:
         assert service.base_url == "http://127.0.0.1:9"
         assert service.api_url == "http://127.0.0.1:9/api/v1"
         assert service.booking_link(HUT29) == "http://127.0.0.1:9/reservation/book-hut/29/wizard"
-    monkeypatch.delenv("HRS_BASE_URL")
+    # the entry points read HRS_BASE_URL into the settings; the provider itself never looks
+    monkeypatch.setenv("HRS_BASE_URL", "http://127.0.0.1:9")
     with HutReservationService() as service:
         assert service.base_url == "https://www.hut-reservation.org"
         assert service.request_interval == 1.0

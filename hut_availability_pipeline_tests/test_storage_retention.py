@@ -7,6 +7,7 @@ import datetime as dt
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.config import ConfigError, load_settings
 from hut_availability_pipeline.defs.resources import DatabaseResource
 from hut_availability_pipeline.defs.retention import retention_job, retention_schedule
 from hut_availability_pipeline.storage.database import Database
@@ -82,14 +83,14 @@ def test_current_state_of_past_dates_can_be_removed_when_configured(db: Database
     assert count(db, "hut_availability") == 4
 
 
-def test_policy_validation_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert RetentionPolicy.from_env() == RetentionPolicy(400, None)
+def test_policy_validation_and_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert RetentionPolicy.from_settings(load_settings()) == RetentionPolicy(400, None)
     monkeypatch.setenv("HUT_AVAILABILITY_RETENTION_HISTORY_DAYS", "90")
     monkeypatch.setenv("HUT_AVAILABILITY_RETENTION_CURRENT_DAYS", "800")
-    assert RetentionPolicy.from_env() == RetentionPolicy(90, 800)
+    assert RetentionPolicy.from_settings(load_settings()) == RetentionPolicy(90, 800)
     monkeypatch.setenv("HUT_AVAILABILITY_RETENTION_HISTORY_DAYS", "ninety")
-    with pytest.raises(ValueError, match="HUT_AVAILABILITY_RETENTION_HISTORY_DAYS"):
-        RetentionPolicy.from_env()
+    with pytest.raises(ConfigError, match="HUT_AVAILABILITY_RETENTION_HISTORY_DAYS='ninety'"):
+        load_settings()
     with pytest.raises(ValueError):
         RetentionPolicy(history_days=0)
 

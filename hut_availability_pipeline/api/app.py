@@ -21,6 +21,7 @@ from ..config import Settings
 from ..storage import queries
 from ..storage.database import Database
 from . import models
+from .docs import add_docs
 from .pool import ConnectionPool, PoolTimeout
 
 CACHE_CONTROL = "public, max-age=300"  # data is refreshed every 30 minutes at the most
@@ -70,8 +71,11 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
         version="1",
         summary="Free places of mountain huts per date, and how they changed (read-only).",
         lifespan=lifespan,
+        docs_url=None,  # add_docs: the same page with local assets
+        redoc_url=None,
     )
     app.state.pool = pool
+    add_docs(app)
 
     @contextmanager
     def connection() -> Iterator[psycopg.Connection[Any]]:

@@ -5,7 +5,16 @@ migrated, prepares DAGSTER_HOME (`instance.py`), loads the packaged hut catalog 
 table by materializing `hut_catalog` (which registers the hut partitions; otherwise they are
 synced), and runs `dagster dev` (webserver + daemon: schedules and sensors running) on
 127.0.0.1. With `--simulator` it also serves the local hut-reservation.org simulator and points
-HRS_BASE_URL at it: the offline demo.
+HRS_BASE_URL at it: the offline demo, which keeps a home of its own (`$HUT_AVAILABILITY_HOME/demo`:
+its own embedded database and Dagster storage), so nothing simulated ever lands in the real data.
+
+Before anything starts it refuses (exit status 2, one line) when the home is in use by another
+`dev` (a lock file held with flock for as long as this command and `dagster dev` live), when the
+UI's port on 127.0.0.1 is taken, and when `--simulator` is combined with DATABASE_URL,
+DAGSTER_POSTGRES_URL or DAGSTER_HOME (they name the real data).
+
+`dagster dev` runs in DAGSTER_HOME (it warns about any other folder holding a dagster.yaml, such as
+the project's template). When stdout is not a terminal, its output is relayed without colour codes.
 
 Ctrl-C or SIGTERM stops everything it started: Dagster's webserver, daemon, code server and run
 workers (the whole process group of `dagster dev`), the simulator, and the embedded server if this
@@ -16,70 +25,153 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
-from ..config import Settings
+from ..argtypes import whole_number
+from ..config import DEMO_HOME, Settings
 from ..storage.database import open_database
 from ..storage.embedded import stop_embedded_server
 from ..storage.huts import hut_count
 from .instance import WORKSPACE_YAML, prepare_dagster_home
 from .resources import REQUEST_INTERVAL_ENV
 
-SIMULATOR_REQUEST_INTERVAL = "0"
+SIMULATOR_REQUEST_INTERVAL = 0.0
 GRACEFUL_SECONDS = 30.0
+LOCK_FILE = "dev.lock"
+EXIT_USAGE = 2
+_ANSI_ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 class _Stop(Exception):
     """SIGINT or SIGTERM arrived: shut down."""
 
 
+class StartError(Exception):
+    """`dev` cannot start (home in use, port taken, conflicting settings): exit status 2."""
+
+
 def add_dev_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `hut-availability dev`."""
-    parser.add_argument("--port", type=int, default=3000, help="port of the Dagster UI on 127.0.0.1 (default: 3000)")
+    parser.add_argument(
+        "--port", type=whole_number(1, 65535), default=3000, help="port of the Dagster UI on 127.0.0.1 (default: 3000)"
+    )
     parser.add_argument(
         "--simulator",
         action="store_true",
-        help="also serve the local hut-reservation.org simulator and fetch from it (offline demo)",
+        help="also serve the local hut-reservation.org simulator and fetch from it (offline demo, in its own"
+        f" home $HUT_AVAILABILITY_HOME/{DEMO_HOME})",
     )
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The settings of the offline demo: its own home under the real one (own embedded database and
+    Dagster storage), requests unpaced unless HUT_AVAILABILITY_REQUEST_INTERVAL says otherwise.
+    StartError when a setting names a database or Dagster home of its own: the demo would write
+    simulated history there."""
+    conflicts = [
+        Settings.variable(name)
+        for name in ("database_url", "dagster_postgres_url", "dagster_home")
+        if getattr(settings, name) is not None
+    ]
+    if conflicts:
+        raise StartError(
+            f"--simulator keeps the demo in its own home ({settings.resolved_home / DEMO_HOME}), apart from the"
+            f" real data; unset {', '.join(conflicts)} to run it"
+        )
+    update: dict[str, object] = {"home": settings.resolved_home / DEMO_HOME}
+    if "request_interval" not in settings.model_fields_set:
+        update["request_interval"] = SIMULATOR_REQUEST_INTERVAL
+    return settings.model_copy(update=update)
 
 
 def run_dev(args: argparse.Namespace, settings: Settings) -> int:
     """Run Dagster on the project's database until Ctrl-C or SIGTERM; return the exit status."""
-    home = settings.home.expanduser().resolve()
-    embedded = settings.database_url is None
-    was_running = embedded and (home / "pg" / "postmaster.pid").exists()
     stack = contextlib.ExitStack()
     with _signals_raise_stop():
         try:
+            if args.simulator:
+                settings = demo_settings(settings)
+            home = settings.resolved_home
+            lock = _lock_home(home)
+            stack.callback(os.close, lock)
+            _check_port_free(args.port)
+            embedded = settings.database_url is None
+            was_running = embedded and (home / "pg" / "postmaster.pid").exists()
             db = open_database(settings)
             if embedded and not was_running:
                 stack.callback(stop_embedded_server, home)
             with db.connect() as conn:
                 empty = hut_count(conn) == 0
-            env = {**os.environ, "HUT_AVAILABILITY_HOME": str(home)}
             if args.simulator:
                 from ..simulator import SimulatorConfig, SimulatorServer
 
                 simulator = stack.enter_context(SimulatorServer(SimulatorConfig(seed=1), port=0))
-                env["HRS_BASE_URL"] = simulator.base_url
-                env.setdefault(REQUEST_INTERVAL_ENV, SIMULATOR_REQUEST_INTERVAL)
-                print(f"hut-availability dev: simulator on {simulator.base_url}", flush=True)
+                settings = settings.model_copy(update={"hrs_base_url": simulator.base_url})
+                print(f"hut-availability dev: simulator on {simulator.base_url}; home {home}", flush=True)
+            env = {
+                **os.environ,
+                Settings.variable("home"): str(home),
+                Settings.variable("hrs_base_url"): settings.hrs_base_url,
+                REQUEST_INTERVAL_ENV: str(settings.request_interval),
+            }
             env.update(prepare_dagster_home(settings))
             _prepare_huts(env, load_catalog=empty)
             print(f"hut-availability dev: data in {db.describe()}; DAGSTER_HOME={env['DAGSTER_HOME']}", flush=True)
-            return _run_dagster_dev(args.port, env)
+            return _run_dagster_dev(args.port, env, keep_open=lock)
+        except StartError as exc:
+            print(f"hut-availability dev: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         except _Stop:
             return 0
         finally:
             with _signals_ignored():
                 stack.close()
+
+
+def _lock_home(home: Path) -> int:
+    """Hold `home`/dev.lock (flock, released when every process holding it is gone: this one and
+    `dagster dev`, which inherits it); StartError naming the holder's pid when another `dev` has it."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise StartError(
+            f"another hut-availability dev is running with home {home} (pid {holder}, lock {path}); stop it"
+            " first, or give this one another HUT_AVAILABILITY_HOME"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def _check_port_free(port: int) -> None:
+    """StartError when something listens on 127.0.0.1:`port` already (the webserver would fail to
+    bind after everything else started). SO_REUSEADDR as uvicorn sets it, so a port left in
+    TIME_WAIT by a previous run counts as free."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise StartError(
+                f"port {port} on 127.0.0.1 is in use ({exc.strerror}); stop what uses it or choose another with --port"
+            ) from None
 
 
 def _prepare_huts(env: dict[str, str], *, load_catalog: bool) -> None:
@@ -128,8 +220,23 @@ def dagster_dev_command(port: int) -> list[str]:
     return ["env", "--default-signal=INT,TERM", *command]
 
 
-def _run_dagster_dev(port: int, env: dict[str, str]) -> int:
-    process = subprocess.Popen(dagster_dev_command(port), env=env, start_new_session=True)
+def _run_dagster_dev(port: int, env: dict[str, str], *, keep_open: int) -> int:
+    """Run `dagster dev` in DAGSTER_HOME (holding the home's lock too); relay its output without
+    colour codes when stdout is not a terminal."""
+    plain = not sys.stdout.isatty()
+    process = subprocess.Popen(
+        dagster_dev_command(port),
+        env=env,
+        cwd=env["DAGSTER_HOME"],
+        start_new_session=True,
+        pass_fds=(keep_open,),
+        stdout=subprocess.PIPE if plain else None,
+        stderr=subprocess.STDOUT if plain else None,
+    )
+    relay = None
+    if process.stdout is not None:
+        relay = threading.Thread(target=_relay_plain, args=(process.stdout,), name="dagster-dev-output", daemon=True)
+        relay.start()
     print(f"hut-availability dev: Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops)", flush=True)
     try:
         return process.wait()
@@ -137,6 +244,18 @@ def _run_dagster_dev(port: int, env: dict[str, str]) -> int:
         return 0
     finally:
         _stop_group(process)
+        if relay is not None:
+            relay.join(timeout=5)
+
+
+def _relay_plain(stream: IO[bytes]) -> None:
+    """Copy `dagster dev`'s output to ours line by line, without ANSI colour codes (Dagster's
+    coloured log format writes them whether or not the output is a terminal)."""
+    out = sys.stdout.buffer
+    for line in iter(stream.readline, b""):
+        with contextlib.suppress(OSError, ValueError):
+            out.write(_ANSI_ESCAPE.sub(b"", line))
+            out.flush()
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:

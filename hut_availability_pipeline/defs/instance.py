@@ -26,7 +26,7 @@ from ..config import Settings, load_settings
 from ..storage.database import Database, ensure_database
 from ..storage.embedded import start_embedded_server
 
-DAGSTER_POSTGRES_URL_ENV = "DAGSTER_POSTGRES_URL"
+DAGSTER_POSTGRES_URL_ENV = Settings.variable("dagster_postgres_url")
 DAGSTER_DATABASE = "dagster"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
@@ -35,14 +35,13 @@ WORKSPACE_YAML = PROJECT_ROOT / "workspace.yaml"
 
 def dagster_home(settings: Settings) -> Path:
     """DAGSTER_HOME if set, else `<HUT_AVAILABILITY_HOME>/dagster` (absolute)."""
-    raw = os.environ.get("DAGSTER_HOME")
-    return Path(raw).expanduser().resolve() if raw else settings.home.expanduser().resolve() / "dagster"
+    return settings.dagster_home or settings.resolved_home / "dagster"
 
 
 def dagster_storage_url(settings: Settings) -> str:
     """DAGSTER_POSTGRES_URL if set, else database `dagster` (created if missing) on the data's server,
     as a `postgresql+psycopg2://` URL."""
-    return os.environ.get(DAGSTER_POSTGRES_URL_ENV) or _default_storage_url(settings)
+    return settings.dagster_postgres_url or _default_storage_url(settings)
 
 
 @functools.cache
@@ -89,7 +88,7 @@ def prepare_dagster_home(settings: Settings) -> dict[str, str]:
     home = dagster_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     target = home / "dagster.yaml"
-    managed = "DAGSTER_HOME" not in os.environ
+    managed = settings.dagster_home is None
     if managed or not target.exists():
         if not DAGSTER_YAML.exists():
             raise FileNotFoundError(

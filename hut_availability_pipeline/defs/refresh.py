@@ -29,7 +29,7 @@ import dagster as dg
 from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, generate_event_batch_id
 from dagster._core.execution.context.system import StepExecutionContext
 
-from ..config import Settings, env_int
+from ..config import Settings, load_settings
 from ..domain.bookings import HutFetchResult, HutRef, Night
 from ..engine import FetchedCallback, HutOutcome, StoredCallback, UpdateReport, run_update
 from ..storage.database import Database
@@ -46,8 +46,7 @@ PROVIDER_POOL = "hut_reservation_org"
 """Concurrency pool of every op that calls the provider. Its limit (dagster.yaml: pools
 default_limit 1) caps how many refreshes ask the site at once, whatever the number of runs."""
 
-HUTS_PER_RUN_ENV = "HUT_AVAILABILITY_HUTS_PER_RUN"
-DEFAULT_HUTS_PER_RUN = 300
+HUTS_PER_RUN_ENV = Settings.variable("huts_per_run")
 FULLEST_DATES = 5
 
 REFRESH_RETRY_POLICY = dg.RetryPolicy(
@@ -60,7 +59,7 @@ of the step after ~30 s, ~60 s, ~120 s; huts already stored by the run are not f
 def huts_per_run() -> int:
     """How many huts one refresh run handles (HUT_AVAILABILITY_HUTS_PER_RUN, default 300: the catalog's
     567 huts are two runs; at one request per second a run takes about five minutes)."""
-    return env_int(HUTS_PER_RUN_ENV, DEFAULT_HUTS_PER_RUN, minimum=1)
+    return load_settings().huts_per_run
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ import functools
 import dagster as dg
 from pydantic import Field
 
-from ..config import Settings, env_float, load_settings
+from ..config import Settings, load_settings
 from ..providers.hut_reservation import DEFAULT_REQUEST_INTERVAL, HutReservationService
 from ..storage.database import Database, open_database
 
-REQUEST_INTERVAL_ENV = "HUT_AVAILABILITY_REQUEST_INTERVAL"
+REQUEST_INTERVAL_ENV = Settings.variable("request_interval")
 
 
 @functools.cache
@@ -43,7 +43,7 @@ class DatabaseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
 def default_request_interval() -> float:
     """Seconds between request starts: HUT_AVAILABILITY_REQUEST_INTERVAL, else the provider's polite 1 s."""
-    return env_float(REQUEST_INTERVAL_ENV, DEFAULT_REQUEST_INTERVAL, minimum=0.0)
+    return load_settings().request_interval
 
 
 class HutReservationResource(dg.ConfigurableResource):  # type: ignore[type-arg]

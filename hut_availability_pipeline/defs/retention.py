@@ -13,7 +13,7 @@ from .resources import DatabaseResource
 
 
 class RetentionConfig(dg.Config):
-    """The policy of one run; empty fields use the environment (defaults: 400 days, keep current)."""
+    """The policy of one run; empty fields use the settings (defaults: 400 days, keep current)."""
 
     history_days: int | None = None
     current_days: int | None = None
@@ -23,7 +23,8 @@ class RetentionConfig(dg.Config):
 @dg.op(description="Drop history partitions (months) older than the retention window.")
 def apply_retention_op(context: dg.OpExecutionContext, config: RetentionConfig, database: DatabaseResource) -> None:
     """Apply the retention policy and report what was removed as metadata."""
-    base = RetentionPolicy.from_env()
+    settings = load_settings()
+    base = RetentionPolicy.from_settings(settings)
     try:
         policy = RetentionPolicy(
             history_days=config.history_days or base.history_days,
@@ -32,7 +33,7 @@ def apply_retention_op(context: dg.OpExecutionContext, config: RetentionConfig, 
     except ValueError as exc:
         raise dg.Failure(f"retention config: {exc}") from None
     db = database.database()
-    today = today_in(load_settings().zone, dt.datetime.now(dt.UTC))
+    today = today_in(settings.zone, dt.datetime.now(dt.UTC))
     with db.connect() as conn:
         result = apply_retention(conn, policy, today, dry_run=config.dry_run)
     context.log_event(

@@ -42,7 +42,6 @@ import datetime as dt
 import importlib.metadata
 import json
 import logging
-import os
 import random
 import re
 import time
@@ -388,7 +387,7 @@ class HutReservationService(BaseService[Any]):
         super().__init__(support_booking=True)
         if request_interval < 0:
             raise ValueError(f"request_interval must not be negative, got {request_interval}")
-        self.base_url = _site_url(base_url or os.environ.get("HRS_BASE_URL") or DEFAULT_BASE_URL)
+        self.base_url = _site_url(base_url or DEFAULT_BASE_URL)
         self.api_url = f"{self.base_url}/api/v1"
         self.request_interval = request_interval
         self.timeout = timeout

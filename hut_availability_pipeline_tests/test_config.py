@@ -1,0 +1,108 @@
+"""Settings: one object read from the environment, every variable of the README's table checked at
+start-up of every command (exit status 2, the variable named, never a password)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from hut_availability_pipeline.cli import main
+from hut_availability_pipeline.config import ConfigError, Settings, load_settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_variables() -> set[str]:
+    """The variables of the README's Configuration table (`..._LOW_THRESHOLD` abbreviates the row's
+    first name: its segments replace as many trailing segments of that name)."""
+    table = README.read_text(encoding="utf-8").split("## Configuration", 1)[1].split("\n\n", 2)[1]
+    names: set[str] = set()
+    for line in table.splitlines()[2:]:
+        first_cell = line.split("|")[1]
+        row = re.findall(r"`([A-Z_.]+)`", first_cell)
+        for name in row:
+            if name.startswith("..."):
+                suffix = name.removeprefix("...").strip("_").split("_")
+                name = "_".join(row[0].split("_")[: -len(suffix)] + suffix)
+            names.add(name)
+    return names
+
+
+def test_every_variable_of_the_readme_is_a_setting() -> None:
+    variables = {Settings.variable(name) for name in Settings.model_fields}
+    assert len(readme_variables()) >= 20
+    assert readme_variables() == variables
+
+
+def test_values_come_from_the_environment_and_keywords(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HUT_AVAILABILITY_REQUEST_INTERVAL", "0.25")
+    monkeypatch.setenv("HUT_AVAILABILITY_HUTS_PER_RUN", "7")
+    monkeypatch.setenv("HUT_AVAILABILITY_TIER_HIGH_MINUTES", "15")
+    monkeypatch.setenv("HUT_AVAILABILITY_BATCH_SIZE", "")  # empty counts as unset
+    monkeypatch.setenv("DAGSTER_HOME", "relative/dagster")
+    monkeypatch.setenv("home", "/not/this")  # only the documented name counts
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(timezone="UTC")
+    assert (settings.request_interval, settings.huts_per_run, settings.batch_size) == (0.25, 7, 20)
+    assert settings.tiers.high_interval.total_seconds() == 15 * 60
+    assert settings.dagster_home == tmp_path / "relative" / "dagster"  # absolute, as Dagster needs it
+    assert settings.home == Path(".hut-availability") and settings.timezone == "UTC"
+    assert hash(settings) == hash(load_settings(timezone="UTC"))
+
+
+@pytest.mark.parametrize(
+    "name,value,message",
+    [
+        ("HUT_AVAILABILITY_REQUEST_INTERVAL", "fast", "HUT_AVAILABILITY_REQUEST_INTERVAL='fast' is not a number"),
+        ("HUT_AVAILABILITY_REQUEST_INTERVAL", "-1", "HUT_AVAILABILITY_REQUEST_INTERVAL='-1' must be at least 0"),
+        ("HUT_AVAILABILITY_HUTS_PER_RUN", "0", "HUT_AVAILABILITY_HUTS_PER_RUN='0' must be at least 1"),
+        ("HUT_AVAILABILITY_RETENTION_CURRENT_DAYS", "soon", "HUT_AVAILABILITY_RETENTION_CURRENT_DAYS='soon' is not"),
+        ("HUT_AVAILABILITY_TIER_LOW_MINUTES", "0", "HUT_AVAILABILITY_TIER_LOW_MINUTES='0' must be more than 0"),
+        ("HUT_AVAILABILITY_TIER_LOW_THRESHOLD", "90", "tier thresholds must satisfy"),
+        ("HRS_BASE_URL", "www.hut-reservation.org", "HRS_BASE_URL='www.hut-reservation.org' must be an http"),
+    ],
+)
+def test_a_bad_value_stops_every_command_with_exit_2_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings()
+    # commands that need no database, and the one that starts everything, refuse before they start
+    for argv in (["db", "stop"], ["simulator", "--port", "1"], ["dev", "--port", "1"]):
+        assert main(argv) == 2
+        assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "DAGSTER_POSTGRES_URL"])
+def test_urls_that_may_hold_a_password_are_never_shown(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    monkeypatch.setenv(name, "mysql://user:s3cret@db.example.org/huts")
+    assert main(["db", "where"]) == 2
+    err = capsys.readouterr().err
+    assert name in err and "must be a postgresql" in err
+    assert "s3cret" not in err and "db.example.org" not in err
+
+
+def test_an_unreachable_database_is_one_line_naming_it_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:s3cret@127.0.0.1:{port}/huts?connect_timeout=5")
+    for argv in (["db", "where"], ["show"], ["update", "--dry-run"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert err.startswith(f"hut-availability: error: cannot connect to DATABASE_URL (huts on 127.0.0.1:{port})")
+        assert "s3cret" not in err and "Traceback" not in err
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:s3cret@127.0.0.1/huts?no_such_option=1")
+    assert main(["db", "where"]) == 2
+    err = capsys.readouterr().err
+    assert "DATABASE_URL is not a valid connection URL" in err and "s3cret" not in err
