@@ -338,13 +338,11 @@ def test_arbitrary_answers_never_break_a_batch_or_another_hut(db: Database, answ
     at = T0 + dt.timedelta(seconds=next(_clock))
     garbage = HutFetchResult(hut=bad, received_at=at)
     try:
-        bookings, rejected = parse_availability(answer, bad, START, 10)
+        nights, rejected = parse_availability(answer, bad, START, 10)
     except ProviderAnswerError as exc:
         garbage.error = str(exc)
     else:
-        from hut_availability_pipeline.domain.bookings import HutBookingsSchema
-
-        garbage.bookings = HutBookingsSchema(source_id=bad.source_hut_id, start_date=START, days=10, bookings=bookings)
+        garbage.nights, garbage.start_date, garbage.days = nights, START, 10
         garbage.rejected_days = rejected
         assert all(r.reason for r in rejected)
     frees = [random.Random(at.timestamp()).randint(0, 3) for _ in range(10)]
