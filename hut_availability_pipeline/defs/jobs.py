@@ -34,6 +34,7 @@ KIND_TAG = "hut_availability/kind"
 TRIGGER_TAG = "hut_availability/trigger"
 HUT_COUNT_TAG = "hut_availability/huts"
 REFRESH_KIND = "refresh"
+REPORT_KIND = "report"  # runs recording a `hut-availability update` (reporting.py)
 REFRESH_OP = "refresh_huts"
 
 
@@ -64,7 +65,14 @@ def refresh_huts(
         raise failure
 
 
-@dg.job(name="hut_refresh_job", tags={KIND_TAG: REFRESH_KIND}, description=refresh_huts.description)
+MAX_RUNTIME_TAG = "dagster/max_runtime"
+REFRESH_MAX_RUNTIME_SECONDS = 7200
+"""Run monitoring ends a refresh run after 2 hours (a run of 300 huts takes 5-10 minutes): the last
+resort for a run whose worker hangs or vanished unnoticed (see liveness.py)."""
+REFRESH_TAGS = {KIND_TAG: REFRESH_KIND, MAX_RUNTIME_TAG: str(REFRESH_MAX_RUNTIME_SECONDS)}
+
+
+@dg.job(name="hut_refresh_job", tags=REFRESH_TAGS, description=refresh_huts.description)
 def hut_refresh_job() -> None:
     refresh_huts()
 
@@ -72,7 +80,7 @@ def hut_refresh_job() -> None:
 hut_backfill_job = dg.define_asset_job(
     name="hut_backfill_job",
     selection=dg.AssetSelection.assets(*REFRESHED_ASSETS).without_checks(),
-    tags={KIND_TAG: REFRESH_KIND},
+    tags=REFRESH_TAGS,
     description="Refresh chosen hut partitions (UI or `dagster job backfill -j hut_backfill_job --partitions a,b`).",
 )
 
