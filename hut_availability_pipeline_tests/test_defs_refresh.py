@@ -310,6 +310,34 @@ def test_the_cli_update_is_recorded_as_a_run_with_the_same_materializations(
     assert values(materializations(instance, "hut_availability")[0])["rows_fetched"] == 30
 
 
+def test_a_cli_update_in_which_huts_failed_is_a_failed_run_naming_them(
+    db: Database, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    """It showed as a green Success run even when every hut had failed."""
+    with db.connect() as conn:
+        refs = bookable_huts(conn)[:2]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{s.getsockname()[1]}"
+    recorder = HutRefreshRecorder()
+    with HutReservationService(base_url=refused, request_interval=0) as provider:
+        report = run_update(
+            db, provider, refs, start=today_in("Europe/Zurich", dt.datetime.now(dt.UTC)), days=30,
+            on_fetched=recorder.on_fetched, on_stored=recorder.on_stored,
+        )  # fmt: skip
+    assert len(report.failed) == 2
+    run_id = report_update(report, recorder, instance=instance)
+    assert run_id is not None
+    run = instance.get_run_by_id(run_id)
+    assert run is not None and run.status == dg.DagsterRunStatus.FAILURE
+    (failure,) = [e for e in instance.all_logs(run_id) if e.dagster_event_type == "STEP_FAILURE"]
+    data = failure.dagster_event.event_specific_data.user_failure_data
+    assert data.description.startswith("2 of 2 hut(s) could not be fetched (0 stored):")
+    assert all(f"- {h.slug} (" in data.description for h in refs) and "refuses connections" in data.description
+    assert data.metadata["failed_huts"].value == [h.slug for h in refs]
+    assert not materializations(instance, "hut_availability")
+
+
 def test_fullest_dates_table_lists_the_fullest_first() -> None:
     from hut_availability_pipeline.defs.refresh import FullDate
 
