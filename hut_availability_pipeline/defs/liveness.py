@@ -26,6 +26,7 @@ import contextlib
 import json
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 import dagster as dg
 
@@ -62,20 +63,31 @@ def code_server_address(run: dg.DagsterRun) -> str | None:
 def refuses_connections(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> bool:
     """True when nothing listens on `address` any more (connection refused, socket file gone);
     False when something accepts the connection or the answer is unclear (a timeout)."""
-    try:
-        if address.startswith("/"):
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+    targets: list[tuple[socket.AddressFamily, Any]]
+    if address.startswith("/"):
+        targets = [(socket.AF_UNIX, address)]
+    else:
+        host, _, port = address.rpartition(":")
+        try:
+            infos = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)
+        except OSError:
+            return False
+        targets = [(family, sockaddr) for family, _, _, _, sockaddr in infos]
+    refused = False
+    for family, sockaddr in targets:  # e.g. localhost: ::1 and 127.0.0.1; any that accepts is alive
+        try:
+            with contextlib.closing(socket.socket(family, socket.SOCK_STREAM)) as s:
                 s.settimeout(timeout)
-                s.connect(address)
+                s.connect(sockaddr)
+        except (ConnectionRefusedError, FileNotFoundError):
+            refused = True
+        except TimeoutError:
+            return False
+        except OSError:
+            continue  # e.g. no IPv6 here
         else:
-            host, _, port = address.rpartition(":")
-            with contextlib.closing(socket.create_connection((host, int(port)), timeout=timeout)):
-                pass
-    except (ConnectionRefusedError, FileNotFoundError):
-        return True
-    except OSError:
-        return False
-    return False
+            return False
+    return refused
 
 
 def fail_runs_without_worker(instance: dg.DagsterInstance, by: str) -> list[FailedRun]:
