@@ -105,6 +105,7 @@ def run_huts(run: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # two start-ups of dev, a first load and a refresh: ~3 minutes, more on a busy machine
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 def test_runs_interrupted_by_a_stop_are_failed_after_a_restart_and_their_huts_refreshed(
     tmp_path: Path, how: signal.Signals
