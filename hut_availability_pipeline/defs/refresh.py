@@ -231,8 +231,8 @@ def refresh_failure(result: RefreshResult, planned: int, retry_number: int) -> E
     summary = f"{len(report.failed)} of {planned} hut(s) could not be fetched ({len(report.stored)} stored)"
     if report.provider_unreachable is not None:
         return dg.Failure(
-            description=f"the provider cannot be reached: {report.provider_unreachable}. {summary}; they are asked"
-            f" again after the cool-down:\n{failures_text(report)}",
+            description=f"the provider cannot be reached: {report.provider_unreachable}. {summary}; later runs ask"
+            f" for them again once the cool-down and their failure backoff have passed:\n{failures_text(report)}",
             metadata=failed_huts,
             allow_retries=False,
         )
