@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from .config import load_settings
+from .defs.after_refresh import after_refresh_sensor
 from .defs.assets import hut_catalog, hut_refresh
 from .defs.automation import hut_priority_sensor, hut_refresh_schedule
 from .defs.checks import availability_checks, availability_checks_job, availability_checks_schedule
@@ -51,7 +52,7 @@ def build_definitions(
         asset_checks=availability_checks,
         jobs=jobs,
         schedules=schedules,
-        sensors=[hut_priority_sensor],
+        sensors=[hut_priority_sensor, after_refresh_sensor],
         executor=dg.in_process_executor,
         resources={
             "database": database,

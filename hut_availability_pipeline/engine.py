@@ -25,6 +25,7 @@ from .storage.sqlfiles import query
 from .storage.writer import BatchResult, HutWriteCounts, stage, write_batch
 
 logger = logging.getLogger(__name__)
+BLOCKED_REASON = "blocked: cooling down after repeated 403/429 answers"
 
 
 class BookingProvider(Protocol):
@@ -65,6 +66,10 @@ class UpdateReport:
     db_seconds: float = 0.0
     wall_seconds: float = 0.0
     batches: int = 0
+    provider_unreachable: str | None = None
+    """Why the provider could not be reached (its breaker tripped and was still open at the end)."""
+    provider_blocked_until: dt.datetime | None = None
+    """The end of the provider's cool-down, when its breaker was open at the end of the run."""
 
     @property
     def stored(self) -> list[HutOutcome]:
@@ -122,7 +127,7 @@ def run_update(
         """Record a cool-down the breaker started in this run (once per opening)."""
         until = breaker.blocked_until if breaker is not None else None
         if until is not None and source_id is not None and (persisted[0] is None or until > persisted[0]):
-            record_block(conn, source_id, until)
+            record_block(conn, source_id, until, breaker.unreachable if breaker is not None else None)
             persisted[0] = until
 
     batches: queue.Queue[tuple[list[HutFetchResult], list[list[tuple[Any, ...]]]] | None] = queue.Queue(maxsize=1)
@@ -152,6 +157,7 @@ def run_update(
     thread.start()
     pending: list[HutFetchResult] = []
     pending_rows: list[list[tuple[Any, ...]]] = []
+    not_asked = 0
     try:
         fetch_started = time.perf_counter()
         for result in provider.iter_bookings(huts, start, days, request_interval):
@@ -163,7 +169,9 @@ def run_update(
                 requests=result.requests,
                 rejected_days=[f"{d.date or '#' + str(d.index)}: {d.reason}" for d in result.rejected_days],
             )
-            if result.error:
+            if result.error and result.requests == 0 and breaker is not None and breaker.unreachable:
+                not_asked += 1  # said once below, not once per hut
+            elif result.error:
                 logger.warning("hut %s (%s): %s", result.hut.slug, result.hut.source_hut_id, result.error)
             pending.append(result)
             pending_rows.append(stage(result))
@@ -181,6 +189,11 @@ def run_update(
         batches.put(None)
         thread.join()
     report.wall_seconds = time.perf_counter() - started
+    if breaker is not None and breaker.state == "open":
+        report.provider_unreachable = breaker.unreachable
+        report.provider_blocked_until = breaker.blocked_until
+    if not_asked:
+        logger.warning("%d hut(s) not asked: %s", not_asked, breaker.unreachable if breaker else "provider unreachable")
     if failure:
         cause = failure[0]
         raise StorageError(
@@ -210,8 +223,9 @@ def restore_block(db: Database, breaker: CircuitBreaker, source_organization_id:
     return until
 
 
-def record_block(conn: Any, source_organization_id: int, blocked_until: dt.datetime) -> None:
-    """Persist that the provider is blocked until `blocked_until` (the breaker opened)."""
+def record_block(conn: Any, source_organization_id: int, blocked_until: dt.datetime, reason: str | None = None) -> None:
+    """Persist that the provider is blocked until `blocked_until` (the breaker opened; `reason`:
+    why it could not be reached, when it tripped)."""
     with conn.transaction():
         conn.execute(
             query("provider_record_block"),
@@ -219,7 +233,7 @@ def record_block(conn: Any, source_organization_id: int, blocked_until: dt.datet
                 "source_organization_id": source_organization_id,
                 "blocked_until": blocked_until,
                 "blocked_since": dt.datetime.now(dt.UTC),
-                "reason": "blocked: cooling down after repeated 403/429 answers",
+                "reason": f"unreachable: {reason}" if reason else BLOCKED_REASON,
             },
         )
     logger.warning("provider blocked until %s: recorded so that other runs wait too", blocked_until.isoformat())

@@ -5,6 +5,8 @@ partitions follow the huts table, and a refreshed hut stops being due."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import socket
 from collections.abc import Iterator
 
 import dagster as dg
@@ -13,6 +15,7 @@ import pytest
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.automation import hut_priority_sensor, hut_refresh_schedule, huts_in_flight
 from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
+from hut_availability_pipeline.defs.liveness import GRPC_INFO_TAG
 from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
 from hut_availability_pipeline.defs.refresh import HUTS_PER_RUN_ENV
 from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
@@ -100,6 +103,55 @@ def test_huts_of_queued_or_running_runs_are_not_requested_again(
     result = evaluate(instance, db)
     assert requested(result) == [[slugs[4]]]
     assert not result.dynamic_partitions_requests
+
+
+def test_a_run_whose_code_server_is_gone_is_failed_and_its_huts_requested_again(
+    db: Database, slugs: list[str], instance: dg.DagsterInstance
+) -> None:
+    """What a stop of `dagster dev` mid-run leaves: a STARTED run whose code server (the address in
+    its grpc_info tag) refuses connections. A run whose code server listens is left alone."""
+    instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, slugs)
+    refresh = build_definitions().get_job_def(hut_refresh_job.name)
+    with socket.socket() as gone, socket.socket() as alive:
+        gone.bind(("127.0.0.1", 0))
+        alive.bind(("127.0.0.1", 0))
+        alive.listen()
+        ports = {"gone": gone.getsockname()[1], "alive": alive.getsockname()[1]}
+        gone.close()  # nothing listens there any more
+        runs = {
+            name: instance.create_run_for_job(
+                refresh,
+                run_config=refresh_run_config(huts),
+                status=dg.DagsterRunStatus.STARTED,
+                tags={GRPC_INFO_TAG: json.dumps({"host": "127.0.0.1", "port": port})},
+            )
+            for (name, port), huts in zip(ports.items(), (slugs[:2], slugs[2:4]), strict=True)
+        }
+        result = evaluate(instance, db)
+        assert requested(result) == [[*slugs[:2], slugs[4]]]
+        gone_run = instance.get_run_by_id(runs["gone"].run_id)
+        assert gone_run is not None and gone_run.status == dg.DagsterRunStatus.FAILURE
+        alive_run = instance.get_run_by_id(runs["alive"].run_id)
+        assert alive_run is not None and alive_run.status == dg.DagsterRunStatus.STARTED
+    (failure,) = instance.all_logs(runs["gone"].run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    message = failure.message or ""
+    assert "The worker of this run is gone" in message and f"127.0.0.1:{ports['gone']}" in message
+    assert "the sensor tick" in message
+
+
+def test_skip_reasons_say_why_nothing_was_requested(
+    db: Database, slugs: list[str], instance: dg.DagsterInstance
+) -> None:
+    instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, slugs)
+    refresh = build_definitions().get_job_def(hut_refresh_job.name)
+    instance.create_run_for_job(refresh, run_config=refresh_run_config(slugs), status=dg.DagsterRunStatus.NOT_STARTED)
+    result = evaluate(instance, db)
+    assert not result.run_requests
+    assert result.skip_reason is not None
+    assert result.skip_reason.skip_message == "5 hut(s) due, all already in a queued or running run"
+    scheduled = schedule(instance, db, dt.datetime.now(dt.UTC))
+    assert isinstance(scheduled, dg.SkipReason)
+    assert scheduled.skip_message == "5 hut(s) due, all already in a queued or running run"
 
 
 def test_a_deactivated_hut_loses_its_partition_and_is_not_requested(

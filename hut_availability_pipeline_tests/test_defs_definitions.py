@@ -14,7 +14,7 @@ from hut_availability_pipeline.definitions import defs
 from hut_availability_pipeline.defs.assets import hut_refresh
 from hut_availability_pipeline.defs.jobs import refresh_huts
 from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
-from hut_availability_pipeline.defs.refresh import PROVIDER_POOL, huts_per_run
+from hut_availability_pipeline.defs.refresh import PROVIDER_POOL, REFRESH_RETRY_POLICY, huts_per_run
 from hut_availability_pipeline.storage.database import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
         "dagster_maintenance_schedule",
         "hut_availability_trends_daily",
     }
-    assert [s.name for s in repo.sensor_defs] == ["hut_priority_sensor"]
+    assert sorted(s.name for s in repo.sensor_defs) == ["after_refresh_sensor", "hut_priority_sensor"]
     assert set(defs.resources) == {"database", "hut_reservation", "hut_availability_io_manager"}
 
 
@@ -63,9 +63,10 @@ def test_lineage_runs_catalog_bookings_current_state_history() -> None:
 def test_provider_calls_share_a_pool_and_retry_with_exponential_backoff_and_jitter() -> None:
     for node in (hut_refresh.op, refresh_huts):
         assert node.pool == PROVIDER_POOL
-        policy = node.retry_policy
-        assert policy is not None and policy.max_retries >= 1
-        assert policy.backoff == dg.Backoff.EXPONENTIAL and policy.jitter == dg.Jitter.PLUS_MINUS
+        assert node.retry_policy is None, "a step retry policy would retry interrupts too (refresh_failure retries)"
+    policy = REFRESH_RETRY_POLICY
+    assert policy.max_retries >= 1
+    assert policy.backoff == dg.Backoff.EXPONENTIAL and policy.jitter == dg.Jitter.PLUS_MINUS
     policy = hut_refresh.backfill_policy
     assert policy is not None and policy.max_partitions_per_run == huts_per_run()
 

@@ -6,6 +6,8 @@ report run."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +15,9 @@ import dagster as dg
 import pytest
 
 from hut_availability_pipeline.definitions import build_definitions
+from hut_availability_pipeline.defs import refresh
 from hut_availability_pipeline.defs.io_manager import HutAvailabilityIOManager
-from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_huts, refresh_run_config
+from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
 from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
 from hut_availability_pipeline.defs.refresh import HutRefreshRecorder, fullest_dates_table
 from hut_availability_pipeline.defs.reporting import report_update
@@ -154,47 +157,118 @@ def test_a_partition_range_run_gives_each_hut_its_own_metadata(
     assert all(values(m)["rows_fetched"] == served_days(db, simulator, m.partition) for m in events)
 
 
-def test_a_failed_hut_fails_the_run_naming_it_and_the_retry_skips_stored_huts(
-    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
-) -> None:
+@pytest.fixture
+def fast_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One retry of a refresh step, after a second (not ~30 s)."""
+    monkeypatch.setattr(refresh, "REFRESH_RETRY_POLICY", dg.RetryPolicy(max_retries=1, delay=1))
+
+
+def source_id(db: Database, slug: str) -> int:
     with db.connect() as conn:
-        broken = next(h for h in bookable_huts(conn) if h.slug == huts[0])
-    simulator.simulator.set_faults(FaultConfig(unknown_huts=frozenset({int(broken.source_hut_id)})))
+        return int(next(h for h in bookable_huts(conn) if h.slug == slug).source_hut_id)
+
+
+def fetch_failures(db: Database) -> dict[str, int]:
+    with db.connect() as conn:
+        rows = conn.execute(
+            "SELECT h.slug, s.consecutive_failures FROM hut_fetch_status s JOIN huts h ON h.id = s.hut_id"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_a_failing_hut_fails_the_run_naming_it_and_the_retry_skips_stored_huts(
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance, fast_retry: None
+) -> None:
+    simulator.simulator.set_faults(FaultConfig(broken_huts=frozenset({source_id(db, huts[0])})))
     try:
-
-        @dg.job(name="hut_refresh_job_fast_retry")
-        def fast_retry() -> None:
-            refresh_huts.with_retry_policy(dg.RetryPolicy(max_retries=1))()
-
-        database = DatabaseResource(conninfo=db.conninfo)
-        defs = dg.Definitions(
-            jobs=[fast_retry],
-            resources={
-                "database": database,
-                "hut_reservation": HutReservationResource(base_url=simulator.base_url, request_interval=0),
-                "hut_availability_io_manager": HutAvailabilityIOManager(database=database),
-            },
-        )
-        result = defs.get_job_def("hut_refresh_job_fast_retry").execute_in_process(
-            run_config=refresh_run_config(huts[:2]), instance=instance, raise_on_error=False
+        result = (
+            definitions(db, simulator)
+            .get_job_def(hut_refresh_job.name)
+            .execute_in_process(run_config=refresh_run_config(huts[:2]), instance=instance, raise_on_error=False)
         )
     finally:
         simulator.simulator.set_faults(FaultConfig())
     assert not result.success
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     failure = failures[0].event_specific_data.user_failure_data
-    assert huts[0] in failure.description and "HTTP 404" in failure.description
+    assert huts[0] in failure.description and "HTTP 500 after 4 attempt(s)" in failure.description
     assert failure.metadata["failed_huts"].value == [huts[0]]
     retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
     assert len(retries) == 1
     # the healthy hut was stored by the first attempt and not fetched again by the retry
     assert [m.partition for m in materializations(instance, "hut_availability")] == [huts[1]]
+    assert fetch_failures(db) == {huts[0]: 2, huts[1]: 0}, "the broken hut was tried once per attempt"
+
+
+def test_an_unknown_hut_id_fails_the_run_on_the_first_answer(
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    """HTTP 404 (the simulator's --unknown-huts) will not heal: no retry of the request or the step
+    (which took 5.5 minutes), while the other huts of the run are stored."""
+    simulator.simulator.set_faults(FaultConfig(unknown_huts=frozenset({source_id(db, huts[0])})))
+    started = time.monotonic()
+    try:
+        result = (
+            definitions(db, simulator)
+            .get_job_def(hut_refresh_job.name)
+            .execute_in_process(run_config=refresh_run_config(huts[:3]), instance=instance, raise_on_error=False)
+        )
+    finally:
+        simulator.simulator.set_faults(FaultConfig())
+    assert time.monotonic() - started < 30
+    assert not result.success
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    data = failure.event_specific_data.user_failure_data
+    assert data.description.startswith("1 of 3 hut(s) could not be fetched (2 stored)")
+    assert f"- {huts[0]} (hrs:{source_id(db, huts[0])}): hut {source_id(db, huts[0])}" in data.description
+    assert "unknown to the provider (HTTP 404)" in data.description
+    assert sorted(m.partition for m in materializations(instance, "hut_availability")) == sorted(huts[1:3])
+    assert fetch_failures(db)[huts[0]] == 1
+
+
+@pytest.mark.parametrize(
+    ("base_url", "names"),
+    [
+        ("refused", "refuses connections ([Errno 111] Connection refused)"),
+        ("http://nonexistent.invalid", "the name nonexistent.invalid does not resolve"),
+    ],
+)
+def test_an_unreachable_site_fails_the_run_within_a_minute_naming_the_host(
+    db: Database, instance: dg.DagsterInstance, base_url: str, names: str
+) -> None:
+    """300 huts with the site down: one request, one message naming the host and what to check, no
+    retry of the step (it took ~25 minutes and three retries), and the block is persisted so the
+    next run waits for the breaker's cool-down."""
     with db.connect() as conn:
-        row = conn.execute(
-            "SELECT s.consecutive_failures FROM hut_fetch_status s JOIN huts h ON h.id = s.hut_id WHERE h.slug = %s",
-            (huts[0],),
-        ).fetchone()
-    assert row == (2,), "the broken hut was tried once per attempt"
+        load_huts(conn, catalog_records()[:300])
+        slugs = [h.slug for h in bookable_huts(conn)]
+    if base_url == "refused":
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base_url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    defs = build_definitions(
+        DatabaseResource(conninfo=db.conninfo), HutReservationResource(base_url=base_url, request_interval=1.0)
+    )
+    started = time.monotonic()
+    result = defs.get_job_def(hut_refresh_job.name).execute_in_process(
+        run_config=refresh_run_config(slugs), instance=instance, raise_on_error=False
+    )
+    seconds = time.monotonic() - started
+    print(f"unreachable site ({base_url}): the run of 300 huts failed after {seconds:.1f} s")
+    assert seconds < 60
+    assert not result.success
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    description = failure.event_specific_data.user_failure_data.description
+    first_line = description.splitlines()[0]
+    assert first_line.startswith("the provider cannot be reached: ") and names in first_line
+    assert f"HRS_BASE_URL ({base_url})" in first_line and "300 of 300 hut(s) could not be fetched" in first_line
+    assert set(fetch_failures(db).values()) == {1}
+    with db.connect() as conn:
+        until, reason = conn.execute("SELECT blocked_until, last_block_reason FROM provider_status").fetchone()
+    assert 50 < (until - dt.datetime.now(dt.UTC)).total_seconds() <= 60
+    assert reason.startswith("unreachable: ") and names in reason
 
 
 def test_an_unknown_hut_fails_without_retry(
@@ -236,6 +310,34 @@ def test_the_cli_update_is_recorded_as_a_run_with_the_same_materializations(
     assert values(materializations(instance, "hut_availability")[0])["rows_fetched"] == 30
 
 
+def test_a_cli_update_in_which_huts_failed_is_a_failed_run_naming_them(
+    db: Database, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    """It showed as a green Success run even when every hut had failed."""
+    with db.connect() as conn:
+        refs = bookable_huts(conn)[:2]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{s.getsockname()[1]}"
+    recorder = HutRefreshRecorder()
+    with HutReservationService(base_url=refused, request_interval=0) as provider:
+        report = run_update(
+            db, provider, refs, start=today_in("Europe/Zurich", dt.datetime.now(dt.UTC)), days=30,
+            on_fetched=recorder.on_fetched, on_stored=recorder.on_stored,
+        )  # fmt: skip
+    assert len(report.failed) == 2
+    run_id = report_update(report, recorder, instance=instance)
+    assert run_id is not None
+    run = instance.get_run_by_id(run_id)
+    assert run is not None and run.status == dg.DagsterRunStatus.FAILURE
+    (failure,) = [e for e in instance.all_logs(run_id) if e.dagster_event_type == "STEP_FAILURE"]
+    data = failure.dagster_event.event_specific_data.user_failure_data
+    assert data.description.startswith("2 of 2 hut(s) could not be fetched (0 stored):")
+    assert all(f"- {h.slug} (" in data.description for h in refs) and "refuses connections" in data.description
+    assert data.metadata["failed_huts"].value == [h.slug for h in refs]
+    assert not materializations(instance, "hut_availability")
+
+
 def test_fullest_dates_table_lists_the_fullest_first() -> None:
     from hut_availability_pipeline.defs.refresh import FullDate
 
@@ -265,20 +367,11 @@ def test_the_fullest_dates_of_a_hut_include_its_nights_sold_out_online() -> None
 
 
 def test_a_failed_hut_in_a_partition_range_marks_no_partition_and_the_retry_fetches_only_it(
-    db: Database,
-    simulator: SimulatorServer,
-    huts: list[str],
-    instance: dg.DagsterInstance,
-    monkeypatch: pytest.MonkeyPatch,
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance, fast_retry: None
 ) -> None:
     """Asset runs: the IO manager stores what it can, then fails before Dagster marks partitions."""
-    from hut_availability_pipeline.defs.assets import hut_refresh
-
-    monkeypatch.setattr(hut_refresh.op, "_retry_policy", dg.RetryPolicy(max_retries=1))  # no 30 s wait here
     instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, huts)
-    with db.connect() as conn:
-        broken = next(h for h in bookable_huts(conn) if h.slug == huts[1])
-    simulator.simulator.set_faults(FaultConfig(unknown_huts=frozenset({int(broken.source_hut_id)})))
+    simulator.simulator.set_faults(FaultConfig(broken_huts=frozenset({source_id(db, huts[1])})))
     try:
         result = (
             definitions(db, simulator)
@@ -294,6 +387,7 @@ def test_a_failed_hut_in_a_partition_range_marks_no_partition_and_the_retry_fetc
     assert not result.success
     retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
     assert len(retries) == 1 and huts[1] in str(retries[0].event_specific_data.error.cause.message)
+    assert "HTTP 500" in str(retries[0].event_specific_data.error.cause.message)
     assert not materializations(instance, "hut_availability"), "no partition is marked materialized"
     with db.connect() as conn:
         rows = conn.execute(

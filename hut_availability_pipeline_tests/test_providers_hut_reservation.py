@@ -405,7 +405,8 @@ class ScriptedServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        self.base_url = f"http://{self.host}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def script(self, hut_id: int | str, *replies: Reply | int) -> None:
@@ -520,7 +521,7 @@ def test_gives_up_after_max_attempts(server: ScriptedServer) -> None:
     assert result.bookings is None
     assert result.requests == 4
     assert result.error is not None
-    assert "hut 29 (taellihuette): HTTP 503 after 4 attempt(s), giving up" in result.error
+    assert f"hut 29 (taellihuette): HTTP 503 after 4 attempt(s) asking {server.host}, giving up" in result.error
     assert fake.sleeps == [1.0, 2.0, 4.0]
 
 
@@ -530,8 +531,18 @@ def test_404_is_not_retried(server: ScriptedServer) -> None:
     with service_for(server, fake) as service:
         result = service.fetch_hut(HUT29, START, 5)
     assert result.requests == 1
-    assert result.error is not None and result.error.startswith("hut 29 unknown to the provider (HTTP 404)")
+    assert result.error is not None and result.error.startswith("hut 29 unknown to the provider (HTTP 404")
+    assert server.host in result.error
     assert fake.sleeps == []
+    assert service.permanent_failures == {"29"}, "callers are told not to retry it"
+
+
+def test_a_hut_that_failed_for_good_is_forgotten_as_such_when_it_answers(server: ScriptedServer) -> None:
+    server.script(29, 404, 200)
+    with service_for(server, FakeTime()) as service:
+        assert not service.fetch_hut(HUT29, START, 5).ok
+        assert service.fetch_hut(HUT29, START, 5).ok
+        assert service.permanent_failures == set()
 
 
 def test_other_4xx_is_not_retried(server: ScriptedServer) -> None:
@@ -539,7 +550,7 @@ def test_other_4xx_is_not_retried(server: ScriptedServer) -> None:
     with service_for(server, FakeTime()) as service:
         result = service.fetch_hut(HUT29, START, 5)
     assert result.requests == 1
-    assert result.error == "hut 29 (taellihuette): HTTP 400 from getHutAvailability (not retried)"
+    assert result.error == f"hut 29 (taellihuette): HTTP 400 from getHutAvailability (not retried; asked {server.host})"
 
 
 def test_retry_after_is_honored(server: ScriptedServer) -> None:
@@ -580,19 +591,63 @@ def test_timeout_is_retried(server: ScriptedServer) -> None:
     assert fake.sleeps == [1.0]
 
 
-def test_connection_errors_are_retried_then_reported() -> None:
+def _refused_url() -> str:
+    """A URL of a port on 127.0.0.1 that nothing listens on (connections are refused)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (_refused_url(), "refuses connections ([Errno 111] Connection refused); check that the site"),
+        ("http://nonexistent.invalid", "the name nonexistent.invalid does not resolve"),
+    ],
+    ids=["refused", "unresolvable"],
+)
+def test_an_unreachable_site_trips_the_breaker_for_every_hut_at_once(
+    url: str, expected: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No retry of the request and no hut after the first asked: all would fail alike."""
     fake = FakeTime()
-    with HutReservationService(
-        f"http://127.0.0.1:{port}", request_interval=0, retry=RetryPolicy(jitter=False), sleep=fake.sleep
-    ) as service:
+    breaker = CircuitBreaker(threshold=5, cooldown=60.0)
+    with (
+        caplog.at_level(logging.WARNING),
+        HutReservationService(
+            url, request_interval=0, retry=RetryPolicy(jitter=False), sleep=fake.sleep, breaker=breaker
+        ) as service,
+    ):
+        results = list(service.iter_bookings([ref(1), ref(2), ref(3)], START, 3))
+    host = url.removeprefix("http://")
+    first, *rest = results
+    assert first.requests == 1 and first.error is not None
+    assert f"hut 1 (hut-1): {host}" in first.error or f"name {host}" in first.error
+    assert expected in first.error and f"HRS_BASE_URL ({url})" in first.error
+    assert "cooling down 60 s" in first.error
+    for result in rest:
+        assert result.requests == 0
+        assert result.error is not None and result.error.startswith(f"hut {result.hut.source_hut_id} (")
+        assert "not asked" in result.error and expected in result.error
+    assert fake.sleeps == []
+    assert breaker.state == "open" and breaker.cooldowns == 1 and breaker.unreachable is not None
+    assert 59 < breaker.unreachable_for() <= 60
+    assert caplog.text.count("provider unreachable") == 1
+    assert service.permanent_failures == set(), "an unreachable site is not the huts' fault"
+
+
+def test_after_a_trip_cools_down_one_request_is_tried_and_an_answer_closes_the_breaker(
+    server: ScriptedServer,
+) -> None:
+    fake = FakeTime()
+    breaker = CircuitBreaker(cooldown=0.0)
+    breaker.trip("127.0.0.1:9 refuses connections")
+    with service_for(server, fake, breaker=breaker) as service:
         result = service.fetch_hut(HUT29, START, 3)
-    assert result.requests == 4
-    assert result.error is not None
-    assert "ConnectError" in result.error and "after 4 attempt(s)" in result.error
-    assert fake.sleeps == [1.0, 2.0, 4.0]
+    assert result.ok and result.requests == 1
+    assert breaker.state == "closed" and breaker.unreachable is None
+    assert fake.sleeps == [], "the callers gave up during the cool-down; nothing to wait for now"
 
 
 def test_non_json_answer_is_an_error_for_that_hut(server: ScriptedServer) -> None:

@@ -8,6 +8,7 @@ import itertools
 import json
 import logging
 import random
+import socket
 import subprocess
 import sys
 import threading
@@ -277,6 +278,45 @@ def test_repeated_blocks_cool_down_visibly_and_the_block_survives_a_restart(
     assert sleeps and 500 < sleeps[0] <= 600, sleeps
     assert "persisted by an earlier run" in caplog.text
     assert own_simulator.simulator.state()["requests"].get("429", 0) - served_before == requests[0]
+
+
+def test_an_unreachable_site_is_asked_once_and_the_next_run_waits_for_the_cool_down(
+    db: Database, own_simulator: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refused port trips the breaker: one request, one warning naming the host instead of one per
+    hut, the block persisted with its reason; the next process (now against a running site) waits
+    for the rest of the cool-down before its first request."""
+    with db.connect() as conn:
+        load_huts(conn, catalog_records()[:30])
+        huts = bookable_huts(conn)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{s.getsockname()[1]}"
+    sleeps: list[float] = []
+
+    def service(base_url: str) -> HutReservationService:
+        return HutReservationService(
+            base_url=base_url, request_interval=0, breaker=CircuitBreaker(cooldown=600.0), sleep=sleeps.append
+        )
+
+    start = own_simulator.simulator.now().date()
+    with caplog.at_level(logging.WARNING), service(refused) as first:
+        report = run_update(db, first, huts, start=start, days=10)
+    assert len(report.failed) == 30 and sum(o.requests for o in report.failed) == 1
+    assert report.provider_unreachable is not None and "refuses connections" in report.provider_unreachable
+    assert report.provider_blocked_until is not None
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) <= 4, warnings
+    assert any(w.startswith("29 hut(s) not asked: 127.0.0.1:") for w in warnings), warnings
+    assert sleeps == []
+    with db.connect() as conn:
+        reason = conn.execute("SELECT last_block_reason FROM provider_status").fetchone()
+    assert reason is not None and reason[0].startswith(f"unreachable: {refused.removeprefix('http://')} refuses")
+
+    with service(own_simulator.base_url) as second:
+        later = run_update(db, second, huts[:2], start=start, days=10)
+    assert len(later.stored) == 2
+    assert sleeps and 590 < sleeps[0] <= 600, sleeps
 
 
 # ------------------------------------------------------------------------------------ garbage huts

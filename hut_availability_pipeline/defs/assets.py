@@ -20,7 +20,6 @@ from .refresh import (
     HUT_AVAILABILITY_HISTORY,
     HUT_BOOKINGS,
     PROVIDER_POOL,
-    REFRESH_RETRY_POLICY,
     REFRESHED_ASSETS,
     HutBookingsPlan,
     huts_per_run,
@@ -144,7 +143,6 @@ _PARTITIONED = {"partitions_def": hut_partitions, "group_name": GROUP, "kinds": 
     partitions_def=hut_partitions,
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=huts_per_run()),
     pool=PROVIDER_POOL,
-    retry_policy=REFRESH_RETRY_POLICY,
     can_subset=False,
 )
 def hut_refresh(

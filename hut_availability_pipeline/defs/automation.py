@@ -21,6 +21,7 @@ two queries and a look at in-flight runs, well inside the sensor time limit with
 
 import collections
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
@@ -28,6 +29,7 @@ import dagster as dg
 from ..config import load_settings
 from ..storage.selection import due_huts
 from .jobs import HUT_COUNT_TAG, REFRESH_OP, TRIGGER_TAG, hut_refresh_job, refresh_run_config
+from .liveness import FailedRun, fail_runs_without_worker
 from .partitions import HUT_PARTITIONS_NAME, partition_changes
 from .refresh import REFRESHED_ASSETS, huts_per_run
 from .resources import DatabaseResource
@@ -75,8 +77,12 @@ def refresh_requests(
     instance: dg.DagsterInstance, database: DatabaseResource, trigger: str, now: dt.datetime
 ) -> tuple[list[dg.RunRequest], str]:
     """Run requests for the due huts that no run covers yet, in batches, most urgent first; and a
-    one-line account of the selection."""
+    one-line account of the selection (the tick's skip reason when it requests nothing).
+
+    Runs whose worker is gone (Dagster stopped or crashed mid-run) are failed first
+    (`liveness.fail_runs_without_worker`), so their huts count as due again, not as in flight."""
     settings = load_settings()
+    gone = fail_runs_without_worker(instance, by=f"the {trigger} tick")
     with database.database().connect() as conn:
         due = due_huts(conn, settings.tiers, now, settings.zone)
     busy = huts_in_flight(instance) if due else set()
@@ -97,11 +103,24 @@ def refresh_requests(
                 },
             )
         )
-    note = (
-        f"{len(due)} hut(s) due, {len(due) - len(todo)} already in a queued or running run,"
-        f" {len(todo)} requested in {len(requests)} run(s)"
-    )
-    return requests, note
+    return requests, selection_note(len(due), len(due) - len(todo), len(requests), gone)
+
+
+def selection_note(due: int, in_flight: int, runs: int, gone: Sequence[FailedRun] = ()) -> str:
+    """One line on what a tick found, e.g. "3 hut(s) due, all already in a queued or running run"."""
+    if not due:
+        note = "0 hut(s) due: every hut is within its refresh interval or backoff"
+    elif in_flight == due:
+        note = f"{due} hut(s) due, all already in a queued or running run"
+    elif in_flight:
+        busy = f"{in_flight} already in a queued or running run"
+        note = f"{due} hut(s) due, {busy}, {due - in_flight} requested in {runs} run(s)"
+    else:
+        note = f"{due} hut(s) due, requested in {runs} run(s)"
+    if gone:
+        runs_gone = ", ".join(f.run_id[:8] for f in gone)
+        note = f"failed {len(gone)} run(s) whose worker is gone ({runs_gone}); {note}"
+    return note
 
 
 @dg.sensor(

@@ -5,8 +5,8 @@ and history of a batch in one transaction) and records per-hut metadata. It writ
 
 - Asset runs (a hut partition or a range, e.g. a UI backfill): the three outputs of `hut_refresh`
   carry the same plan; the first one runs it, each adds its partition-scoped metadata. If a hut
-  failed, the output raises before any partition is marked materialized, and the step's
-  RetryPolicy fetches the huts still missing.
+  failed, the output raises before any partition is marked materialized (`refresh.refresh_failure`:
+  a retry that fetches the huts still missing, or a failure at once when no retry would help).
 - Op runs (`hut_refresh_job`: the sensor's and schedule's batches of any huts): the output logs one
   AssetMaterialization per stored hut and asset; the op raises afterwards for failed huts.
 """
@@ -19,12 +19,8 @@ import dagster as dg
 from dagster._core.events import DagsterEvent
 
 from ..storage.database import Database
-from .refresh import HutBookingsPlan, failures_text, log_materializations, report_metadata
+from .refresh import HutBookingsPlan, log_materializations, refresh_failure, report_metadata
 from .resources import DatabaseResource
-
-
-class HutRefreshFailed(Exception):
-    """Some huts of a refresh could not be fetched; the message names them and why."""
 
 
 class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-arg]
@@ -46,11 +42,9 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
             yield from log_materializations(context.step_context, result.recorder.materializations(report))
             context.add_output_metadata(report_metadata(report))
             return
-        if report.failed:
-            raise HutRefreshFailed(
-                f"{len(report.failed)} of {len(obj.huts)} hut(s) could not be fetched"
-                f" ({len(report.stored)} stored); a retry fetches the missing ones:\n{failures_text(report)}"
-            )
+        failure = refresh_failure(result, len(obj.huts), context.step_context.previous_attempt_count)
+        if failure is not None:
+            raise failure
         if first:
             context.log.info(
                 f"stored {len(report.stored)} hut(s) in {report.wall_seconds:.1f} s "

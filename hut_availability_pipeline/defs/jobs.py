@@ -27,13 +27,14 @@ import dagster as dg
 from pydantic import Field
 
 from .assets import IO_MANAGER_KEY, RefreshConfig, build_plan
-from .refresh import PROVIDER_POOL, REFRESH_RETRY_POLICY, REFRESHED_ASSETS, HutBookingsPlan, failures_text
+from .refresh import PROVIDER_POOL, REFRESHED_ASSETS, HutBookingsPlan, refresh_failure
 from .resources import DatabaseResource, HutReservationResource
 
 KIND_TAG = "hut_availability/kind"
 TRIGGER_TAG = "hut_availability/trigger"
 HUT_COUNT_TAG = "hut_availability/huts"
 REFRESH_KIND = "refresh"
+REPORT_KIND = "report"  # runs recording a `hut-availability update` (reporting.py)
 REFRESH_OP = "refresh_huts"
 
 
@@ -47,7 +48,6 @@ class RefreshHutsConfig(RefreshConfig):
     name=REFRESH_OP,
     out=dg.Out(HutBookingsPlan, io_manager_key=IO_MANAGER_KEY),
     pool=PROVIDER_POOL,
-    retry_policy=REFRESH_RETRY_POLICY,
 )
 def refresh_huts(
     context: dg.OpExecutionContext,
@@ -56,22 +56,23 @@ def refresh_huts(
     hut_reservation: HutReservationResource,
 ) -> Iterator[dg.Output[HutBookingsPlan]]:
     """Refresh a batch of huts through the IO manager (engine.run_update); fail, naming the huts,
-    when some could not be fetched, so the RetryPolicy tries them again."""
+    when some could not be fetched, retrying only those whose failure may pass (`refresh_failure`)."""
     plan = build_plan(context, database, hut_reservation, config.huts, config.days)
     yield dg.Output(plan)
     assert plan.result is not None, "the IO manager did not run the plan"
-    report = plan.result.report
-    if report.failed:
-        raise dg.Failure(
-            description=(
-                f"{len(report.failed)} of {len(plan.huts)} hut(s) could not be fetched"
-                f" ({len(report.stored)} stored):\n{failures_text(report)}"
-            ),
-            metadata={"failed_huts": dg.MetadataValue.json([o.hut.slug for o in report.failed])},
-        )
+    failure = refresh_failure(plan.result, len(plan.huts), context.retry_number)
+    if failure is not None:
+        raise failure
 
 
-@dg.job(name="hut_refresh_job", tags={KIND_TAG: REFRESH_KIND}, description=refresh_huts.description)
+MAX_RUNTIME_TAG = "dagster/max_runtime"
+REFRESH_MAX_RUNTIME_SECONDS = 7200
+"""Run monitoring ends a refresh run after 2 hours (a run of 300 huts takes 5-10 minutes): the last
+resort for a run whose worker hangs or vanished unnoticed (see liveness.py)."""
+REFRESH_TAGS = {KIND_TAG: REFRESH_KIND, MAX_RUNTIME_TAG: str(REFRESH_MAX_RUNTIME_SECONDS)}
+
+
+@dg.job(name="hut_refresh_job", tags=REFRESH_TAGS, description=refresh_huts.description)
 def hut_refresh_job() -> None:
     refresh_huts()
 
@@ -79,7 +80,7 @@ def hut_refresh_job() -> None:
 hut_backfill_job = dg.define_asset_job(
     name="hut_backfill_job",
     selection=dg.AssetSelection.assets(*REFRESHED_ASSETS).without_checks(),
-    tags={KIND_TAG: REFRESH_KIND},
+    tags=REFRESH_TAGS,
     description="Refresh chosen hut partitions (UI or `dagster job backfill -j hut_backfill_job --partitions a,b`).",
 )
 

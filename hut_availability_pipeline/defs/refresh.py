@@ -52,8 +52,14 @@ FULLEST_DATES = 5
 REFRESH_RETRY_POLICY = dg.RetryPolicy(
     max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
-"""Huts whose fetch failed (after the provider's own request retries) are fetched again by a retry
-of the step after ~30 s, ~60 s, ~120 s; huts already stored by the run are not fetched again."""
+"""Huts whose fetch failed in a way that may pass (5xx, timeouts, 403/429 after the provider's own
+request retries) are fetched again by a retry of the step after ~30 s, ~60 s, ~120 s (at least the
+provider's cool-down); huts already stored by the run are not fetched again.
+
+Not attached to the steps as a `retry_policy`: Dagster would then retry an interrupt (Ctrl-C, the
+SIGTERM of a stop) as if the site had failed, and every failure alike. `refresh_failure` raises
+`dg.RetryRequested` with these numbers only for failures that may pass; an unknown hut (HTTP 404),
+an unusable answer or an unreachable site fail the step at once."""
 
 
 def huts_per_run() -> int:
@@ -198,10 +204,47 @@ def failures_text(report: UpdateReport) -> str:
 
 @dataclass
 class RefreshResult:
-    """An engine report and the recorder that watched it (a refresh run, or a CLI update to record)."""
+    """An engine report and the recorder that watched it (a refresh run, or a CLI update to record);
+    `permanent`: source hut ids whose failure no retry mends (the provider said so)."""
 
     report: UpdateReport
     recorder: HutRefreshRecorder
+    permanent: frozenset[str] = frozenset()
+
+
+def refresh_failure(result: RefreshResult, planned: int, retry_number: int) -> Exception | None:
+    """What a refresh step raises when huts failed (None when none did), naming the huts:
+
+    - the provider could not be reached: `dg.Failure` without retries; the message names the host
+      and what to check, and the next run waits for the breaker's cool-down (persisted);
+    - every failed hut failed for good (HTTP 404, other 4xx, an unusable answer): `dg.Failure`
+      without retries, on the first answer;
+    - otherwise `dg.RetryRequested` per REFRESH_RETRY_POLICY, waiting at least for the provider's
+      cool-down; the retry fetches only the huts not stored yet.
+    """
+    report = result.report
+    if not report.failed:
+        return None
+    failed_huts = {"failed_huts": dg.MetadataValue.json([o.hut.slug for o in report.failed])}
+    summary = f"{len(report.failed)} of {planned} hut(s) could not be fetched ({len(report.stored)} stored)"
+    if report.provider_unreachable is not None:
+        return dg.Failure(
+            description=f"the provider cannot be reached: {report.provider_unreachable}. {summary}; later runs ask"
+            f" for them again once the cool-down and their failure backoff have passed:\n{failures_text(report)}",
+            metadata=failed_huts,
+            allow_retries=False,
+        )
+    retryable = [o for o in report.failed if o.hut.source_hut_id not in result.permanent]
+    failure = dg.Failure(description=f"{summary}:\n{failures_text(report)}", metadata=failed_huts, allow_retries=False)
+    if not retryable:
+        return failure
+    policy = REFRESH_RETRY_POLICY
+    wait = float(policy.calculate_delay(retry_number + 1))
+    if report.provider_blocked_until is not None:
+        wait = max(wait, (report.provider_blocked_until - dt.datetime.now(dt.UTC)).total_seconds())
+    retry = dg.RetryRequested(max_retries=policy.max_retries, seconds_to_wait=round(wait, 1))
+    retry.__cause__ = failure
+    return retry
 
 
 @dataclass
@@ -234,7 +277,8 @@ class HutBookingsPlan:
                     on_fetched=recorder.on_fetched,
                     on_stored=recorder.on_stored,
                 )
-            self.result = RefreshResult(report, recorder)
+                permanent = frozenset(service.permanent_failures)
+            self.result = RefreshResult(report, recorder, permanent)
         return self.result
 
 

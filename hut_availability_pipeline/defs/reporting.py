@@ -5,7 +5,8 @@ The CLI keeps calling the engine itself (progress bars, profile, exit status); i
 `HutRefreshRecorder` ride along on `run_update` and then calls `report_update`, which executes
 `hut_update_report_job` in-process on the project's instance (DAGSTER_HOME, see `instance.py`).
 The run logs one materialization per stored hut of hut_bookings, hut_availability and
-hut_availability_history, with the metadata `refresh.HutRefreshRecorder` gives every refresh.
+hut_availability_history, with the metadata `refresh.HutRefreshRecorder` gives every refresh, and
+fails, naming the huts and why, when some could not be fetched (as a refresh run does).
 """
 
 import logging
@@ -14,7 +15,7 @@ import dagster as dg
 
 from ..config import Settings, load_settings
 from ..engine import UpdateReport
-from .jobs import HUT_COUNT_TAG, KIND_TAG, TRIGGER_TAG
+from .jobs import HUT_COUNT_TAG, KIND_TAG, REPORT_KIND, TRIGGER_TAG
 from .partitions import ensure_hut_partitions
 from .refresh import (
     HutRefreshRecorder,
@@ -46,14 +47,22 @@ def report_hut_update(context: dg.OpExecutionContext) -> dg.Output[int]:
     ensure_hut_partitions(context.instance, [o.hut.slug for o in report.stored])
     # logged as they are created (in batches); an op cannot yield the events themselves
     log_materializations(context.get_step_execution_context(), recorded.recorder.materializations(report))
-    if report.failed:
-        context.log.warning(f"{len(report.failed)} hut(s) could not be fetched:\n{failures_text(report)}")
+    if report.failed:  # a failed run, as a refresh run with failed huts is: green would say all is well
+        raise dg.Failure(
+            description=f"{len(report.failed)} of {len(report.outcomes)} hut(s) could not be fetched"
+            f" ({len(report.stored)} stored):\n{failures_text(report)}",
+            metadata={
+                **report_metadata(report),
+                "failed_huts": dg.MetadataValue.json([o.hut.slug for o in report.failed]),
+            },
+            allow_retries=False,
+        )
     return dg.Output(len(report.stored), metadata=report_metadata(report))
 
 
 @dg.job(
     name="hut_update_report_job",
-    tags={KIND_TAG: "report"},
+    tags={KIND_TAG: REPORT_KIND},
     resource_defs={REPORT_RESOURCE: dg.ResourceDefinition.none_resource()},
     description="Record in Dagster what `hut-availability update` fetched and stored (run by the CLI).",
 )

@@ -44,7 +44,9 @@ import json
 import logging
 import random
 import re
+import socket
 import time
+import urllib.parse
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -400,6 +402,9 @@ class HutReservationService(BaseService[Any]):
         self._clock = clock
         self._rng = rng or random.Random()
         self._pacer = Pacer(clock, sleep)
+        self.permanent_failures: set[str] = set()
+        """Source hut ids whose last fetch failed in a way no retry mends (HTTP 404 and other 4xx,
+        a bad id, an unusable answer): callers do not retry them soon."""
 
     # -- lifecycle
 
@@ -495,9 +500,12 @@ class HutReservationService(BaseService[Any]):
             raise ValueError(f"days must be at least 1, got {days}")
         began = self._clock()
         attempts = 0
+        self.permanent_failures.discard(hut.source_hut_id)
 
-        def failed(message: str) -> HutFetchResult:
+        def failed(message: str, *, permanent: bool = False) -> HutFetchResult:
             logger.info("fetch failed: %s", message)
+            if permanent:
+                self.permanent_failures.add(hut.source_hut_id)
             return HutFetchResult(
                 hut=hut,
                 received_at=dt.datetime.now(dt.UTC),
@@ -509,10 +517,16 @@ class HutReservationService(BaseService[Any]):
         hid = hut.source_hut_id
         if not hid.isdigit():
             return failed(
-                f"hut {hid!r} ({hut.slug}): not a hut-reservation.org hut id (expected digits); fix its source hut id"
+                f"hut {hid!r} ({hut.slug}): not a hut-reservation.org hut id (expected digits); fix its source hut id",
+                permanent=True,
             )
         url = f"{self.api_url}/reservation/getHutAvailability"
         while True:
+            if (left := self.breaker.unreachable_for()) > 0:
+                return failed(
+                    f"hut {hid} ({hut.slug}): not asked, {self.breaker.unreachable}; the provider cools down"
+                    f" {left:.0f} s more before the next request"
+                )
             cooldown = self.breaker.take_cooldown()
             if cooldown > 0:
                 logger.warning("provider blocked: cooling down %.1f s before asking for hut %s", cooldown, hid)
@@ -522,6 +536,13 @@ class HutReservationService(BaseService[Any]):
             retry_after: float | None = None
             try:
                 response = self._client.get(url, params={"hutId": hid}, headers=self.headers, timeout=self.timeout)
+            except httpx.ConnectError as exc:
+                reason = self._unreachable(exc)
+                self.breaker.trip(reason)
+                return failed(
+                    f"hut {hid} ({hut.slug}): {reason}; cooling down {self.breaker.cooldown:g} s, the other huts"
+                    " are not asked until then"
+                )
             except _RETRYABLE_ERRORS as exc:
                 problem = f"{type(exc).__name__} ({exc or 'no detail'}; timeout {self.timeout:g} s)"
             except httpx.HTTPError as exc:
@@ -535,9 +556,15 @@ class HutReservationService(BaseService[Any]):
                 if status == 404:
                     return failed(
                         f"hut {hid} unknown to the provider (HTTP 404); check the source hut id of {hut.slug}"
+                        f" (asked {self.host})",
+                        permanent=True,
                     )
                 if not is_retryable_status(status):
-                    return failed(f"hut {hid} ({hut.slug}): HTTP {status} from getHutAvailability (not retried)")
+                    return failed(
+                        f"hut {hid} ({hut.slug}): HTTP {status} from getHutAvailability"
+                        f" (not retried; asked {self.host})",
+                        permanent=True,
+                    )
                 if status in BLOCK_STATUSES and self.breaker.record_block():
                     return failed(
                         f"blocked: cooling down {self.breaker.cooldown:g} s. Hut {hid} ({hut.slug}): provider"
@@ -549,7 +576,7 @@ class HutReservationService(BaseService[Any]):
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if attempts >= self.retry.max_attempts:
                 return failed(
-                    f"hut {hid} ({hut.slug}): {problem} after {attempts} attempt(s), giving up;"
+                    f"hut {hid} ({hut.slug}): {problem} after {attempts} attempt(s) asking {self.host}, giving up;"
                     " it will be retried on a later run"
                 )
             if retry_after is not None and retry_after > self.retry.max_delay:
@@ -567,6 +594,27 @@ class HutReservationService(BaseService[Any]):
                 delay,
             )
             self._sleep(delay)
+
+    @property
+    def host(self) -> str:
+        """The host (and port, if given) of the site, as messages name it."""
+        return urllib.parse.urlsplit(self.base_url).netloc or self.base_url
+
+    def _unreachable(self, exc: httpx.ConnectError) -> str:
+        """Why the site cannot be reached, naming the host and what to check."""
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, OSError):
+            cause = cause.__cause__ or cause.__context__
+        detail = str(cause or exc) or type(exc).__name__
+        setting = f"HRS_BASE_URL ({self.base_url})"
+        if isinstance(cause, socket.gaierror):
+            return f"the name {self.host} does not resolve ({detail}); check {setting} and the DNS"
+        if isinstance(cause, ConnectionRefusedError):
+            return (
+                f"{self.host} refuses connections ({detail}); check that the site (or the simulator) runs"
+                f" there and {setting}"
+            )
+        return f"cannot connect to {self.host} ({detail}); check the network and {setting}"
 
     def _mapped(
         self,
@@ -595,6 +643,7 @@ class HutReservationService(BaseService[Any]):
                 nights, rejected = parse_availability(payload, hut, start, days, total_fallback=total_fallback)
             except ProviderAnswerError as exc:
                 result.error = str(exc)
+                self.permanent_failures.add(hut.source_hut_id)  # the same answer again would fail the same way
             else:
                 result.nights = nights
                 result.start_date = start

@@ -1,0 +1,67 @@
+"""What follows a refresh batch: the data checks, and the first trends once the first load is done.
+
+The asset checks used to run only on their hourly schedule, so after the first load (and after
+every batch) the UI showed "0/4 passed" or results of an hour ago for up to an hour; the trends
+asset waited for its daily schedule, up to a day after the first load. `after_refresh_sensor`
+looks every 30 s for refresh runs (sensor, schedule, backfills, and the runs recording a CLI
+update: tag hut_availability/kind refresh or report) that finished since its cursor, successfully
+or not (a run with some failed huts stored the others),
+and requests one `hut_availability_checks_job` run for them; when the trends were never derived
+and every active hut has been tried once, it also requests `hut_availability_trends_job`. The
+hourly check schedule and the daily trend schedule stay, for data that changes without a refresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from ..config import load_settings
+from ..storage.selection import hut_priorities
+from .checks import availability_checks_job
+from .jobs import KIND_TAG, REFRESH_KIND, REPORT_KIND
+from .resources import DatabaseResource
+from .trends import trend_job
+
+TRENDS_ASSET = dg.AssetKey("hut_availability_trends")
+INTERVAL_SECONDS = 30
+FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
+
+
+def first_load_done(database: DatabaseResource) -> bool:
+    """Every active bookable hut has been tried at least once (stored or failed)."""
+    settings = load_settings()
+    with database.database().connect() as conn:
+        priorities = hut_priorities(conn, settings.tiers, dt.datetime.now(dt.UTC), settings.zone)
+    return bool(priorities) and all(p.last_attempt is not None for p in priorities)
+
+
+@dg.sensor(
+    name="after_refresh_sensor",
+    jobs=[availability_checks_job, trend_job],
+    minimum_interval_seconds=INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After refresh runs finish: run the data checks; the first trends once the first load is done.",
+)
+def after_refresh_sensor(context: dg.SensorEvaluationContext, database: DatabaseResource) -> dg.SensorResult:
+    """Request the checks (and the first trends) after refresh runs (see the module docstring)."""
+    since = dt.datetime.fromtimestamp(float(context.cursor), dt.UTC) if context.cursor else None
+    records = context.instance.get_run_records(
+        filters=dg.RunsFilter(tags={KIND_TAG: [REFRESH_KIND, REPORT_KIND]}, statuses=FINISHED, updated_after=since),
+        limit=100,
+    )
+    if not records:
+        return dg.SensorResult(skip_reason="no refresh run finished since the last check run")
+    newest = max(records, key=lambda r: r.update_timestamp)
+    checks = dg.RunRequest(run_key=f"checks-after-{newest.dagster_run.run_id}", job_name=availability_checks_job.name)
+    requests = [checks]
+    note = f"{len(records)} refresh run(s) finished: checks requested"
+    if context.instance.get_latest_materialization_event(TRENDS_ASSET) is None:
+        if first_load_done(database):
+            requests.append(dg.RunRequest(run_key="first-trends", job_name=trend_job.name))
+            note += "; the first load is done: trends requested"
+        else:
+            note += "; trends wait until every hut has been tried once"
+    context.log.info(note)
+    return dg.SensorResult(run_requests=requests, cursor=str(newest.update_timestamp.timestamp()))
