@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from hut_availability_pipeline.config import DEMO_HOME
 from hut_availability_pipeline.storage.database import DATA_DATABASE
 from hut_availability_pipeline.storage.embedded import stop_embedded_server
 
@@ -80,8 +81,9 @@ class Dev:
 
 
 def data(home: Path) -> psycopg.Connection[Any]:
-    """A connection to the data database of the embedded server under `home` (it must run)."""
-    lines = (home / "pg" / "postmaster.pid").read_text().splitlines()
+    """A connection to the data database of the demo's embedded server under `home` (`dev --simulator`
+    keeps it in its own home, `home`/demo; it must run)."""
+    lines = (home / DEMO_HOME / "pg" / "postmaster.pid").read_text().splitlines()
     return psycopg.connect(host=lines[4], port=int(lines[3]), user="postgres", dbname=DATA_DATABASE, autocommit=True)
 
 
@@ -153,4 +155,4 @@ def test_runs_interrupted_by_a_stop_are_failed_after_a_restart_and_their_huts_re
             first.kill()
         if second is not None:
             second.kill()
-        stop_embedded_server(home)
+        stop_embedded_server(home / DEMO_HOME)
