@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .argtypes import number, whole_number
-from .config import ConfigError, Settings, load_settings
+from .config import DEFAULT_REQUEST_INTERVAL, ConfigError, Settings, load_settings
 from .storage.database import DatabaseUnavailableError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -31,9 +31,11 @@ class UsageError(Exception):
     """A command-line or configuration problem: exit status 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .providers.hut_reservation import DEFAULT_REQUEST_INTERVAL
-
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line. The options of `show`, `serve` and `dev` come from their own
+    modules, which are imported only when `command` is theirs (or None: every command), so that
+    other commands and `--help` start without them (hut-services' and FastAPI's imports take a
+    second each)."""
     parser = argparse.ArgumentParser(
         prog="hut-availability",
         description="Track mountain-hut availability: current state and change history in PostgreSQL.",
@@ -91,35 +93,42 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("where", help="print where the database is (no password)")
     db_sub.add_parser("stop", help="stop the embedded server")
 
-    _add_optional_commands(sub)
+    _add_optional_commands(sub, command)
     return parser
 
 
-def _add_optional_commands(sub: Any) -> None:
-    """Read-side commands (`show`, `serve`) and Dagster's `dev`, when their modules are present."""
+def _add_optional_commands(sub: Any, command: str | None) -> None:
+    """Read-side commands (`show`, `serve`) and Dagster's `dev`, when their modules are present;
+    their options only when `command` is theirs (or None)."""
+    show = sub.add_parser("show", help="browse stored availability (read-only)")
+    serve = sub.add_parser("serve", help="serve the read-only HTTP API")
+    dev = sub.add_parser("dev", help="run Dagster (webserver + daemon) on the embedded database")
     try:
-        from .browse import add_show_arguments
+        if command in (None, "show"):
+            from .browse import add_show_arguments
 
-        add_show_arguments(sub.add_parser("show", help="browse stored availability (read-only)"))
+            add_show_arguments(show)
+        if command in (None, "serve"):
+            from .api.serve import add_serve_arguments
+
+            add_serve_arguments(serve)
+        if command in (None, "dev"):
+            from .defs.dev_arguments import add_dev_arguments
+
+            add_dev_arguments(dev)
     except ImportError:
         pass
-    try:
-        from .api import add_serve_arguments
 
-        add_serve_arguments(sub.add_parser("serve", help="serve the read-only HTTP API"))
-    except ImportError:
-        pass
-    try:
-        from .defs.dev import add_dev_arguments
 
-        add_dev_arguments(sub.add_parser("dev", help="run Dagster (webserver + daemon) on the embedded database"))
-    except ImportError:
-        pass
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command named in `argv` (its first word that is not an option), or None."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(words) or "")
+    args = parser.parse_args(words)
     logging.basicConfig(
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -255,9 +264,10 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
     provider = HutReservationService(base_url=settings.hrs_base_url, request_interval=args.request_interval)
     on_fetched, on_stored, recorder = progress.fetched, progress.stored, None
     if not args.no_dagster_report:
-        from .defs.reporting import HutRefreshRecorder
+        # notes for the Dagster record, collected without Dagster: it is imported after the work
+        from .refresh_notes import RefreshNotes
 
-        recorder = HutRefreshRecorder(on_fetched=progress.fetched, on_stored=progress.stored)
+        recorder = RefreshNotes(on_fetched=progress.fetched, on_stored=progress.stored)
         on_fetched, on_stored = recorder.on_fetched, recorder.on_stored
     try:
         with progress:

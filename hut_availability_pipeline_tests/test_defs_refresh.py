@@ -339,7 +339,7 @@ def test_a_cli_update_in_which_huts_failed_is_a_failed_run_naming_them(
 
 
 def test_fullest_dates_table_lists_the_fullest_first() -> None:
-    from hut_availability_pipeline.defs.refresh import FullDate
+    from hut_availability_pipeline.refresh_notes import FullDate
 
     table = fullest_dates_table(
         [FullDate(dt.date(2026, 7, 4), 0, 40, 100.0, "full"), FullDate(dt.date(2026, 7, 5), None, 40, 90.0, "unknown")]

@@ -39,7 +39,6 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from ..argtypes import whole_number
 from ..config import DEMO_HOME, Settings
 from ..storage.database import open_database
 from ..storage.embedded import stop_embedded_server
@@ -60,19 +59,6 @@ class _Stop(Exception):
 
 class StartError(Exception):
     """`dev` cannot start (home in use, port taken, conflicting settings): exit status 2."""
-
-
-def add_dev_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `hut-availability dev`."""
-    parser.add_argument(
-        "--port", type=whole_number(1, 65535), default=3000, help="port of the Dagster UI on 127.0.0.1 (default: 3000)"
-    )
-    parser.add_argument(
-        "--simulator",
-        action="store_true",
-        help="also serve the local hut-reservation.org simulator and fetch from it (offline demo, in its own"
-        f" home $HUT_AVAILABILITY_HOME/{DEMO_HOME})",
-    )
 
 
 def demo_settings(settings: Settings) -> Settings:

@@ -19,22 +19,21 @@ all end here.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import os
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import dagster as dg
 from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, generate_event_batch_id
 from dagster._core.execution.context.system import StepExecutionContext
 
 from ..config import Settings, load_settings
-from ..domain.bookings import HutFetchResult, HutRef, Night
-from ..engine import FetchedCallback, HutOutcome, StoredCallback, UpdateReport, run_update
+from ..domain.bookings import HutRef
+from ..engine import HutOutcome, UpdateReport, run_update
+from ..refresh_notes import HutNotes, RefreshNotes, fullest_dates_table
 from ..storage.database import Database
 from ..storage.selection import hut_priorities
-from ..storage.writer import BatchResult
 from .resources import HutReservationResource
 
 HUT_BOOKINGS = dg.AssetKey("hut_bookings")
@@ -47,7 +46,6 @@ PROVIDER_POOL = "hut_reservation_org"
 default_limit 1) caps how many refreshes ask the site at once, whatever the number of runs."""
 
 HUTS_PER_RUN_ENV = Settings.variable("huts_per_run")
-FULLEST_DATES = 5
 
 REFRESH_RETRY_POLICY = dg.RetryPolicy(
     max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
@@ -68,58 +66,17 @@ def huts_per_run() -> int:
     return load_settings().huts_per_run
 
 
-@dataclass(frozen=True)
-class FullDate:
-    """One of the fullest dates of a hut's answer."""
-
-    date: dt.date
-    free: int | None
-    total: int | None
-    occupancy: float  # a night sold out online counts as fully booked
-    day_state: str
+class HutRefreshRecorder(RefreshNotes):
+    """Refresh notes that also give each stored hut's materializations their metadata."""
 
     @classmethod
-    def of(cls, night: Night) -> FullDate | None:
-        """The night as one of the fullest; None when its occupancy is unknown (and it is not sold out)."""
-        occupancy = 100.0 if night.day_state.sold_out else night.occupancy[0]
-        if occupancy is None:
-            return None
-        return cls(night.date, night.places.free, night.places.total, occupancy, night.day_state.value)
-
-
-@dataclass
-class HutNotes:
-    """What the recorder keeps of one hut: its fullest dates and its share of the write time."""
-
-    fullest: list[FullDate] = field(default_factory=list)
-    write_seconds: float = 0.0
-
-
-class HutRefreshRecorder:
-    """Engine callbacks that collect per-hut metadata; optional callbacks are called too (e.g. the
-    CLI's progress bars), so the recorder can ride along on any `run_update`."""
-
-    def __init__(self, on_fetched: FetchedCallback | None = None, on_stored: StoredCallback | None = None) -> None:
-        self.notes: dict[int, HutNotes] = {}
-        self._on_fetched = on_fetched
-        self._on_stored = on_stored
-
-    def on_fetched(self, result: HutFetchResult) -> None:
-        """Keep the fullest dates of the answer (not the answer itself)."""
-        notes = self.notes.setdefault(result.hut.hut_id, HutNotes())
-        if result.ok and result.nights is not None:
-            known = (full for n in result.nights if (full := FullDate.of(n)) is not None)
-            notes.fullest = heapq.nsmallest(FULLEST_DATES, known, key=lambda d: (-d.occupancy, d.date))
-        if self._on_fetched is not None:
-            self._on_fetched(result)
-
-    def on_stored(self, batch: BatchResult, huts: int) -> None:
-        """Share the batch's transaction time among its huts."""
-        ids = [*batch.counts, *batch.failed]
-        for hut_id in ids:
-            self.notes.setdefault(hut_id, HutNotes()).write_seconds = batch.seconds / max(len(ids), 1)
-        if self._on_stored is not None:
-            self._on_stored(batch, huts)
+    def of(cls, notes: RefreshNotes) -> HutRefreshRecorder:
+        """A recorder of notes collected without Dagster (the command line's)."""
+        if isinstance(notes, HutRefreshRecorder):
+            return notes
+        recorder = cls()
+        recorder.notes = notes.notes
+        return recorder
 
     def metadata(self, outcome: HutOutcome, key: dg.AssetKey) -> dict[str, dg.MetadataValue]:
         """What the materialization of `key` for this hut shows (numbers are plotted over time)."""
@@ -166,18 +123,6 @@ class HutRefreshRecorder:
             for outcome in report.stored
             for key in REFRESHED_ASSETS
         ]
-
-
-def fullest_dates_table(dates: Sequence[FullDate]) -> str:
-    """A short markdown table of the fullest dates, fullest first."""
-    if not dates:
-        return "No date with a known occupancy."
-    lines = ["| date | state | free | total | occupancy |", "|---|---|---:|---:|---:|"]
-    for d in dates:
-        free = "?" if d.free is None else str(d.free)
-        total = "?" if d.total is None else str(d.total)
-        lines.append(f"| {d.date:%Y-%m-%d %a} | {d.day_state} | {free} | {total} | {d.occupancy:.0f} % |")
-    return "\n".join(lines)
 
 
 def report_metadata(report: UpdateReport) -> dict[str, dg.MetadataValue]:

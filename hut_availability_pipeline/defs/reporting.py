@@ -15,6 +15,7 @@ import dagster as dg
 
 from ..config import Settings, load_settings
 from ..engine import UpdateReport
+from ..refresh_notes import RefreshNotes
 from .jobs import HUT_COUNT_TAG, KIND_TAG, REPORT_KIND, TRIGGER_TAG
 from .partitions import ensure_hut_partitions
 from .refresh import (
@@ -72,7 +73,7 @@ def hut_update_report_job() -> None:
 
 def report_update(
     report: UpdateReport,
-    recorder: HutRefreshRecorder,
+    notes: RefreshNotes,
     settings: Settings | None = None,
     *,
     instance: dg.DagsterInstance | None = None,
@@ -91,7 +92,7 @@ def report_update(
         try:
             result = hut_update_report_job.execute_in_process(
                 instance=instance,
-                resources={REPORT_RESOURCE: RefreshResult(report, recorder)},
+                resources={REPORT_RESOURCE: RefreshResult(report, HutRefreshRecorder.of(notes))},
                 tags={TRIGGER_TAG: trigger, HUT_COUNT_TAG: str(len(report.outcomes))},
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},  # quiet CLI
                 raise_on_error=False,
