@@ -66,9 +66,10 @@ def add_data(db: Database) -> None:
 
 
 @contextmanager
-def serving(db: Database, **options: Any) -> Iterator[str]:
-    """The app under uvicorn on a free port of 127.0.0.1, in a thread; yields its base URL."""
-    app = create_app(db, SETTINGS, clock=lambda: NOW, **options)
+def serving(db: Database, app: Any = None, **options: Any) -> Iterator[str]:
+    """The app (default: one over `db`) under uvicorn on a free port of 127.0.0.1, in a thread;
+    yields its base URL."""
+    app = app or create_app(db, SETTINGS, clock=lambda: NOW, **options)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -366,6 +367,17 @@ def test_api_connections_are_read_only(db):
         assert again is conn  # reused after the failed statement
         assert again.execute("SHOW statement_timeout").fetchone() == ("15s",)
     pool.close()
+
+
+def test_a_request_that_finds_every_connection_busy_gets_503(db):
+    """psycopg_pool's timeout becomes a 503 with a message, not a hang or a 500."""
+    add_data(db)
+    app = create_app(db, SETTINGS, clock=lambda: NOW, pool_size=1)
+    app.state.pool.timeout = 0.5
+    with serving(db, app) as url, app.state.pool.connection():  # the only connection is taken
+        response = httpx.get(url + MAP.format(date="today"))
+    assert response.status_code == 503
+    assert "retry later" in response.json()["detail"]
 
 
 def test_hut_availability_serve_command(db, tmp_path):

@@ -22,7 +22,7 @@ from ..storage import queries
 from ..storage.database import Database
 from . import models
 from .docs import add_docs
-from .pool import ConnectionPool, PoolTimeout
+from .pool import PoolTimeout, read_only_pool
 
 CACHE_CONTROL = "public, max-age=300"  # data is refreshed every 30 minutes at the most
 GEOJSON = "application/geo+json"
@@ -59,7 +59,7 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
     """The API over `db`: read-only pooled connections, dates in `settings.zone`; `clock` gives
     "now" (default: the system clock)."""
     now: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
-    pool = ConnectionPool(db, size=pool_size)
+    pool = read_only_pool(db, size=pool_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
