@@ -29,33 +29,20 @@ from collections.abc import Sequence
 
 import httpx
 import orjson
-import psycopg
-from psycopg import conninfo, sql
 
-from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.domain.bookings import HutRef
 from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers import HutReservationService
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
-from hut_availability_pipeline.storage.database import Database, migrate
-from hut_availability_pipeline.storage.embedded import start_embedded_server
+from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+
+from .bench_engine import fresh_database
 
 BENCH_DATABASE = "hut_availability_bench_hut"
 START = dt.datetime(2026, 7, 24, 6, 0, tzinfo=dt.UTC)
 BATCH = 20
 _BARE_COPY = "COPY bare_days (hut_id, day, free, total, status) FROM STDIN (FORMAT BINARY)"
-
-
-def fresh_database() -> Database:
-    settings = load_settings()
-    server = settings.database_url or start_embedded_server(settings.home)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DATABASE)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)))
-    db = Database(conninfo.make_conninfo(server, dbname=BENCH_DATABASE))
-    migrate(db)
-    return db
 
 
 def engine_pass(db: Database, base_url: str, huts: Sequence[HutRef], start: dt.date) -> float:
@@ -99,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (median is used)")
     args = parser.parse_args(argv)
 
-    db = fresh_database()
+    db = fresh_database(BENCH_DATABASE)
     with db.connect() as conn:
         load_huts(conn, catalog_records())
         every = bookable_huts(conn)
