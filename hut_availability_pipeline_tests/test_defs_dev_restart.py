@@ -58,18 +58,25 @@ class Dev:
         if how == signal.SIGTERM:
             os.kill(self.process.pid, signal.SIGTERM)
             assert self.process.wait(timeout=90) == 0
-        else:  # a crash: every Dagster process at once
-            for pid in [self.process.pid, *self.tree.alive()]:
+        else:  # a crash: every Dagster process at once; the embedded server lives on, as a server of its own would
+            for pid in [self.process.pid, *self.dagster_processes()]:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             self.process.wait(timeout=30)
         deadline = time.monotonic() + 20
-        while self.tree.alive() and time.monotonic() < deadline:
+        while self.dagster_processes() and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert not self.tree.alive(), f"left running after {how.name}: {self.tree.alive()}"
+        assert not self.dagster_processes(), f"left running after {how.name}: {self.dagster_processes()}"
+        if how == signal.SIGTERM:
+            assert not self.tree.alive(), f"left running after SIGTERM: {self.tree.alive()}"
         self.log.close()
+
+    def dagster_processes(self) -> list[int]:
+        """The live processes of this `dev` but the embedded server's (seen as children of `dev`
+        while it started the server)."""
+        return [pid for pid in self.tree.alive() if _command_name(pid) != "postgres"]
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -78,6 +85,13 @@ class Dev:
         for pid in self.tree.alive():
             os.kill(pid, signal.SIGKILL)
         self.log.close()
+
+
+def _command_name(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
 
 
 def data(home: Path) -> psycopg.Connection[Any]:

