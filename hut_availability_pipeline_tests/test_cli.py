@@ -150,7 +150,7 @@ def test_plain_progress_lines_stay_whole_when_two_threads_print(db, capsys, monk
     import sys
     import threading
 
-    from hut_availability_pipeline.cli import _Progress
+    from hut_availability_pipeline.cli.progress import Progress
     from hut_availability_pipeline.storage.writer import write_batch
 
     from .helpers import T0, add_huts, result
@@ -162,7 +162,7 @@ def test_plain_progress_lines_stay_whole_when_two_threads_print(db, capsys, monk
     previous = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible
     try:
-        progress = _Progress(4000, enabled=False)
+        progress = Progress(4000, enabled=False)
         threads = [
             threading.Thread(target=lambda: [progress.fetched(fetched) for _ in range(4000)]),
             threading.Thread(target=lambda: [progress.stored(batch, 1) for _ in range(4000)]),

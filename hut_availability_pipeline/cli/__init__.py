@@ -1,0 +1,88 @@
+"""`hut-availability`: the command line. Thin: parse, call the engine or storage, print.
+
+One module per command (group) in this package, each with `add_arguments(parser)` and
+`run(args, settings) -> int`. A command's module is imported only when that command runs (or its
+options are wanted for `--help`), so `hut-availability --help` and the commands that do not need
+Dagster, FastAPI or hut-services start without them.
+
+Exit status: 0 success, 1 some huts failed (they are named), 2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from ..config import ConfigError, load_settings
+from ..storage.database import DatabaseUnavailableError
+from .common import EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+
+__all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "main"]
+
+# command -> (its module in this package, the one-line help shown by `hut-availability --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "update": ("update", "fetch availability and store it (default: the huts that are due)"),
+    "huts": ("huts", "manage the huts table"),
+    "show": ("show", "browse stored availability (read-only)"),
+    "serve": ("serve", "serve the read-only HTTP API"),
+    "dev": ("dev", "run Dagster (webserver + daemon) on the embedded database"),
+    "simulator": ("simulator", "serve a local simulation of hut-reservation.org"),
+    "db": ("db", "database administration"),
+}
+
+
+def command_module(command: str) -> ModuleType:
+    """The module of `command` (imported now)."""
+    return importlib.import_module(f"{__name__}.{COMMANDS[command][0]}")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line. A command's options come from its module, imported only when
+    `command` is that command (or None: every command)."""
+    parser = argparse.ArgumentParser(
+        prog="hut-availability",
+        description="Track mountain-hut availability: current state and change history in PostgreSQL.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text)
+        if command in (None, name):
+            command_module(name).add_arguments(command_parser)
+    return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command named in `argv` (its first word that is not an option), or None."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(words) or "")
+    args = parser.parse_args(words)
+    logging.basicConfig(
+        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings()  # every setting checked before any command starts
+        status: int = command_module(args.command).run(args, settings)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's shutdown
+        return status
+    except (ConfigError, UsageError, DatabaseUnavailableError) as exc:
+        print(f"hut-availability: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`show --format json | head`): stop quietly, as `cat` would. What is
+        # still buffered must not fail again at exit, so stdout now goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("hut-availability: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,58 @@
+"""`hut-availability huts load | list`: manage the huts table."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from ..config import Settings
+from .common import EXIT_OK, UsageError, open_db
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="huts_command", required=True, metavar="ACTION")
+    load = actions.add_parser("load", help="add or update huts (default: the packaged hut-reservation.org catalog)")
+    load.add_argument("file", nargs="?", type=Path, help="a CSV: source,source_hut_id,slug,name[,country,...]")
+    load.add_argument(
+        "--rename",
+        action="store_true",
+        help="let the CSV change the slug of a hut already stored (by default such a load is refused)",
+    )
+    actions.add_parser("list", help="list huts with their tier and last check")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.huts_command == "load":
+        return _load(args, settings)
+    return _list(settings)
+
+
+def _load(args: argparse.Namespace, settings: Settings) -> int:
+    from ..storage.huts import HutLoadError, catalog_records, csv_records, load_huts
+
+    try:
+        records = csv_records(args.file) if args.file else catalog_records()
+        with open_db(settings).connect() as conn:
+            result = load_huts(conn, records, rename=args.rename)
+    except HutLoadError as exc:
+        raise UsageError(str(exc)) from None
+    renamed = f", {len(result.renamed)} renamed" if result.renamed else ""
+    print(f"huts: {result.added} added, {result.updated} updated{renamed}")
+    for change in result.renamed:
+        print(f"  renamed {change.old_slug} → {change.new_slug} ({change.origin})")
+    for record, slug in zip(records, result.slugs, strict=True):
+        for note in record.notes:
+            print(f"  {slug}: {note}")
+    return EXIT_OK
+
+
+def _list(settings: Settings) -> int:
+    from ..storage.selection import hut_priorities
+
+    now = dt.datetime.now(dt.UTC)
+    with open_db(settings).connect() as conn:
+        for p in hut_priorities(conn, settings.tiers, now, settings.zone):
+            last = p.last_success.isoformat(timespec="seconds") if p.last_success else "never"
+            print(f"{p.hut.slug}\t{p.hut.source}:{p.hut.source_hut_id}\t{p.tier.value}\t{last}")
+    return EXIT_OK

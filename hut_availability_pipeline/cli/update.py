@@ -1,0 +1,161 @@
+"""`hut-availability update`: fetch availability and store it, then record the run in Dagster."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import logging
+import pstats
+import sys
+from typing import Any
+
+from ..argtypes import number, whole_number
+from ..config import DEFAULT_REQUEST_INTERVAL, Settings
+from .common import EXIT_FAILED, EXIT_OK, UsageError, open_db
+from .progress import Progress
+
+logger = logging.getLogger("hut_availability_pipeline")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--hut-slug", action="append", metavar="SLUG", help="update this hut (repeatable)")
+    which.add_argument("--hut-id", action="append", type=int, metavar="ID", help="update this hut id (repeatable)")
+    which.add_argument("--all", action="store_true", help="update every active hut with a booking source")
+    parser.add_argument("--dry-run", action="store_true", help="list the huts that would be updated; write nothing")
+    parser.add_argument(
+        "--days",
+        type=whole_number(1),
+        default=None,
+        help="days to store from today (default: all the site serves)",
+    )
+    parser.add_argument(
+        "--request-interval",
+        type=number(0.0),
+        default=DEFAULT_REQUEST_INTERVAL,
+        metavar="SECONDS",
+        help=f"time between request starts (default: {DEFAULT_REQUEST_INTERVAL}; the site tolerates ~1/s)",
+    )
+    parser.add_argument("--batch-size", type=whole_number(1), default=None, help="huts per transaction (default: 20)")
+    parser.add_argument("--profile", action="store_true", help="print time per phase and the top functions")
+    parser.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
+    parser.add_argument(
+        "--no-dagster-report",
+        action="store_true",
+        help="do not record the update as a run in Dagster (by default it shows in the UI like a sensor's run)",
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return _update(args, open_db(settings), settings)
+
+
+def select_huts(args: argparse.Namespace, db: Any, settings: Settings, now: dt.datetime) -> list[Any]:
+    """The huts an `update` works on: named ones, all, or those due by priority."""
+    from ..storage.huts import bookable_huts, huts_by_id, huts_by_slug
+    from ..storage.selection import due_huts
+
+    with db.connect() as conn:
+        try:
+            if args.hut_slug:
+                return huts_by_slug(conn, args.hut_slug)
+            if args.hut_id:
+                return huts_by_id(conn, args.hut_id)
+        except KeyError as exc:
+            raise UsageError(exc.args[0]) from None
+        if args.all:
+            return bookable_huts(conn)
+        return [p.hut for p in due_huts(conn, settings.tiers, now, settings.zone)]
+
+
+def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
+    from ..engine import StorageError, run_update
+    from ..providers.hut_reservation import HutReservationService
+    from ..storage.selection import today_in
+
+    now = dt.datetime.now(dt.UTC)
+    huts = select_huts(args, db, settings, now)
+    if args.dry_run:
+        print(f"would update {len(huts)} hut(s):")
+        for hut in huts:
+            print(f"  {hut.slug}")
+        return EXIT_OK
+    if not huts:
+        print("no huts are due for an update")
+        return EXIT_OK
+    batch_size = args.batch_size or settings.batch_size
+    progress = Progress(len(huts), enabled=not args.no_progress and sys.stdout.isatty())
+    profiler = cProfile.Profile() if args.profile else None
+    provider = HutReservationService(base_url=settings.hrs_base_url, request_interval=args.request_interval)
+    on_fetched, on_stored, recorder = progress.fetched, progress.stored, None
+    if not args.no_dagster_report:
+        # notes for the Dagster record, collected without Dagster: it is imported after the work
+        from ..refresh_notes import RefreshNotes
+
+        recorder = RefreshNotes(on_fetched=progress.fetched, on_stored=progress.stored)
+        on_fetched, on_stored = recorder.on_fetched, recorder.on_stored
+    try:
+        with progress:
+            if profiler:
+                profiler.enable()
+            report = run_update(
+                db,
+                provider,
+                huts,
+                start=today_in(settings.zone, now),
+                days=args.days,
+                request_interval=args.request_interval,
+                batch_size=batch_size,
+                on_fetched=on_fetched,
+                on_stored=on_stored,
+            )
+    except StorageError as exc:
+        print(f"hut-availability: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        if profiler:
+            profiler.disable()
+        provider.close()
+    _print_summary(report)
+    if recorder is not None:
+        from ..defs.reporting import report_update
+
+        run_id = report_update(report, recorder, settings)
+        if run_id:
+            print(f"recorded in Dagster as run {run_id}")
+    if profiler:
+        _print_profile(report, profiler)
+    if report.failed:
+        print(f"{len(report.failed)} hut(s) failed:", file=sys.stderr)
+        for outcome in report.failed:
+            print(f"  {outcome.hut.slug} ({outcome.hut.source_hut_id}): {outcome.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _print_summary(report: Any) -> None:
+    t = report.totals()
+    print(
+        f"updated {len(report.stored)} of {len(report.outcomes)} hut(s) in {report.wall_seconds:.1f} s: "
+        f"{t.fetched} dates fetched, {t.new} new, {t.changed} changed, {t.unchanged} unchanged, "
+        f"{t.stale} stale, {t.missing} no longer returned; history +{t.history_inserted}"
+    )
+    rejected = sum(len(o.rejected_days) for o in report.outcomes.values())
+    if rejected:
+        print(f"{rejected} day(s) rejected by the parser (see -v for reasons)")
+        for o in report.outcomes.values():
+            for reason in o.rejected_days:
+                logger.info("hut %s: rejected day %s", o.hut.slug, reason)
+
+
+def _print_profile(report: Any, profiler: cProfile.Profile) -> None:
+    print("\nprofile (phases overlap: fetching runs while the previous batch is stored)")
+    print(f"  fetch     {report.fetch_seconds:8.2f} s")
+    print(f"  database  {report.db_seconds:8.2f} s in {report.batches} batch(es)")
+    print(f"  wall      {report.wall_seconds:8.2f} s")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
+    print("\ntop functions by cumulative time (main thread):")
+    print(out.getvalue())
