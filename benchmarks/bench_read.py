@@ -37,12 +37,12 @@ from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server
 from hut_availability_pipeline.storage.huts import catalog_records, load_huts
 from hut_availability_pipeline.storage.queries import (
-    connect_read_only,
     for_hut_detail,
     for_map,
     for_map_geojson,
     for_trend,
 )
+from hut_availability_pipeline.storage.read_only import connect_read_only
 from hut_availability_pipeline.storage.sqlfiles import query
 from hut_availability_pipeline.storage.trends import compute_trends
 

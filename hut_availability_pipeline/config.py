@@ -17,10 +17,10 @@ from typing import Any, ClassVar
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .domain.dates import DEFAULT_TIMEZONE
 from .domain.tiers import TierPolicy
 
 DEFAULT_HOME = ".hut-availability"
-DEFAULT_TIMEZONE = "Europe/Zurich"
 DEFAULT_HRS_BASE_URL = "https://www.hut-reservation.org"
 DEFAULT_REQUEST_INTERVAL = 1.0
 DEFAULT_HUTS_PER_RUN = 300

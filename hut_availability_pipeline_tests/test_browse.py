@@ -19,9 +19,9 @@ from hut_availability_pipeline import cli
 from hut_availability_pipeline.browse import add_show_arguments, duration, run_show
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.domain.bookings import HutTypeEnum, ReservationStatusEnum
+from hut_availability_pipeline.domain.dates import today_in
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
-from hut_availability_pipeline.storage.selection import today_in
 from hut_availability_pipeline.storage.writer import write_batch
 
 from .helpers import result

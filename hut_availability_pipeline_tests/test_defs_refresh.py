@@ -22,12 +22,12 @@ from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
 from hut_availability_pipeline.defs.refresh import HutRefreshRecorder, fullest_dates_table
 from hut_availability_pipeline.defs.reporting import report_update
 from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.domain.dates import today_in
 from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, huts_by_slug, load_huts
-from hut_availability_pipeline.storage.selection import today_in
 
 from .helpers import count
 

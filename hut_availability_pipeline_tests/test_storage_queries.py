@@ -15,9 +15,6 @@ from hut_availability_pipeline.domain.tiers import Tier
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
 from hut_availability_pipeline.storage.queries import (
-    AvailabilityFilter,
-    UnknownHutError,
-    connect_read_only,
     current_availability,
     for_hut_detail,
     for_map,
@@ -25,9 +22,10 @@ from hut_availability_pipeline.storage.queries import (
     for_trend,
     get_huts_needing_update,
     hut_date_history,
-    parse_date,
     unknown_slugs,
 )
+from hut_availability_pipeline.storage.read_models import AvailabilityFilter, UnknownHutError
+from hut_availability_pipeline.storage.read_only import connect_read_only
 from hut_availability_pipeline.storage.selection import due_huts
 from hut_availability_pipeline.storage.writer import write_batch
 
@@ -59,8 +57,9 @@ def add_map_huts(db: Database) -> dict[str, Any]:
     return refs
 
 
-class CountingConnection(psycopg.Connection[Any]):
-    """A real connection that counts the statements it is asked to run (round trips)."""
+class CountingCursor(psycopg.Cursor[Any]):
+    """A real cursor that counts the statements it is asked to run (round trips); every statement of
+    a connection opened with `counting_connection` runs on one (Connection.execute as well)."""
 
     statements = 0
 
@@ -69,52 +68,9 @@ class CountingConnection(psycopg.Connection[Any]):
         return super().execute(*args, **kwargs)
 
 
-# --- date words ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-07-01", dt.date(2026, 7, 1)),
-        (" 2026-12-31 ", dt.date(2026, 12, 31)),
-        ("today", TODAY),
-        ("TODAY", TODAY),
-        ("tomorrow", TODAY + DAY),
-        ("weekend", dt.date(2026, 7, 11)),  # Friday → Saturday
-    ],
-)
-def test_parse_date(text, expected):
-    assert parse_date(text, ZURICH, NOW) == expected
-
-
-def test_date_words_use_the_configured_zone():
-    late = dt.datetime(2026, 7, 10, 22, 30, tzinfo=dt.UTC)  # already 00:30 on the 11th in Zurich
-    assert parse_date("today", ZURICH, late) == dt.date(2026, 7, 11)
-    assert parse_date("today", "UTC", late) == dt.date(2026, 7, 10)
-    assert parse_date("tomorrow", "America/New_York", late) == dt.date(2026, 7, 11)
-
-
-@pytest.mark.parametrize(
-    ("now", "saturday"),
-    [
-        (dt.datetime(2026, 7, 11, 9, tzinfo=dt.UTC), dt.date(2026, 7, 11)),  # on a Saturday: today
-        (dt.datetime(2026, 7, 12, 9, tzinfo=dt.UTC), dt.date(2026, 7, 18)),  # Sunday: next week's
-        (dt.datetime(2026, 7, 13, 9, tzinfo=dt.UTC), dt.date(2026, 7, 18)),  # Monday
-    ],
-)
-def test_weekend_is_the_coming_saturday(now, saturday):
-    assert parse_date("weekend", ZURICH, now) == saturday
-
-
-@pytest.mark.parametrize("text", ["", "yesterday", "2026-02-30", "2026-7-1", "01.07.2026", "2026-07-01T00:00"])
-def test_bad_dates_raise_a_clear_error(text):
-    with pytest.raises(ValueError, match=r"bad date .*YYYY-MM-DD or one of today, tomorrow, weekend"):
-        parse_date(text, ZURICH, NOW)
-
-
-def test_naive_now_is_refused():
-    with pytest.raises(ValueError, match="timezone-aware"):
-        parse_date("today", ZURICH, dt.datetime(2026, 7, 10, 12))
+def counting_connection(db: Database) -> psycopg.Connection[Any]:
+    CountingCursor.statements = 0
+    return psycopg.connect(db.conninfo, cursor_factory=CountingCursor)
 
 
 # --- map -----------------------------------------------------------------------------------------
@@ -142,10 +98,9 @@ def test_map_defaults_to_four_days_of_every_active_hut_in_slug_order(db):
 
 def test_map_is_one_round_trip(db):
     add_map_huts(db)
-    CountingConnection.statements = 0
-    with CountingConnection.connect(db.conninfo) as conn:
+    with counting_connection(db) as conn:
         for_map(conn, zone=ZURICH, now=NOW)
-    assert CountingConnection.statements == 1
+    assert CountingCursor.statements == 1
 
 
 def test_map_range_slugs_and_paging(db):
@@ -210,10 +165,9 @@ def test_map_as_geojson_has_the_same_huts_and_days_as_for_map(db):
 
 
 def test_map_as_geojson_is_one_round_trip_and_empty_without_huts(db):
-    CountingConnection.statements = 0
-    with CountingConnection.connect(db.conninfo) as conn:
+    with counting_connection(db) as conn:
         geo = for_map_geojson(conn, TODAY)
-    assert CountingConnection.statements == 1
+    assert CountingCursor.statements == 1
     assert json.loads(geo.text) == {
         "type": "FeatureCollection",
         "features": [],

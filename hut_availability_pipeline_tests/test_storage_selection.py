@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from hut_availability_pipeline.domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
+from hut_availability_pipeline.domain.dates import today_in
 from hut_availability_pipeline.domain.tiers import Tier, TierPolicy
-from hut_availability_pipeline.storage.selection import classify, due_huts, hut_priorities, today_in
+from hut_availability_pipeline.storage.selection import classify, due_huts, hut_priorities
 from hut_availability_pipeline.storage.writer import write_batch
 
 from .helpers import add_huts, failure, result

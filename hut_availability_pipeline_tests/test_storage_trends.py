@@ -10,7 +10,7 @@ import pytest
 from hut_availability_pipeline.domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
-from hut_availability_pipeline.storage.queries import UnknownHutError
+from hut_availability_pipeline.storage.read_models import UnknownHutError
 from hut_availability_pipeline.storage.trends import compute_trends, read_trends, trend_highlights
 from hut_availability_pipeline.storage.writer import write_batch
 

@@ -18,8 +18,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
 from ..config import Settings
+from ..domain.dates import date_range, parse_date
 from ..storage import queries
 from ..storage.database import Database
+from ..storage.read_models import DayAvailability, HutInfo, HutState, UnknownHutError
 from . import models
 from .docs import add_docs
 from .pool import PoolTimeout, read_only_pool
@@ -89,7 +91,7 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
 
     def day_of(text: str) -> dt.date:
         try:
-            return queries.parse_date(text, settings.zone, now())
+            return parse_date(text, settings.zone, now())
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None
 
@@ -100,7 +102,7 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
 
     def date_to(start: dt.date, days: int) -> dt.date:
         try:
-            return queries.date_range(start, None, days)[1]
+            return date_range(start, None, days)[1]
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None
 
@@ -190,8 +192,8 @@ def create_app(db: Database, settings: Settings, *, clock: Clock | None = None, 
         newest = max((s.last_checked for s in trend.states if s.last_checked is not None), default=None)
         return _cached(request, body.model_dump_json().encode(), newest)
 
-    @app.exception_handler(queries.UnknownHutError)
-    def unknown_hut(request: Request, exc: queries.UnknownHutError) -> JSONResponse:
+    @app.exception_handler(UnknownHutError)
+    def unknown_hut(request: Request, exc: UnknownHutError) -> JSONResponse:
         """Every endpoint that names a hut answers 404 when there is none."""
         return api_error(request, ApiError(404, str(exc)))
 
@@ -244,7 +246,7 @@ def _slug_list(text: str | None) -> list[str] | None:
     return slugs or None
 
 
-def _hut_fields(hut: queries.HutInfo) -> dict[str, Any]:
+def _hut_fields(hut: HutInfo) -> dict[str, Any]:
     return {
         "id": hut.hut_id,
         "slug": hut.slug,
@@ -257,15 +259,15 @@ def _hut_fields(hut: queries.HutInfo) -> dict[str, Any]:
     }
 
 
-def _hut(hut: queries.HutInfo) -> models.Hut:
+def _hut(hut: HutInfo) -> models.Hut:
     return models.Hut(**_hut_fields(hut))
 
 
-def _hut_with_location(hut: queries.HutInfo) -> models.HutWithLocation:
+def _hut_with_location(hut: HutInfo) -> models.HutWithLocation:
     return models.HutWithLocation(**_hut_fields(hut), lat=hut.lat, lon=hut.lon)
 
 
-def _day_fields(d: queries.DayAvailability) -> dict[str, Any]:
+def _day_fields(d: DayAvailability) -> dict[str, Any]:
     return {
         "date": d.availability_date,
         "free": d.free,
@@ -280,7 +282,7 @@ def _day_fields(d: queries.DayAvailability) -> dict[str, Any]:
     }
 
 
-def _state_fields(s: queries.HutState) -> dict[str, Any]:
+def _state_fields(s: HutState) -> dict[str, Any]:
     return {
         "free": s.free,
         "total": s.total,

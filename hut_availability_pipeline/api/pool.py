@@ -9,7 +9,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..storage.database import Database
-from ..storage.queries import make_read_only
+from ..storage.read_only import make_read_only
 
 __all__ = ["PoolTimeout", "read_only_pool"]
 

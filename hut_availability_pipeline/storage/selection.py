@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from ..domain.bookings import HutRef
+from ..domain.dates import today_in
 from ..domain.tiers import Tier, TierPolicy
 from .huts import hut_ref_from_row
 from .sqlfiles import query
@@ -35,12 +36,6 @@ class HutPriority:
 
     def is_due(self, now: dt.datetime) -> bool:
         return self.next_due <= now
-
-
-def today_in(zone: str | zoneinfo.ZoneInfo, now: dt.datetime) -> dt.date:
-    """The calendar date of `now` in the configured zone (what "today" means for selection)."""
-    tz = zoneinfo.ZoneInfo(zone) if isinstance(zone, str) else zone
-    return now.astimezone(tz).date()
 
 
 def classify(

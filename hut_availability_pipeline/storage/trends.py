@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from .queries import Zone, aware_now, execute_unprepared, find_hut, zone_info
-from .selection import today_in
+from ..domain.dates import Zone, aware_now, today_in, zone_info
+from .queries import execute_unprepared, find_hut
 from .sqlfiles import query
 
 

@@ -1,6 +1,6 @@
 -- One hut (by id or by slug, the other one NULL; active or not) with its current state on each
 -- date in [date_from, date_to]; same columns as read_map. No row when the hut does not exist.
-SELECT h.id, h.slug, h.name, h.country, h.lat, h.lon, h.elevation, h.capacity, o.slug AS source,
+SELECT h.id AS hut_id, h.slug, h.name, h.country, h.lat, h.lon, h.elevation, h.capacity, o.slug AS source,
        h.source_hut_id, h.is_active,
        a.availability_date, a.free, a.total, a.occupancy_percent, a.occupancy_steps,
        a.occupancy_status, a.reservation_status, a.hut_type, a.day_state, a.link, a.first_checked,

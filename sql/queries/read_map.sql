@@ -11,7 +11,7 @@ WITH matched AS (
 page AS (
     SELECT id, slug FROM matched ORDER BY slug OFFSET %(offset)s LIMIT %(limit)s
 )
-SELECT h.id, h.slug, h.name, h.country, h.lat, h.lon, h.elevation, h.capacity, o.slug AS source,
+SELECT h.id AS hut_id, h.slug, h.name, h.country, h.lat, h.lon, h.elevation, h.capacity, o.slug AS source,
        h.source_hut_id, h.is_active,
        a.availability_date, a.free, a.total, a.occupancy_percent, a.occupancy_steps,
        a.occupancy_status, a.reservation_status, a.hut_type, a.day_state, a.link, a.first_checked,

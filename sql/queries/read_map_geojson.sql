@@ -58,8 +58,8 @@ SELECT json_build_object(
            'number_returned', count(p.id),
            'offset', %(offset)s::integer,
            'limit', %(limit)s::integer
-       )::text,
-       max(d.last_checked)
+       )::text AS geojson,
+       max(d.last_checked) AS last_checked
 FROM page p
 JOIN huts h ON h.id = p.id
 LEFT JOIN organizations o ON o.id = h.source_organization_id

@@ -13,7 +13,7 @@ WITH states AS (
       AND v.availability_date = %(availability_date)s
       AND v.first_checked <= %(now)s
 )
-SELECT id, free, total, occupancy_percent, hut_type, reservation_status, day_state, first_checked,
+SELECT id AS state_id, free, total, occupancy_percent, hut_type, reservation_status, day_state, first_checked,
        last_checked, duration_seconds, superseded_at
 FROM states
 WHERE superseded_at IS NULL OR superseded_at > %(window_start)s
