@@ -8,13 +8,14 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 from ..domain.bookings import HutRef, HutTypeEnum
 from ..domain.hut_catalog import Fix, is_test_hut, place
@@ -411,30 +412,32 @@ def _free_slug(base: str, source_hut_id: str, taken: set[str]) -> str:
 
 
 _HUT_REF_SQL = """
-SELECT h.id, h.slug, o.slug, h.source_hut_id, h.hut_type_open, h.hut_type_closed, h.source_organization_id
+SELECT h.id AS hut_id, h.slug, o.slug AS source, h.source_hut_id, h.hut_type_open, h.hut_type_closed,
+       h.source_organization_id
 FROM huts h JOIN organizations o ON o.id = h.source_organization_id
 WHERE h.source_hut_id IS NOT NULL
 """
 
 
-def hut_ref_from_row(row: Sequence[Any]) -> HutRef:
-    """A HutRef from the first seven columns of a hut query (id, slug, source slug, source hut id,
-    open type, closed type, source organization id), as `_HUT_REF_SQL` and the selection give them."""
+def hut_ref_from_row(row: Mapping[str, Any]) -> HutRef:
+    """A HutRef from a hut query's columns by name (hut_id, slug, source, source_hut_id,
+    hut_type_open, hut_type_closed, source_organization_id), as `_HUT_REF_SQL` and the selection
+    give them (read with psycopg's dict_row)."""
     return HutRef(
-        hut_id=row[0],
-        slug=row[1],
-        source=row[2],
-        source_hut_id=row[3],
-        hut_type_open=HutTypeEnum(row[4]),
-        hut_type_closed=HutTypeEnum(row[5]),
-        source_organization_id=row[6],
+        hut_id=row["hut_id"],
+        slug=row["slug"],
+        source=row["source"],
+        source_hut_id=row["source_hut_id"],
+        hut_type_open=HutTypeEnum(row["hut_type_open"]),
+        hut_type_closed=HutTypeEnum(row["hut_type_closed"]),
+        source_organization_id=row["source_organization_id"],
     )
 
 
 def bookable_huts(conn: psycopg.Connection[Any], *, include_inactive: bool = False) -> list[HutRef]:
     """Every hut with a booking source (active ones only unless asked), ordered by id."""
     sql = _HUT_REF_SQL + ("" if include_inactive else " AND h.is_active") + " ORDER BY h.id"
-    return [hut_ref_from_row(r) for r in conn.execute(sql).fetchall()]  # type: ignore[arg-type]
+    return [hut_ref_from_row(r) for r in conn.cursor(row_factory=dict_row).execute(sql).fetchall()]  # type: ignore[arg-type]
 
 
 def huts_by_slug(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[HutRef]:
@@ -450,7 +453,8 @@ def huts_by_id(conn: psycopg.Connection[Any], ids: Sequence[int]) -> list[HutRef
 def _huts_by(
     conn: psycopg.Connection[Any], condition: str, keys: Sequence[Any], key_of: Any, what: str
 ) -> list[HutRef]:
-    rows = conn.execute(_HUT_REF_SQL + condition, (list(keys),)).fetchall()  # type: ignore[arg-type]
+    cursor = conn.cursor(row_factory=dict_row)
+    rows = cursor.execute(_HUT_REF_SQL + condition, (list(keys),)).fetchall()  # type: ignore[arg-type]
     found = {key_of(hut): hut for hut in map(hut_ref_from_row, rows)}
     unknown = [k for k in keys if k not in found]
     if unknown:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 from ..domain.bookings import HutRef
 from ..domain.dates import today_in
@@ -59,14 +60,19 @@ def hut_priorities(
     conn: psycopg.Connection[Any], policy: TierPolicy, now: dt.datetime, zone: str | zoneinfo.ZoneInfo
 ) -> list[HutPriority]:
     """Every active bookable hut with its tier and next due time, most urgent first."""
-    rows = conn.execute(
-        query("select_hut_priorities"),  # type: ignore[arg-type]
-        {"today": today_in(zone, now), "horizon_days": policy.horizon_days},
-    ).fetchall()
+    rows = (
+        conn.cursor(row_factory=dict_row)
+        .execute(
+            query("select_hut_priorities"),  # type: ignore[arg-type]
+            {"today": today_in(zone, now), "horizon_days": policy.horizon_days},
+        )
+        .fetchall()
+    )
     out = []
     for r in rows:
         hut = hut_ref_from_row(r)
-        max_occupancy, last_attempt, last_success, failures, last_error = r[7], r[8], r[9], r[10], r[11]
+        max_occupancy, last_success, last_attempt = r["max_occupancy"], r["last_success"], r["last_attempt"]
+        failures, last_error = r["consecutive_failures"], r["last_error"]
         tier, next_due = classify(
             policy,
             max_occupancy=max_occupancy,

@@ -1,10 +1,10 @@
 -- Every active bookable hut with what decides its refresh tier: the highest occupancy among its
 -- dates in [today, today + horizon_days), a sold-out night (full, or not bookable online: no
 -- numbers, nothing left online) counting as fully booked, and its fetch status.
-SELECT h.id, h.slug, o.slug AS source, h.source_hut_id, h.hut_type_open, h.hut_type_closed,
+SELECT h.id AS hut_id, h.slug, o.slug AS source, h.source_hut_id, h.hut_type_open, h.hut_type_closed,
        h.source_organization_id,
        u.max_occupancy,
-       s.last_attempt, s.last_success, coalesce(s.consecutive_failures, 0), s.last_error
+       s.last_attempt, s.last_success, coalesce(s.consecutive_failures, 0) AS consecutive_failures, s.last_error
 FROM huts h
 JOIN organizations o ON o.id = h.source_organization_id
 LEFT JOIN hut_fetch_status s ON s.hut_id = h.id
