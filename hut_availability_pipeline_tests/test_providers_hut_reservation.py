@@ -43,7 +43,8 @@ from hut_availability_pipeline.providers import (
     parse_availability,
 )
 from hut_availability_pipeline.providers.http import Pacer, parse_retry_after
-from hut_availability_pipeline.providers.hut_reservation import _start_date, catalog_hut_ids
+from hut_availability_pipeline.providers.hut_reservation import catalog_hut_ids
+from hut_availability_pipeline.providers.hut_reservation.service import _start_date
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HUT29 = HutRef(hut_id=29, slug="taellihuette", source="hut-reservation.org", source_hut_id="29")
