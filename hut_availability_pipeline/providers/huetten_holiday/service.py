@@ -5,9 +5,10 @@ cookies), then asks `POST /cabins/get-month-availability` month by month from th
 month, with the `X-XSRF-TOKEN` header (the cookie's value, URL-decoded), until the horizon (an
 answer `[]`), the asked days, or `max_months`. Each answer is mapped by `parse.parse_month`.
 
-A 419 ("CSRF token mismatch": the session expired or was dropped) renews the session once per hut
-and asks again; a second 419 fails the hut loudly (logged as an error) and every later hut of the
-run without asking, since no session can be had: the site's session protocol changed.
+A 419 ("CSRF token mismatch": the session expired or was dropped) renews the session once and asks
+the same month again; a 419 again right after the new session fails the hut loudly (logged as an
+error) and every later hut of the run without asking, since no session can be had: the site's
+session protocol changed. (Sessions may expire again later in a run: each expiry is renewed once.)
 
 Politeness is hut-reservation.org's (`providers.http`): request starts paced `request_interval`
 apart, 403/429/5xx/timeouts retried per `retry`, a circuit breaker of its own, so a block of one
@@ -284,6 +285,7 @@ class HuettenHolidayService(BaseService[Any]):
                 self._token = None
                 renewed = True
                 continue
+            renewed = False  # the renewal (if any) worked: a later expiry may be renewed again
             received_at = received_at or dt.datetime.now(dt.UTC)
             try:
                 payload = decode_json(answer.content)
