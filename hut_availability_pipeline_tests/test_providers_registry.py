@@ -30,3 +30,11 @@ def test_the_registered_slugs_are_the_booking_sources_of_the_database(db) -> Non
     with db.connect() as conn:
         stored = {row[0] for row in conn.execute("SELECT slug FROM organizations")}
     assert set(PROVIDERS) <= stored
+
+
+def test_the_huetten_holiday_provider_makes_its_service() -> None:
+    from hut_availability_pipeline.providers.huetten_holiday import HuettenHolidayService
+
+    with provider_for("huetten-holiday").create_service("http://127.0.0.1:9", 0.5) as service:
+        assert isinstance(service, HuettenHolidayService)
+        assert (service.base_url, service.request_interval) == ("http://127.0.0.1:9", 0.5)

@@ -18,7 +18,15 @@ from typing import Any, Protocol
 
 from ..domain.bookings import HutFetchResult, HutRef
 
-__all__ = ["PROVIDERS", "BookingService", "Provider", "UnknownSourceError", "provider_for"]
+__all__ = [
+    "PROVIDERS",
+    "BookingService",
+    "DiscoveredHut",
+    "DiscoveryNotSupported",
+    "Provider",
+    "UnknownSourceError",
+    "provider_for",
+]
 
 
 class BookingService(Protocol):
@@ -52,6 +60,23 @@ class UnknownSourceError(KeyError):
         return str(self.args[0])
 
 
+class DiscoveryNotSupported(RuntimeError):
+    """The provider's site lists no huts publicly (hut-reservation.org: use the packaged catalog)."""
+
+
+@dataclass(frozen=True)
+class DiscoveredHut:
+    """One hut as a provider's public hut list gives it, for the catalog to load."""
+
+    source_hut_id: str
+    name: str
+    site_slug: str | None
+    country: str | None
+    lat: float | None
+    lon: float | None
+    elevation: int | None
+
+
 @dataclass(frozen=True)
 class Provider:
     """One booking system: its source slug, its name, where its package is and which setting holds
@@ -71,12 +96,33 @@ class Provider:
         service: BookingService = module.create_service(base_url or self.default_base_url, interval)
         return service
 
+    def discover(self, base_url: str | None = None, request_interval: float | None = None) -> list[DiscoveredHut]:
+        """Every hut the site lists (its package's `discover_huts`); `DiscoveryNotSupported` when
+        the site lists none."""
+        module = importlib.import_module(f"{__package__}.{self.package}")
+        discover = getattr(module, "discover_huts", None)
+        if discover is None:
+            raise DiscoveryNotSupported(
+                f"{self.name} ({self.source}) lists no huts publicly; load its huts with `huts load`"
+            )
+        interval = self.default_request_interval if request_interval is None else request_interval
+        huts: list[DiscoveredHut] = discover(base_url or self.default_base_url, interval)
+        return huts
+
 
 PROVIDERS: dict[str, Provider] = {
     p.source: p
     for p in (
         Provider(
             "hrs", "hut-reservation.org", "hut_reservation", "hrs_base_url", "https://www.hut-reservation.org", 1.0
+        ),
+        Provider(
+            "huetten-holiday",
+            "Hütten-Holiday",
+            "huetten_holiday",
+            "huetten_holiday_base_url",
+            "https://www.huetten-holiday.com",
+            1.0,
         ),
     )
 }
