@@ -121,6 +121,7 @@ class HuettenHolidayService(BaseService[Any]):
         self._token: str | None = None
         self._session_broken: str | None = None
         self._requests = 0
+        self._interval = request_interval
         self.sessions_opened = 0
         """How many anonymous sessions this service opened (1, plus one per renewal)."""
         self.permanent_failures: set[str] = set()
@@ -230,6 +231,7 @@ class HuettenHolidayService(BaseService[Any]):
         if days is not None and days < 1:
             raise ValueError(f"days must be at least 1, got {days}")
         began = self._clock()
+        self._interval = interval
         requests_before = self._requests
         hid = hut.source_hut_id
         self.permanent_failures.discard(hid)
@@ -370,7 +372,7 @@ class HuettenHolidayService(BaseService[Any]):
             if cooldown > 0:
                 logger.warning("Hütten-Holiday blocked: cooling down %.1f s before %s", cooldown, what)
                 self._sleep(cooldown)
-            self._pacer.wait(self.request_interval)
+            self._pacer.wait(self._interval)
             attempts += 1
             self._requests += 1
             retry_after: float | None = None
