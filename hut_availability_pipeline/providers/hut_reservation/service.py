@@ -28,11 +28,15 @@ from .site import (
     DEFAULT_BASE_URL,
     DEFAULT_REQUEST_INTERVAL,
     DEFAULT_TIMEZONE,
+    SOURCE,
     booking_link,
     catalog_hut_ids,
     hut_ref_for,
 )
 from .site import site_url as _site_url
+
+OWN_SOURCES = frozenset({"hrs", SOURCE})
+"""Booking-source slugs of this provider's huts: the catalog's `hrs`, and SOURCE for bare ids."""
 
 __all__ = ["HutReservationService"]
 
@@ -208,6 +212,12 @@ class HutReservationService(BaseService[Any]):
             )
 
         hid = hut.source_hut_id
+        if hut.source not in OWN_SOURCES:
+            return failed(
+                f"hut {hid} ({hut.slug}) is a {hut.source} hut, not hut-reservation.org's (ids overlap): not asked;"
+                " fetch it with its own provider (providers.registry)",
+                permanent=True,
+            )
         if not hid.isdigit():
             return failed(
                 f"hut {hid!r} ({hut.slug}): not a hut-reservation.org hut id (expected digits); fix its source hut id",
