@@ -186,6 +186,12 @@ def run_simulator(cfg: SimulatorConfig, host: str = "127.0.0.1", port: int = 809
         file=sys.stderr,
         flush=True,
     )
+    print(
+        f"Hütten-Holiday simulator on {server.base_url} (HUETTEN_HOLIDAY_BASE_URL) — "
+        f"{len(sim.huetten_holiday.cabin_ids())} cabins; faults at /_sim/huetten-holiday/faults",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
