@@ -22,6 +22,7 @@ from .domain.tiers import TierPolicy
 
 DEFAULT_HOME = ".hut-availability"
 DEFAULT_HRS_BASE_URL = "https://www.hut-reservation.org"
+DEFAULT_HUETTEN_HOLIDAY_BASE_URL = "https://www.huetten-holiday.com"
 DEFAULT_REQUEST_INTERVAL = 1.0
 DEFAULT_HUTS_PER_RUN = 300
 DEFAULT_HISTORY_DAYS = 400
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     # None → the embedded server under `home`
     database_url: str | None = Field(None, validation_alias="DATABASE_URL", repr=False)
     hrs_base_url: str = Field(DEFAULT_HRS_BASE_URL, validation_alias="HRS_BASE_URL")
+    huetten_holiday_base_url: str = Field(DEFAULT_HUETTEN_HOLIDAY_BASE_URL, validation_alias="HUETTEN_HOLIDAY_BASE_URL")
     timezone: str = Field(DEFAULT_TIMEZONE, validation_alias="HUT_AVAILABILITY_TIMEZONE")
     batch_size: int = Field(20, ge=1, validation_alias="HUT_AVAILABILITY_BATCH_SIZE")
     request_interval: float = Field(
@@ -99,7 +101,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql+psycopg2:// URL (dagster-postgres talks psycopg2)")
         return value
 
-    @field_validator("hrs_base_url")
+    @field_validator("hrs_base_url", "huetten_holiday_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

@@ -62,6 +62,7 @@ def test_values_come_from_the_environment_and_keywords(monkeypatch: pytest.Monke
         ("HUT_AVAILABILITY_TIER_LOW_MINUTES", "0", "HUT_AVAILABILITY_TIER_LOW_MINUTES='0' must be more than 0"),
         ("HUT_AVAILABILITY_TIER_LOW_THRESHOLD", "90", "tier thresholds must satisfy"),
         ("HRS_BASE_URL", "www.hut-reservation.org", "HRS_BASE_URL='www.hut-reservation.org' must be an http"),
+        ("HUETTEN_HOLIDAY_BASE_URL", "ftp://x", "HUETTEN_HOLIDAY_BASE_URL='ftp://x' must be an http"),
     ],
 )
 def test_a_bad_value_stops_every_command_with_exit_2_naming_it(

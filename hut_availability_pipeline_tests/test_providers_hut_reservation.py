@@ -43,7 +43,8 @@ from hut_availability_pipeline.providers import (
     parse_availability,
 )
 from hut_availability_pipeline.providers.http import Pacer, parse_retry_after
-from hut_availability_pipeline.providers.hut_reservation import _start_date, catalog_hut_ids
+from hut_availability_pipeline.providers.hut_reservation import catalog_hut_ids
+from hut_availability_pipeline.providers.hut_reservation.service import _start_date
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HUT29 = HutRef(hut_id=29, slug="taellihuette", source="hut-reservation.org", source_hut_id="29")
@@ -453,6 +454,18 @@ def ref(n: int) -> HutRef:
 
 
 # ----------------------------------------------------------------------------- fetching
+
+
+def test_a_hut_of_another_source_is_never_asked_for(server: ScriptedServer) -> None:
+    """Cabin ids of Hütten-Holiday overlap hut-reservation.org ids: its huts must not be fetched here."""
+    cabin = HutRef(hut_id=9, slug="ottohaus", source="huetten-holiday", source_hut_id="27")
+    with service_for(server, FakeTime()) as service:
+        result = service.fetch_hut(cabin, dt.date(2026, 6, 1))
+    assert result.error == (
+        "hut 27 (ottohaus) is a huetten-holiday hut, not hut-reservation.org's (ids overlap): not asked;"
+        " fetch it with its own provider (providers.registry)"
+    )
+    assert result.requests == 0 and "27" in service.permanent_failures
 
 
 def test_fetch_hut_success(server: ScriptedServer) -> None:

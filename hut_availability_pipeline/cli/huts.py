@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 
 from ..config import Settings
-from .common import EXIT_OK, UsageError, open_db
+from .common import EXIT_FAILED, EXIT_OK, UsageError, open_db
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,12 +21,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="let the CSV change the slug of a hut already stored (by default such a load is refused)",
     )
     actions.add_parser("list", help="list huts with their tier and last check")
+    discover = actions.add_parser("discover", help="load the huts a booking site lists (e.g. Hütten-Holiday's cabins)")
+    discover.add_argument("--source", required=True, metavar="SLUG", help="booking source, e.g. huetten-holiday")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.huts_command == "load":
         return _load(args, settings)
+    if args.huts_command == "discover":
+        return _discover(args, settings)
     return _list(settings)
+
+
+def _discover(args: argparse.Namespace, settings: Settings) -> int:
+    from ..discover import discover_huts
+    from ..providers.registry import DiscoveryNotSupported, UnknownSourceError, provider_for
+    from ..storage.huts import HutLoadError
+
+    try:
+        provider = provider_for(args.source)
+        base_url = getattr(settings, provider.base_url_setting)
+        result = discover_huts(open_db(settings), args.source, base_url, settings.request_interval)
+    except (UnknownSourceError, DiscoveryNotSupported, HutLoadError) as exc:
+        raise UsageError(str(exc)) from None
+    except RuntimeError as exc:  # the site's list could not be read (CabinListError)
+        print(f"hut-availability: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    loaded = result.loaded
+    print(f"huts: {result.found} listed by {provider.name}, {loaded.added} added, {loaded.updated} updated")
+    return EXIT_OK
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> int:

@@ -24,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--hut-slug", action="append", metavar="SLUG", help="update this hut (repeatable)")
     which.add_argument("--hut-id", action="append", type=int, metavar="ID", help="update this hut id (repeatable)")
     which.add_argument("--all", action="store_true", help="update every active hut with a booking source")
+    parser.add_argument(
+        "--source",
+        metavar="SLUG",
+        help="only huts of this booking source (hrs, huetten-holiday); by default every source, fetched in parallel",
+    )
     parser.add_argument("--dry-run", action="store_true", help="list the huts that would be updated; write nothing")
     parser.add_argument(
         "--days",
@@ -34,9 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--request-interval",
         type=number(0.0),
-        default=DEFAULT_REQUEST_INTERVAL,
+        default=None,
         metavar="SECONDS",
-        help=f"time between request starts (default: {DEFAULT_REQUEST_INTERVAL}; the site tolerates ~1/s)",
+        help=f"time between request starts, per provider (default: each provider's own, {DEFAULT_REQUEST_INTERVAL}"
+        " for both; the sites tolerate ~1/s)",
     )
     parser.add_argument("--batch-size", type=whole_number(1), default=None, help="huts per transaction (default: 20)")
     parser.add_argument("--profile", action="store_true", help="print time per phase and the top functions")
@@ -71,12 +77,18 @@ def select_huts(args: argparse.Namespace, db: Any, settings: Settings, now: dt.d
 
 
 def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
-    from ..engine import StorageError, run_update
-    from ..providers.hut_reservation import HutReservationService
+    from ..parallel import run_all_sources, services_at
+    from ..providers.registry import PROVIDERS, UnknownSourceError, provider_for
     from ..storage.selection import today_in
 
     now = dt.datetime.now(dt.UTC)
     huts = select_huts(args, db, settings, now)
+    if args.source:
+        try:
+            provider_for(args.source)
+        except UnknownSourceError as exc:
+            raise UsageError(str(exc)) from None
+        huts = [hut for hut in huts if hut.source == args.source]
     if args.dry_run:
         print(f"would update {len(huts)} hut(s):")
         for hut in huts:
@@ -88,7 +100,8 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
     batch_size = args.batch_size or settings.batch_size
     progress = Progress(len(huts), enabled=not args.no_progress and sys.stdout.isatty())
     profiler = cProfile.Profile() if args.profile else None
-    provider = HutReservationService(base_url=settings.hrs_base_url, request_interval=args.request_interval)
+    base_urls = {p.source: getattr(settings, p.base_url_setting) for p in PROVIDERS.values()}
+    intervals = {source: args.request_interval for source in PROVIDERS} if args.request_interval is not None else {}
     on_fetched, on_stored, recorder = progress.fetched, progress.stored, None
     if not args.no_dagster_report:
         # notes for the Dagster record, collected without Dagster: it is imported after the work
@@ -100,25 +113,34 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
         with progress:
             if profiler:
                 profiler.enable()
-            report = run_update(
+            everything = run_all_sources(
                 db,
-                provider,
                 huts,
+                services_at(base_urls),
                 start=today_in(settings.zone, now),
                 days=args.days,
-                request_interval=args.request_interval,
+                request_intervals=intervals,
                 batch_size=batch_size,
                 on_fetched=on_fetched,
                 on_stored=on_stored,
             )
-    except StorageError as exc:
-        print(f"hut-availability: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    except UnknownSourceError as exc:
+        raise UsageError(str(exc)) from None
     finally:
         if profiler:
             profiler.disable()
-        provider.close()
+    report = everything.merged
+    for error in everything.storage_errors:
+        print(f"hut-availability: {error}", file=sys.stderr)
+    if everything.storage_errors and not report.outcomes:
+        return EXIT_FAILED
     _print_summary(report)
+    if len(everything.sources) > 1:
+        for run in everything.sources.values():
+            if run.report is not None:
+                print(
+                    f"  {run.source}: {len(run.report.stored)} of {run.huts} hut(s) in {run.report.wall_seconds:.1f} s"
+                )
     if recorder is not None:
         from ..defs.reporting import report_update
 
@@ -127,6 +149,8 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
             print(f"recorded in Dagster as run {run_id}")
     if profiler:
         _print_profile(report, profiler)
+    if everything.storage_errors:
+        return EXIT_FAILED
     if report.failed:
         print(f"{len(report.failed)} hut(s) failed:", file=sys.stderr)
         for outcome in report.failed:

@@ -104,12 +104,15 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
                 from ..simulator import SimulatorConfig, SimulatorServer
 
                 simulator = stack.enter_context(SimulatorServer(SimulatorConfig(seed=1), port=0))
-                settings = settings.model_copy(update={"hrs_base_url": simulator.base_url})
+                # it serves both booking sites on one address
+                sites = {"hrs_base_url": simulator.base_url, "huetten_holiday_base_url": simulator.base_url}
+                settings = settings.model_copy(update=sites)
                 print(f"hut-availability dev: simulator on {simulator.base_url}; home {home}", flush=True)
             env = {
                 **os.environ,
                 Settings.variable("home"): str(home),
                 Settings.variable("hrs_base_url"): settings.hrs_base_url,
+                Settings.variable("huetten_holiday_base_url"): settings.huetten_holiday_base_url,
                 REQUEST_INTERVAL_ENV: str(settings.request_interval),
             }
             env.update(prepare_dagster_home(settings))

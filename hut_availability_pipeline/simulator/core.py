@@ -8,6 +8,7 @@ import logging
 import math
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -23,6 +24,7 @@ from .faults import (
     malform_availability,
     malform_hut_info,
 )
+from .huetten_holiday import DEFAULT_CABINS, HuettenHolidaySite
 from .model import Answer, DayState, HutModel, day_dicts
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,10 @@ class SimulatorConfig:
     served_log: str | Path | None = None
     faults: FaultConfig = field(default_factory=FaultConfig)
     tick_seconds: float = 60.0
+    hh_faults: FaultConfig = field(default_factory=FaultConfig)
+    """Faults of the Hütten-Holiday site, independent of hut-reservation.org's."""
+    hh_cabins: int = DEFAULT_CABINS
+    """How many Hütten-Holiday cabins the site lists (ids 1..N)."""
 
 
 @dataclass
@@ -70,6 +76,7 @@ class Response:
     content_type: str = JSON
     delay: float = 0.0
     served: tuple[int, float, Answer] | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def reason(self) -> str:
@@ -99,6 +106,9 @@ class Simulator:
             p.hut_id: HutModel(p, seed)
             for p in (build_profile(entry, seed) for entry in load_catalog(self.config.catalog_path))
         }
+        self.huetten_holiday = HuettenHolidaySite(
+            seed, self.config.catalog_path, self.config.hh_cabins, self.config.hh_faults
+        )
         self._info_cache: dict[int, tuple[dict[str, Any], bytes]] = {}
         self._stats: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -201,10 +211,17 @@ class Simulator:
                 self._log = None
 
     # ---- HTTP routing --------------------------------------------------------------------
-    def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes = b"") -> Response:
-        """Answer one request (`query` as from `urllib.parse.parse_qs`)."""
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Answer one request (`query` as from `urllib.parse.parse_qs`; `headers` with lower-case names)."""
         try:
-            response = self._route(method, path.rstrip("/") or "/", query, body)
+            response = self._route(method, path.rstrip("/") or "/", query, body, headers or {})
         except (ValueError, TypeError) as exc:
             response = _json(400, {"status": 400, "error": "Bad Request", "message": str(exc)})
         except Exception:
@@ -214,7 +231,9 @@ class Simulator:
             self._stats[str(response.status)] += 1
         return response
 
-    def _route(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Response:
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], body: bytes, headers: Mapping[str, str]
+    ) -> Response:
         if path == AVAILABILITY_PATH and method == "GET":
             raw = (query.get("hutId") or [""])[0]
             if not raw.strip().lstrip("-").isdigit():
@@ -227,6 +246,10 @@ class Simulator:
             return self._hut_info_response(int(raw), path)
         if path.startswith("/_sim/"):
             return self._control(method, path, query, body)
+        answer = self.huetten_holiday.handle(method, path, query, body, headers, self.state_time() / 3600.0)
+        if answer is not None:
+            status, content, kind, extra = answer
+            return Response(status, content, kind, headers=extra)
         return _json(404, {"status": 404, "error": "Not Found", "path": path})
 
     def _error(self, status: int, path: str) -> Response:
@@ -285,10 +308,19 @@ class Simulator:
             return _json(200, self.state())
         if path == "/_sim/faults":
             if method == "POST":
-                payload = json.loads(body or b"{}")
-                if not isinstance(payload, dict):
-                    raise ValueError("the fault settings must be a JSON object")
-                base = FaultConfig() if payload.pop("reset", False) else self.faults
-                self.set_faults(base.updated(payload))
+                self.set_faults(self._fault_change(self.faults, body))
             return _json(200, self.faults.to_dict())
+        if path == "/_sim/huetten-holiday/faults":
+            site = self.huetten_holiday
+            if method == "POST":
+                site.set_faults(self._fault_change(site.faults, body))
+            return _json(200, site.faults.to_dict())
         return _json(404, {"status": 404, "error": "Not Found", "path": path})
+
+    @staticmethod
+    def _fault_change(current: FaultConfig, body: bytes) -> FaultConfig:
+        payload = json.loads(body or b"{}")
+        if not isinstance(payload, dict):
+            raise ValueError("the fault settings must be a JSON object")
+        base = FaultConfig() if payload.pop("reset", False) else current
+        return base.updated(payload)

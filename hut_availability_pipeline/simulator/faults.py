@@ -63,12 +63,16 @@ class FaultConfig:
     malformed_kinds: tuple[str, ...] = MALFORMED_KINDS
     unknown_huts: frozenset[int] = field(default_factory=frozenset)
     broken_huts: frozenset[int] = field(default_factory=frozenset)
+    p_session_expired: float = 0.0
+    """Hütten-Holiday only: a POST finds its session gone (419) with this probability."""
+    csrf_broken: bool = False
+    """Hütten-Holiday only: every POST answers 419, whatever the session (a changed protocol)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unknown_huts", parse_hut_ids(self.unknown_huts))
         object.__setattr__(self, "broken_huts", parse_hut_ids(self.broken_huts))
         object.__setattr__(self, "malformed_kinds", tuple(self.malformed_kinds))
-        for name in ("p_429", "p_5xx", "p_slow", "p_malformed"):
+        for name in ("p_429", "p_5xx", "p_slow", "p_malformed", "p_session_expired"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {value}")
@@ -152,7 +156,7 @@ class FaultInjector:
             return Decision(status=404)
         if hut_id is not None and hut_id in cfg.broken_huts:
             return Decision(status=500)
-        if not (cfg.p_429 or cfg.p_5xx or cfg.p_slow or cfg.p_malformed):
+        if not (cfg.p_429 or cfg.p_5xx or cfg.p_slow or cfg.p_malformed or cfg.p_session_expired):
             return Decision()
         seed = self._default_seed if cfg.seed is None else cfg.seed
         rng = random.Random(f"fault:{seed}:{endpoint}:{hut_id}:{n}")

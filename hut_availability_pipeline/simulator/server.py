@@ -56,7 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         split = urlsplit(self.path)
         simulator = self.server.simulator
-        response = simulator.handle(method, split.path, parse_qs(split.query), body)
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        response = simulator.handle(method, split.path, parse_qs(split.query), body, headers)
         if response.delay > 0:
             time.sleep(response.delay)
         try:
@@ -64,6 +65,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
             self.send_header("Cache-Control", "no-cache, no-store")
+            for name, value in response.headers:
+                self.send_header(name, value)
             self.end_headers()
             served_at = dt.datetime.now(dt.UTC)
             self.wfile.write(response.body)
@@ -180,6 +183,12 @@ def run_simulator(cfg: SimulatorConfig, host: str = "127.0.0.1", port: int = 809
     print(
         f"hut-reservation simulator on {server.base_url}/api/v1 — {len(sim.hut_ids())} huts, seed "
         f"{cfg.seed}, speed {cfg.speed}, sim time {sim.now().isoformat(timespec='seconds')}",
+        file=sys.stderr,
+        flush=True,
+    )
+    print(
+        f"Hütten-Holiday simulator on {server.base_url} (HUETTEN_HOLIDAY_BASE_URL) — "
+        f"{len(sim.huetten_holiday.cabin_ids())} cabins; faults at /_sim/huetten-holiday/faults",
         file=sys.stderr,
         flush=True,
     )
