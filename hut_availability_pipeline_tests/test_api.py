@@ -40,6 +40,8 @@ TARGET = dt.date(2026, 7, 20)
 MAP = "/v1/availability/{date}.geojson"
 DETAIL = "/v1/huts/{slug}/availability/{date}"
 TREND = "/v1/huts/{slug}/availability/{date}/trend"
+TRENDS = "/v1/huts/{slug}/trends/{date}"
+TABLE = "/v1/availability"
 
 
 def add_data(db: Database) -> None:
@@ -125,9 +127,9 @@ class Api:
 # --- the published description -------------------------------------------------------------------
 
 
-def test_openapi_describes_the_three_endpoints_with_400_and_404(api):
+def test_openapi_describes_the_endpoints_with_400_and_404(api):
     paths = api.openapi["paths"]
-    assert set(paths) == {MAP, DETAIL, TREND}
+    assert set(paths) == {MAP, DETAIL, TREND, TRENDS, TABLE}
     for template in paths:
         responses = paths[template]["get"]["responses"]
         assert {"200", "400", "404"} <= set(responses) and "422" not in responses
