@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BeforeValidator, Field
 
 from ...domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ...storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, BrowseFilter, browse
@@ -25,7 +26,14 @@ router = APIRouter(prefix="/v1", tags=["availability"])
 
 _DATE: dict[str, Any] = {"json_schema_extra": {"pattern": DATE_PATTERN}}
 _FROM = f"First date (default: today): {DATE_DESCRIPTION}"
+_PARTY = "Party size: nights with at least this many free places (empty: any)."
+PartySize = Annotated[int, Field(ge=1, le=1000)]
 _TO = f"Last date (default: {TABLE_DAYS} days from `from`): {DATE_DESCRIPTION}"
+
+
+def _empty_is_none(value: object) -> object:
+    """An empty field of the web page's form (`party=`) means "any", as if it were absent."""
+    return None if value == "" else value
 
 
 def table_filter(
@@ -37,7 +45,7 @@ def table_filter(
     status: Annotated[list[ReservationStatusEnum] | None, Query(description="Reservation statuses.")] = None,
     hut_type: Annotated[list[HutTypeEnum] | None, Query(description="Hut types (any of them).")] = None,
     source: Annotated[list[str] | None, Query(description="Booking sources (any of them), e.g. hrs.")] = None,
-    party: Annotated[int | None, Query(ge=1, le=1000, description="Nights with at least this many free.")] = None,
+    party: Annotated[PartySize | None, BeforeValidator(_empty_is_none), Query(description=_PARTY)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Search in the hut's name or slug.")] = None,
     sort: Annotated[str, Query(pattern="^(" + "|".join(SORT_KEYS) + ")$", description="Sort key.")] = "name",
     desc: Annotated[bool, Query(description="Sort descending.")] = False,
