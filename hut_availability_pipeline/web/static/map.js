@@ -133,6 +133,7 @@
       const collection = await response.json();
       if (mine !== request) return;
       draw(collection, night, party);
+      performance.mark("huts-drawn");
       page.dataset.ready = night;
     } catch (error) {
       if (mine !== request) return;
