@@ -27,6 +27,7 @@ from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.domain.bookings import DayState, ReservationStatusEnum
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
+from hut_availability_pipeline.storage.trends import compute_trends
 from hut_availability_pipeline.storage.writer import write_batch
 
 from .helpers import result
@@ -274,6 +275,29 @@ def test_trend_window_includes_the_state_in_force_when_it_opened_and_todays_chan
     default = api.get(TREND, slug="alpha", date=TARGET.isoformat()).json()  # 14 days: all three
     assert (default["days_before"], len(default["states"])) == (14, 3)
     assert api.get(TREND, slug="cabane", date="today").json()["states"] == []
+
+
+# --- derived trends --------------------------------------------------------------------------------
+
+
+def test_trends_of_a_huts_nights_as_derived(api, db):
+    assert api.get(TRENDS, slug="alpha", date="today").json()["nights"] == []  # not derived yet
+    with db.connect() as conn:
+        compute_trends(conn, NOW, "Europe/Zurich")
+        conn.commit()
+    body = api.get(TRENDS, slug="alpha", date="today", days=11).json()
+    assert (body["hut"]["slug"], body["date_from"], body["date_to"]) == ("alpha", "2026-07-10", "2026-07-20")
+    nights = {n["date"]: n for n in body["nights"]}
+    assert len(nights) == 11
+    tomorrow = nights["2026-07-11"]
+    assert (tomorrow["is_full"], tomorrow["days_before_full"], tomorrow["day_state"]) == (True, 1, "full")
+    assert dt.datetime.fromisoformat(tomorrow["became_full_at"]) == NOW - HOUR
+    target = nights[TARGET.isoformat()]
+    # 25 free until 4 days ago (6 July), then 20, and 9 since an hour ago: the 7 days 4-10 July
+    assert target["booked_per_day"] == [0, 0, 5, 0, 0, 0, 11] and target["booked_last_week"] == 16
+    assert (target["free_week_ago"], target["occupancy_week_ago"], target["is_full"]) == (25, 37.5, False)
+    assert api.get(TRENDS, slug="bravo", date="2030-01-01").json()["nights"] == []
+    assert "no hut with slug 'nope'" in api.get(TRENDS, slug="nope", date="today", expect=404).json()["detail"]
 
 
 # --- errors ----------------------------------------------------------------------------------------
