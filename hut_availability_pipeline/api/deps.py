@@ -20,8 +20,14 @@ from .pool import PoolTimeout
 Clock = Callable[[], dt.datetime]
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
-# what the date path parameter accepts, published in the OpenAPI description (parse_date decides)
-DATE_PATTERN = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])|" + "|".join(DATE_WORDS) + ")$"
+# What a date parameter accepts, published in the OpenAPI description: exactly the dates of the
+# calendar (years 1-9999, 29 February only in leap years), so that a client or a fuzzer that keeps
+# to the pattern never gets "bad date" (parse_date decides, and says so for anything else).
+_YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+ISO_DATE_PATTERN = f"({_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+DATE_PATTERN = f"^({ISO_DATE_PATTERN}|{'|'.join(DATE_WORDS)})$"
 DATE_DESCRIPTION = "YYYY-MM-DD, or today, tomorrow or weekend (the coming Saturday) in the hut's time zone."
 
 
@@ -87,8 +93,8 @@ Slug = Annotated[str, Depends(path_slug)]
 
 
 def date_to(start: dt.date, days: int) -> dt.date:
-    """The last date of `days` days from `start`; 400 when it leaves the calendar."""
-    try:
-        return date_range(start, None, days)[1]
-    except ValueError as exc:
-        raise ApiError(400, str(exc)) from None
+    """The last date of `days` days from `start`, or the calendar's last (9999-12-31) when the
+    range would leave it: a range the parameters' schema allows is answered, not refused."""
+    if (dt.date.max - start).days < days - 1:
+        return dt.date.max
+    return date_range(start, None, days)[1]

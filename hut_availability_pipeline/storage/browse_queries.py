@@ -20,7 +20,8 @@ MAX_PAGE_ROWS = 10_000
 
 @dataclass(frozen=True)
 class BrowseFilter:
-    """What the table shows: filters (an empty tuple or None means "any"), the sort and the page."""
+    """What the table shows: filters (an empty tuple or None means "any"; a `date_to` before
+    `date_from` matches nothing), the sort and the page."""
 
     date_from: dt.date
     date_to: dt.date
@@ -38,8 +39,6 @@ class BrowseFilter:
     def __post_init__(self) -> None:
         if self.sort not in SORT_KEYS:
             raise ValueError(f"sort {self.sort!r}: use one of {', '.join(SORT_KEYS)}")
-        if self.date_to < self.date_from:
-            raise ValueError(f"date range is empty: {self.date_to} is before {self.date_from}")
         if self.offset < 0 or not 1 <= self.limit <= MAX_PAGE_ROWS:
             raise ValueError(f"offset ({self.offset}) must be >= 0 and limit ({self.limit}) in 1..{MAX_PAGE_ROWS}")
 
@@ -67,6 +66,8 @@ def browse(conn: psycopg.Connection[Any], filters: BrowseFilter) -> BrowsePage:
     def any_of(values: tuple[str, ...]) -> list[str] | None:
         return list(values) if values else None
 
+    if any("\x00" in text for text in (filters.search or "", *filters.sources)):
+        return BrowsePage([], 0, filters)  # PostgreSQL text cannot hold NUL: no name or source contains it
     cursor = conn.cursor(row_factory=class_row(BrowseRow))
     rows = cursor.execute(
         query("browse_current"),  # type: ignore[arg-type]

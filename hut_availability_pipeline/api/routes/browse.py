@@ -16,19 +16,24 @@ from ...storage.read_models import AvailabilityRow
 from .. import models
 from ..caching import CACHED_HEADERS, cached
 from ..deps import DATE_DESCRIPTION, DATE_PATTERN, AppSettings, Connection, Now, parse_night
-from ..errors import ERRORS, ApiError
+from ..errors import ERRORS
 
 TABLE_DAYS = 7
-MAX_TABLE_DAYS = 366
 PAGE_ROWS = 100
 
 router = APIRouter(prefix="/v1", tags=["availability"])
 
-_DATE: dict[str, Any] = {"json_schema_extra": {"pattern": DATE_PATTERN}}
-_FROM = f"First date (default: today): {DATE_DESCRIPTION}"
+# a date, or empty (the web page's form sends an empty field): the default
+_DATE: dict[str, Any] = {"json_schema_extra": {"pattern": DATE_PATTERN.removesuffix(")$") + "|)$"}}
+_FROM = f"First date (default, also when empty: today): {DATE_DESCRIPTION}"
 _PARTY = "Party size: nights with at least this many free places (empty: any)."
 PartySize = Annotated[int, Field(ge=1, le=1000)]
-_TO = f"Last date (default: {TABLE_DAYS} days from `from`): {DATE_DESCRIPTION}"
+_PARTY_SCHEMA: dict[str, Any] = {  # the published schema says that an empty party is accepted, as "any"
+    "json_schema_extra": {
+        "anyOf": [{"type": "integer", "minimum": 1, "maximum": 1000}, {"type": "string", "enum": [""]}]
+    }
+}
+_TO = f"Last date (default, also when empty: {TABLE_DAYS} days from `from`): {DATE_DESCRIPTION}"
 
 
 def _empty_is_none(value: object) -> object:
@@ -45,7 +50,9 @@ def table_filter(
     status: Annotated[list[ReservationStatusEnum] | None, Query(description="Reservation statuses.")] = None,
     hut_type: Annotated[list[HutTypeEnum] | None, Query(description="Hut types (any of them).")] = None,
     source: Annotated[list[str] | None, Query(description="Booking sources (any of them), e.g. hrs.")] = None,
-    party: Annotated[PartySize | None, BeforeValidator(_empty_is_none), Query(description=_PARTY)] = None,
+    party: Annotated[
+        PartySize | None, BeforeValidator(_empty_is_none), Query(description=_PARTY, **_PARTY_SCHEMA)
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Search in the hut's name or slug.")] = None,
     sort: Annotated[str, Query(pattern="^(" + "|".join(SORT_KEYS) + ")$", description="Sort key.")] = "name",
     desc: Annotated[bool, Query(description="Sort descending.")] = False,
@@ -60,10 +67,6 @@ def table_filter(
         end = dt.date.max
     else:
         end = start + dt.timedelta(days=TABLE_DAYS - 1)
-    if end < start:
-        raise ApiError(400, f"date range is empty: to ({end}) is before from ({start})")
-    if (end - start).days >= MAX_TABLE_DAYS:
-        raise ApiError(400, f"date range from {start} to {end} is longer than {MAX_TABLE_DAYS} days")
     return BrowseFilter(
         date_from=start,
         date_to=end,
@@ -89,8 +92,8 @@ TableFilter = Annotated[BrowseFilter, Depends(table_filter)]
     responses={**ERRORS, 200: {"headers": CACHED_HEADERS}},
     summary="The availability table: hut-dates filtered, sorted and paged",
     description=(
-        "The current state of every hut-date from `from` to `to` (at most 366 days) that passes the filters "
-        "(repeat a parameter for several values: any of them), sorted by `sort` (then by hut and date)."
+        "The current state of every hut-date from `from` to `to` (none when `to` is before `from`) that passes "
+        "the filters (repeat a parameter for several values: any of them), sorted by `sort` (then by hut and date)."
     ),
 )
 def availability_table(request: Request, conn: Connection, filters: TableFilter) -> Response:
