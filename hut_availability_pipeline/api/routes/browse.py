@@ -89,7 +89,7 @@ TableFilter = Annotated[BrowseFilter, Depends(table_filter)]
 @router.get(
     "/availability",
     response_model=models.AvailabilityTable,
-    responses={**ERRORS, 200: {"headers": CACHED_HEADERS}},
+    responses={**{k: v for k, v in ERRORS.items() if k != 404}, 200: {"headers": CACHED_HEADERS}},  # names no hut
     summary="The availability table: hut-dates filtered, sorted and paged",
     description=(
         "The current state of every hut-date from `from` to `to` (none when `to` is before `from`) that passes "
