@@ -95,6 +95,13 @@ def test_unknown_huts_and_bad_dates_get_an_error_page(client):
     bad = client.get("/huts/no-such-hut/nights/someday")
     assert bad.status_code == 400 and "bad date" in bad.text
     assert client.get("/?date=2026-02-30").status_code == 400
+    for path, message in (("/browse?party=0", "party: Input should be greater than or equal to 1"),
+                          ("/browse.csv?from=someday", "bad date &#39;someday&#39;")):  # fmt: skip
+        page = client.get(path)
+        assert page.status_code == 400 and page.headers["content-type"].startswith("text/html"), path
+        assert message in page.text and page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    api = client.get("/v1/availability?party=0")  # the API keeps its JSON
+    assert api.status_code == 400 and api.json()["detail"].startswith("party:")
 
 
 def test_table_filters_narrow_it_and_the_csv_has_its_rows(client, site):

@@ -47,10 +47,10 @@ def create_app(
     app.include_router(availability.router)
     app.include_router(huts.router)
     app.include_router(browse.router)
+    add_error_handlers(app)
     if web:
         from ..web import add_web
 
-        add_web(app)
-    add_error_handlers(app)
+        add_web(app)  # after the API's error handlers: the pages render them as pages
     app.openapi = openapi_of(app)  # type: ignore[method-assign]
     return app

@@ -9,14 +9,17 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .pages import router
+from .errors import add_page_errors
+from .pages import render_error, router
 from .security import add_security_headers
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
 def add_web(app: FastAPI) -> None:
-    """The pages at `/`, their scripts and styles at `/static`, the security headers on everything."""
+    """The pages at `/`, their scripts and styles at `/static`, the security headers on everything,
+    errors of the pages as pages (add the API's error handlers first)."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     add_security_headers(app)
+    add_page_errors(app, render_error)

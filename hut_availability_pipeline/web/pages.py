@@ -45,8 +45,13 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
     return templates.TemplateResponse(request, name, context, status_code=status, headers={"Cache-Control": "no-cache"})
 
 
-def _error(request: Request, status: int, message: str) -> HTMLResponse:
-    return _page(request, "error.html", status, title="Not found" if status == 404 else "Bad request", message=message)
+def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+    """The error page: what was wrong, with the status of the answer."""
+    title = {404: "Not found", 503: "Busy"}.get(status, "Bad request")
+    return _page(request, "error.html", status, title=title, message=message)
+
+
+_error = render_error
 
 
 @router.get("/", response_class=HTMLResponse)
