@@ -27,6 +27,7 @@ from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.domain.bookings import DayState, ReservationStatusEnum
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
+from hut_availability_pipeline.storage.trends import compute_trends
 from hut_availability_pipeline.storage.writer import write_batch
 
 from .helpers import result
@@ -40,6 +41,8 @@ TARGET = dt.date(2026, 7, 20)
 MAP = "/v1/availability/{date}.geojson"
 DETAIL = "/v1/huts/{slug}/availability/{date}"
 TREND = "/v1/huts/{slug}/availability/{date}/trend"
+TRENDS = "/v1/huts/{slug}/trends/{date}"
+TABLE = "/v1/availability"
 
 
 def add_data(db: Database) -> None:
@@ -125,15 +128,22 @@ class Api:
 # --- the published description -------------------------------------------------------------------
 
 
-def test_openapi_describes_the_three_endpoints_with_400_and_404(api):
+def test_openapi_describes_the_endpoints_with_400_and_404(api):
     paths = api.openapi["paths"]
-    assert set(paths) == {MAP, DETAIL, TREND}
+    assert set(paths) == {MAP, DETAIL, TREND, TRENDS, TABLE}
     for template in paths:
         responses = paths[template]["get"]["responses"]
-        assert {"200", "400", "404"} <= set(responses) and "422" not in responses
+        assert {"200", "400"} <= set(responses) and "422" not in responses
+        assert ("404" in responses) == (template != TABLE)  # the table names no hut
         assert set(responses["200"]["headers"]) == {"Cache-Control", "ETag", "Last-Modified"}
     assert set(paths[MAP]["get"]["responses"]["200"]["content"]) == {"application/geo+json"}
     assert set(paths[MAP]["get"]["responses"]["404"]["content"]) == {"application/json"}
+    for template in (MAP, DETAIL, TREND, TRENDS):
+        [date] = [p for p in paths[template]["get"]["parameters"] if p["name"] == "date"]
+        pattern = re.compile(date["schema"]["pattern"])
+        assert [bool(pattern.match(d)) for d in ("2028-02-29", "today", "weekend", "2026-02-29", "0000-01-01")] == [
+            True, True, True, False, False
+        ]  # fmt: skip
     schemas = api.openapi["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
     assert "full" in schemas["OccupancyStatusEnum"]["enum"]  # hut-services' enums
@@ -189,6 +199,12 @@ def test_geojson_days_words_slugs_and_paging(api):
     page = api.get(MAP, date="today", offset=2, limit=2).json()
     assert [f["id"] for f in page["features"]] == ["cabane"]
     assert (page["number_matched"], page["number_returned"], page["offset"], page["limit"]) == (3, 1, 2, 2)
+
+
+def test_a_range_past_the_calendars_end_ends_there(api):
+    body = api.get(MAP, date="9999-12-30", days=5).json()
+    assert (body["date_from"], body["date_to"]) == ("9999-12-30", "9999-12-31")
+    assert api.get(DETAIL, slug="alpha", date="9999-12-31").json()["date_to"] == "9999-12-31"
 
 
 def test_geojson_empty_results(api, db):
@@ -274,6 +290,29 @@ def test_trend_window_includes_the_state_in_force_when_it_opened_and_todays_chan
     assert api.get(TREND, slug="cabane", date="today").json()["states"] == []
 
 
+# --- derived trends --------------------------------------------------------------------------------
+
+
+def test_trends_of_a_huts_nights_as_derived(api, db):
+    assert api.get(TRENDS, slug="alpha", date="today").json()["nights"] == []  # not derived yet
+    with db.connect() as conn:
+        compute_trends(conn, NOW, "Europe/Zurich")
+        conn.commit()
+    body = api.get(TRENDS, slug="alpha", date="today", days=11).json()
+    assert (body["hut"]["slug"], body["date_from"], body["date_to"]) == ("alpha", "2026-07-10", "2026-07-20")
+    nights = {n["date"]: n for n in body["nights"]}
+    assert len(nights) == 11
+    tomorrow = nights["2026-07-11"]
+    assert (tomorrow["is_full"], tomorrow["days_before_full"], tomorrow["day_state"]) == (True, 1, "full")
+    assert dt.datetime.fromisoformat(tomorrow["became_full_at"]) == NOW - HOUR
+    target = nights[TARGET.isoformat()]
+    # 25 free until 4 days ago (6 July), then 20, and 9 since an hour ago: the 7 days 4-10 July
+    assert target["booked_per_day"] == [0, 0, 5, 0, 0, 0, 11] and target["booked_last_week"] == 16
+    assert (target["free_week_ago"], target["occupancy_week_ago"], target["is_full"]) == (25, 37.5, False)
+    assert api.get(TRENDS, slug="bravo", date="2030-01-01").json()["nights"] == []
+    assert "no hut with slug 'nope'" in api.get(TRENDS, slug="nope", date="today", expect=404).json()["detail"]
+
+
 # --- errors ----------------------------------------------------------------------------------------
 
 
@@ -282,7 +321,6 @@ def test_trend_window_includes_the_state_in_force_when_it_opened_and_todays_chan
     [
         (MAP, {"date": "someday"}, "bad date 'someday': use YYYY-MM-DD or one of today, tomorrow, weekend"),
         (MAP, {"date": "2026-02-30"}, "bad date '2026-02-30'"),
-        (MAP, {"date": "9999-12-31"}, "beyond the calendar"),
         (MAP, {"date": "today", "days": 0}, "days: Input should be greater than or equal to 1"),
         (MAP, {"date": "today", "days": 32}, "days: Input should be less than or equal to 31"),
         (MAP, {"date": "today", "days": "four"}, "days: Input should be a valid integer"),

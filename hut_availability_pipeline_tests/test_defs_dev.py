@@ -313,3 +313,17 @@ def test_demo_settings_have_their_own_home_and_keep_a_chosen_request_interval(
     assert dagster_home(demo) == tmp_path / "home" / "demo" / "dagster"
     monkeypatch.setenv("HUT_AVAILABILITY_REQUEST_INTERVAL", "0.5")
     assert demo_settings(load_settings()).request_interval == 0.5
+
+
+def test_dev_says_how_to_serve_the_web_front_end_on_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's front end reads the demo's home, not the real one."""
+    from hut_availability_pipeline.config import load_settings
+    from hut_availability_pipeline.defs.dev import demo_settings, serve_command
+
+    for name in ("DATABASE_URL", "DAGSTER_POSTGRES_URL", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path / "home"))
+    assert serve_command(demo_settings(load_settings())) == (
+        f"run `HUT_AVAILABILITY_HOME={tmp_path / 'home' / 'demo'} .venv/bin/hut-availability serve`"
+        " in another terminal for http://127.0.0.1:8000/"
+    )

@@ -122,3 +122,59 @@ class Trend(BaseModel):
 
 class Error(BaseModel):
     detail: str = Field(description="What was wrong and what to do.")
+
+
+class NightTrend(BaseModel):
+    """What the daily derivation found for one night of the hut (as of `computed_at`)."""
+
+    date: dt.date
+    computed_at: dt.datetime = Field(description="The time the trend was derived at (daily).")
+    day_state: DayState | None = Field(description=DAY_STATE_DESCRIPTION)
+    free: int | None
+    total: int | None
+    occupancy_percent: float | None
+    is_full: bool = Field(description="No free place left (of more than none) at computed_at.")
+    became_full_at: dt.datetime | None = Field(description="First check of the first full state; null: never full.")
+    days_before_full: int | None = Field(description="How many days before the night it became full.")
+    booked_per_day: list[int | None] = Field(
+        description="Places booked (net of cancellations) on each of the 7 days ending on computed_at's date,"
+        " oldest first; null: the night was not tracked that day.",
+        min_length=7,
+        max_length=7,
+    )
+    booked_last_week: int | None = Field(description="Their sum (null when none is known).")
+    changes_last_week: int = Field(description="States first seen in those 7 days.")
+    free_week_ago: int | None = Field(description="Free places 7 days before computed_at.")
+    occupancy_week_ago: float | None = Field(description="Occupancy (0-100) 7 days before computed_at.")
+
+
+class HutTrends(BaseModel):
+    """The derived trends of a hut's nights in [date_from, date_to]; nights never derived are absent."""
+
+    hut: Hut
+    date_from: dt.date
+    date_to: dt.date
+    nights: list[NightTrend]
+
+
+class AvailabilityRow(Day):
+    """A row of the availability table: a hut-date's current state with its hut."""
+
+    slug: str
+    name: str
+    source: str | None
+    source_hut_id: str | None
+    link: str | None = Field(description="Where to book this date.")
+    first_checked: dt.datetime = Field(description="When the current state was first seen.")
+
+
+class AvailabilityTable(BaseModel):
+    """A page of the availability table and how many rows match the filters in all."""
+
+    date_from: dt.date
+    date_to: dt.date
+    number_matched: int
+    number_returned: int
+    offset: int
+    limit: int
+    rows: list[AvailabilityRow]

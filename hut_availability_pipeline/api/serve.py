@@ -1,4 +1,5 @@
-"""`hut-availability serve`: the HTTP API under uvicorn (127.0.0.1 unless told otherwise)."""
+"""`hut-availability serve`: the web front end and the HTTP API under uvicorn (127.0.0.1 unless told
+otherwise)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ DEFAULT_PORT = 8000
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `serve`: where to listen and how many database connections to use."""
-    parser.description = "Serve the read-only HTTP API (OpenAPI description at /openapi.json, docs at /docs)."
+    parser.description = (
+        "Serve the web front end at / and the read-only HTTP API (OpenAPI description at /openapi.json, docs at /docs)."
+    )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
     parser.add_argument(
         "--port", type=whole_number(0, 65535), default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})"

@@ -118,6 +118,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             env.update(prepare_dagster_home(settings))
             _prepare_huts(env, load_catalog=empty)
             print(f"hut-availability dev: data in {db.describe()}; DAGSTER_HOME={env['DAGSTER_HOME']}", flush=True)
+            print(f"hut-availability dev: web front end and API: {serve_command(settings)}", flush=True)
             return _run_dagster_dev(args.port, env, keep_open=lock)
         except StartError as exc:
             print(f"hut-availability dev: error: {exc}", file=sys.stderr)
@@ -127,6 +128,17 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             with _signals_ignored():
                 stack.close()
+
+
+def serve_command(settings: Settings) -> str:
+    """How to serve the web front end and the API on this data beside Dagster (a second process:
+    `serve` is read-only and shares the running embedded server), and where."""
+    from ..api.serve import DEFAULT_HOST, DEFAULT_PORT
+
+    return (
+        f"run `{Settings.variable('home')}={settings.resolved_home} .venv/bin/hut-availability serve`"
+        f" in another terminal for http://{DEFAULT_HOST}:{DEFAULT_PORT}/"
+    )
 
 
 def _lock_home(home: Path) -> int:

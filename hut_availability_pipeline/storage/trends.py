@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import psycopg
+from psycopg.rows import class_row
 
 from ..domain.dates import Zone, aware_now, today_in, zone_info
 from .queries import execute_unprepared, find_hut
@@ -69,6 +70,42 @@ def read_trends(
     return _frame(
         execute_unprepared(conn, "trend_read", {"hut_id": hut_id, "date_from": date_from, "date_to": date_to})
     )
+
+
+@dataclass(frozen=True)
+class NightTrend:
+    """The stored trend of one hut-date (a row of `hut_availability_trends` with its hut)."""
+
+    slug: str
+    name: str
+    availability_date: dt.date
+    computed_at: dt.datetime
+    day_state: str | None
+    free: int | None
+    total: int | None
+    occupancy_percent: float | None
+    is_full: bool
+    became_full_at: dt.datetime | None
+    days_before_full: int | None
+    booked_per_day: list[int | None]  # the 7 days ending on computed_at's date, oldest first
+    booked_last_week: int | None
+    changes_last_week: int
+    free_week_ago: int | None
+    occupancy_week_ago: float | None
+
+
+def night_trends(
+    conn: psycopg.Connection[Any], hut: int | str, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> list[NightTrend]:
+    """The stored trends of one hut (by id or slug) in [date_from, date_to], by date, as named
+    rows (the API and the web pages); UnknownHutError when the hut does not exist."""
+    hut_id = find_hut(conn, hut).hut_id
+    cursor = conn.cursor(row_factory=class_row(NightTrend))
+    return cursor.execute(
+        query("trend_read"),  # type: ignore[arg-type]
+        {"hut_id": hut_id, "date_from": date_from, "date_to": date_to},
+        prepare=False,  # optional filters: see execute_unprepared
+    ).fetchall()
 
 
 def trend_highlights(conn: psycopg.Connection[Any], today: dt.date, limit: int = 10) -> pd.DataFrame:

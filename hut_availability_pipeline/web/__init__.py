@@ -1,0 +1,25 @@
+"""The web front end: server-rendered pages (Jinja2, autoescaped) and small scripts served by the
+app itself: the map of free places (`/`), a hut's calendar, a night's booking curve and states,
+and the availability browser (`/browse`, with CSV). Read-only, on the API's pooled connections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .errors import add_page_errors
+from .pages import render_error, router
+from .security import add_security_headers
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def add_web(app: FastAPI) -> None:
+    """The pages at `/`, their scripts and styles at `/static`, the security headers on everything,
+    errors of the pages as pages (add the API's error handlers first)."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(router)
+    add_security_headers(app)
+    add_page_errors(app, render_error)

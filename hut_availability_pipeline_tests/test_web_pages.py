@@ -1,0 +1,122 @@
+"""The web front end over real HTTP on a simulator-fed database: every page answers with HTML
+that shows the data, escapes every provider string, carries the Content-Security-Policy and
+refers to nothing outside the app; the table's filters and CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from hut_availability_pipeline.api import create_app
+from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.web.security import CONTENT_SECURITY_POLICY
+
+from .test_api import serving
+from .web_site import IMG_NAME, SCRIPT_NAME, Site, simulated_site
+
+SETTINGS = Settings(timezone="Europe/Zurich")
+
+
+@pytest.fixture(scope="module")
+def site(embedded_factory) -> Site:
+    return simulated_site(embedded_factory.create())
+
+
+@pytest.fixture(scope="module")
+def client(site) -> Iterator[httpx.Client]:
+    with serving(site.db, create_app(site.db, SETTINGS, clock=site.clock)) as url, httpx.Client(base_url=url) as client:
+        yield client
+
+
+def changed_night(site: Site) -> tuple[str, dt.date]:
+    """A hut and night whose free places changed between the two fetches (two states with numbers)."""
+    with site.db.connect() as conn:
+        row = conn.execute(
+            "SELECT h.slug, s.availability_date FROM hut_availability_history s JOIN huts h ON h.id = s.hut_id"
+            " WHERE s.free IS NOT NULL GROUP BY h.slug, s.availability_date HAVING count(*) = 2"
+            " ORDER BY s.availability_date, h.slug LIMIT 1"
+        ).fetchone()
+    assert row is not None, "the simulator's three days changed no night"
+    return row[0], row[1]
+
+
+def test_pages_answer_html_with_the_security_headers(client, site):
+    slug, night = changed_night(site)
+    for path in ("/", f"/huts/{slug}", f"/huts/{slug}/nights/{night}", "/browse"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.text[:500])
+        assert response.headers["content-type"].startswith("text/html")
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
+        # no inline script or style, and nothing from another host
+        assert not re.search(r"<script(?![^>]*\bsrc=)", response.text), path
+        assert " style=" not in response.text and "<style" not in response.text, path
+        urls = re.findall(r"""(?:src|href)="([^"]+)\"""", response.text)
+        assert [u for u in urls if u.startswith(("http:", "https:", "//")) and "/reservation/" not in u] == [], path
+        for asset in (u for u in urls if u.startswith("/static/")):
+            assert client.get(asset).status_code == 200, asset
+
+
+def test_provider_strings_are_escaped_in_every_page(client, site):
+    for slug, name in ((site.script_slug, SCRIPT_NAME), (site.img_slug, IMG_NAME)):
+        hut = client.get(f"/huts/{slug}").text
+        assert name not in hut
+        assert name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;") in hut
+        browse = client.get("/browse", params={"q": slug}).text
+        assert name not in browse and "&lt;" in browse
+    assert SCRIPT_NAME not in client.get("/browse", params={"q": SCRIPT_NAME}).text
+
+
+def test_hut_page_shows_a_calendar_of_its_nights(client, site):
+    slug = site.slugs[5]
+    page = client.get(f"/huts/{slug}").text
+    nights = re.findall(rf'href="/huts/{slug}/nights/(\d{{4}}-\d\d-\d\d)"', page)
+    assert len(set(nights)) >= 30  # the served nights of the second fetch
+    assert re.search(r'data-state="(bookable|full|not_bookable_online|winter_room|closed|unknown)"', page)
+
+
+def test_night_page_shows_its_states_and_curve(client, site):
+    slug, night = changed_night(site)
+    page = client.get(f"/huts/{slug}/nights/{night.isoformat()}").text
+    table = page.split('id="states"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr") == 3  # a header and two states
+    assert '<path class="line" d="M' in page and page.count('class="point"') == 2
+
+
+def test_unknown_huts_and_bad_dates_get_an_error_page(client):
+    missing = client.get("/huts/no-such-hut")
+    assert missing.status_code == 404 and "no hut with slug &#39;no-such-hut&#39;" in missing.text
+    bad = client.get("/huts/no-such-hut/nights/someday")
+    assert bad.status_code == 400 and "bad date" in bad.text
+    assert client.get("/?date=2026-02-30").status_code == 400
+    for path, message in (("/browse?party=0", "party: Input should be greater than or equal to 1"),
+                          ("/browse.csv?from=someday", "bad date &#39;someday&#39;")):  # fmt: skip
+        page = client.get(path)
+        assert page.status_code == 400 and page.headers["content-type"].startswith("text/html"), path
+        assert message in page.text and page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    api = client.get("/v1/availability?party=0")  # the API keeps its JSON
+    assert api.status_code == 400 and api.json()["detail"].startswith("party:")
+
+
+def test_table_filters_narrow_it_and_the_csv_has_its_rows(client, site):
+    nights = {"from": "today", "to": (site.now + dt.timedelta(days=60)).date().isoformat()}
+    everything = client.get("/v1/availability", params={**nights, "limit": 10000}).json()
+    full = client.get("/v1/availability", params={**nights, "state": "full", "limit": 10000}).json()
+    assert 0 < full["number_matched"] < everything["number_matched"]
+    assert {r["day_state"] for r in full["rows"]} == {"full"}
+    party = client.get("/v1/availability", params={**nights, "party": 20, "limit": 10000}).json()
+    assert all(r["free"] >= 20 for r in party["rows"]) and party["number_matched"] < everything["number_matched"]
+    one = client.get("/v1/availability", params={"q": site.slugs[5], "sort": "free", "desc": "true"}).json()
+    assert {r["slug"] for r in one["rows"]} == {site.slugs[5]}
+    frees = [r["free"] for r in one["rows"] if r["free"] is not None]
+    assert frees == sorted(frees, reverse=True)
+    response = client.get("/browse.csv", params={"q": site.slugs[5], "sort": "free", "desc": "true"})
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["slug"], r["availability_date"]) for r in rows] == [(r["slug"], r["date"]) for r in one["rows"]]
