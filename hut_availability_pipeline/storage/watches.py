@@ -215,13 +215,15 @@ def _message(watch: StoredWatch, found: Sequence[Option]) -> tuple[str, str]:
     return message(watch.spec, found, dict(zip(watch.hut_ids, watch.hut_names, strict=True)), watch.name)
 
 
-def evaluate_changes(conn: psycopg.Connection[Any], today: dt.date) -> Evaluation:
-    """Evaluate the watches touching hut-dates changed since the last call (less CHANGE_OVERLAP;
+def evaluate_changes(
+    conn: psycopg.Connection[Any], today: dt.date, overlap: dt.timedelta = CHANGE_OVERLAP
+) -> Evaluation:
+    """Evaluate the watches touching hut-dates changed since the last call (less `overlap`;
     the first call evaluates every active watch), then move the cursor to this call's start."""
     row = conn.execute("SELECT changes_since, now() FROM watch_evaluation").fetchone()
     assert row is not None
     since, started = row
-    ids = None if since is None else changed_watch_ids(conn, since - CHANGE_OVERLAP, today)
+    ids = None if since is None else changed_watch_ids(conn, since - overlap, today)
     result = evaluate(conn, today, ids)
     with conn.transaction():
         conn.execute("UPDATE watch_evaluation SET changes_since = greatest(changes_since, %s)", (started,))

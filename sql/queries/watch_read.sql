@@ -12,6 +12,6 @@ JOIN huts h ON h.id = wh.hut_id
 LEFT JOIN LATERAL (
     SELECT * FROM notifications n WHERE n.watch_id = w.id ORDER BY n.id DESC LIMIT 1
 ) n ON true
-WHERE %(ids)s::integer[] IS NULL OR w.id = ANY(%(ids)s::integer[])
+WHERE w.id = ANY(coalesce(%(ids)s::integer[], ARRAY(SELECT id FROM watches)))
 GROUP BY w.id, n.id, n.created_at, n.attempts, n.next_attempt_at, n.last_attempt_at, n.last_error, n.delivered_at
 ORDER BY w.id
