@@ -88,3 +88,42 @@ def test_urls_no_channel_understands_are_refused_without_their_password():
     with pytest.raises(UnknownChannelError, match=r"'nosuch://anna:\*\*\*@example.com'"):
         check_url("nosuch://anna:secret@example.com")
     assert redact("mailto://anna:secret@example.com?to=x") == "mailto://anna:***@example.com?to=x"
+
+
+def _broker_up() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 1883), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _broker_up(), reason="no MQTT broker (Mosquitto) on 127.0.0.1:1883")
+def test_an_mqtt_message_reaches_the_local_broker(db: Database):
+    import threading
+    import uuid
+
+    import paho.mqtt.client as mqtt
+
+    topic = f"hut-alerts/{uuid.uuid4().hex}"
+    got: list[bytes] = []
+    arrived = threading.Event()
+    subscribed = threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
+    client.on_subscribe = lambda *_: subscribed.set()
+    client.on_message = lambda _c, _u, message: (got.append(message.payload), arrived.set())
+    client.connect("127.0.0.1", 1883)
+    client.loop_start()
+    try:
+        assert subscribed.wait(10)
+        fire(db, f"mqtt://127.0.0.1:1883/{topic}")
+        assert deliver_due(db).delivered == 1
+        assert arrived.wait(10)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    [payload] = got
+    assert f"{DAY0} Hut 0: 3 free" in payload.decode()
