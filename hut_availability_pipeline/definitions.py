@@ -22,6 +22,7 @@ from .defs.reporting import hut_update_report_job
 from .defs.resources import DatabaseResource, HutReservationResource
 from .defs.retention import retention_job, retention_schedule
 from .defs.trends import trend_assets, trend_job, trend_schedule
+from .defs.watches import watch_alerts_job, watch_alerts_sensor
 
 
 def build_definitions(
@@ -39,6 +40,7 @@ def build_definitions(
         hut_update_report_job,
         trend_job,
         retention_job,
+        watch_alerts_job,
     ]
     schedules: list[dg.ScheduleDefinition] = [
         hut_refresh_schedule,
@@ -52,7 +54,7 @@ def build_definitions(
         asset_checks=availability_checks,
         jobs=jobs,
         schedules=schedules,
-        sensors=[hut_priority_sensor, after_refresh_sensor],
+        sensors=[hut_priority_sensor, after_refresh_sensor, watch_alerts_sensor],
         executor=dg.in_process_executor,
         resources={
             "database": database,

@@ -49,7 +49,15 @@ def test_help_imports_no_command_module_and_nothing_heavy():
 
 @pytest.mark.parametrize(
     "argv",
-    [["update", "--help"], ["show", "--help"], ["serve", "--help"], ["dev", "--help"], ["simulator", "--help"]],
+    [
+        ["update", "--help"],
+        ["show", "--help"],
+        ["serve", "--help"],
+        ["dev", "--help"],
+        ["simulator", "--help"],
+        ["watch", "--help"],
+        ["alerts", "--help"],
+    ],
     ids=lambda argv: argv[0],
 )
 def test_a_commands_help_loads_no_dagster(argv):
@@ -61,7 +69,14 @@ def test_a_commands_help_loads_no_dagster(argv):
 
 @pytest.mark.parametrize(
     "argv",
-    [["huts", "list"], ["update", "--dry-run", "--all"], ["show", "--format", "json"], ["db", "where"]],
+    [
+        ["huts", "list"],
+        ["update", "--dry-run", "--all"],
+        ["show", "--format", "json"],
+        ["db", "where"],
+        ["watch", "list"],
+        ["alerts", "send"],
+    ],
     ids=lambda argv: "-".join(argv[:2]),
 )
 def test_commands_that_need_no_dagster_never_import_it(db, tmp_path, argv):

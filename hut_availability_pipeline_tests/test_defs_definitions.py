@@ -31,6 +31,7 @@ def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
         "dagster_maintenance_job",
         "hut_availability_trends_job",
         "retention_job",
+        "watch_alerts_job",
     }
     assert {s.name for s in repo.schedule_defs} >= {
         "hut_refresh_schedule",
@@ -38,7 +39,11 @@ def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
         "dagster_maintenance_schedule",
         "hut_availability_trends_daily",
     }
-    assert sorted(s.name for s in repo.sensor_defs) == ["after_refresh_sensor", "hut_priority_sensor"]
+    assert sorted(s.name for s in repo.sensor_defs) == [
+        "after_refresh_sensor",
+        "hut_priority_sensor",
+        "watch_alerts_sensor",
+    ]
     assert set(defs.resources) == {"database", "hut_reservation", "hut_availability_io_manager"}
 
 

@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dev": ("dev", "run Dagster (webserver + daemon) on the embedded database"),
     "simulator": ("simulator", "serve a local simulation of hut-reservation.org"),
     "db": ("db", "database administration"),
+    "watch": ("watch", "manage watches: be told when beds free up"),
+    "alerts": ("alerts", "evaluate watches and deliver their notifications"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Delivery of notifications (apprise), retried with backoff, idempotent through the outbox."""

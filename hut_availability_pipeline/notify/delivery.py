@@ -1,0 +1,65 @@
+"""Deliver the outbox: every due notification once, in order, one sender at a time.
+
+A sender holds a session advisory lock while it delivers, so the CLI's `alerts send` and a
+Dagster run never send the same message at once; each notification is read FOR UPDATE SKIP LOCKED
+and marked delivered (or failed, with its error and the next attempt after a backoff) in the
+transaction that sent it. What was decided but not delivered when a process died is still in the
+outbox and goes out with the next sender. A crash after a channel accepted a message but before
+its commit sends it again: the message carries its idempotency key for receivers that dedupe.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..storage.database import Database
+from ..storage.watches import due_notifications, record_delivered, record_failed
+from .channels import SendResult, redact, send
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_LOCK_KEY = 7_303_181_011  # pg_advisory_lock key: one sender at a time
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivered: int
+    failed: int
+
+
+def deliver_due(
+    db: Database, *, limit: int = 500, sender: Callable[[str, str, str, str], SendResult] = send
+) -> Delivery:
+    """Send every due notification (up to `limit`); return how many went out and failed."""
+    delivered = failed = 0
+    with db.connect() as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (DELIVERY_LOCK_KEY,))
+        try:
+            while delivered + failed < limit:
+                with conn.transaction():
+                    due = due_notifications(conn, limit=1)
+                    if not due:
+                        break
+                    notification = due[0]
+                    result = sender(
+                        notification.notify_url, notification.title, notification.body, notification.idempotency_key
+                    )
+                    if result.ok:
+                        record_delivered(conn, notification.id)
+                        delivered += 1
+                    else:
+                        delay = record_failed(conn, notification, result.error or "unknown error")
+                        failed += 1
+                        logger.warning(
+                            "notification %s of watch %s to %s failed (%s); next attempt in %s",
+                            notification.id,
+                            notification.watch_id,
+                            redact(notification.notify_url),
+                            result.error,
+                            delay,
+                        )
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (DELIVERY_LOCK_KEY,))
+    return Delivery(delivered, failed)

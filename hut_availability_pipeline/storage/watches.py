@@ -1,0 +1,290 @@
+"""Watches in PostgreSQL: adding, listing and removing them, evaluating them against the current
+state (the rules are in domain/watches.py), and the outbox of notifications that notify/ delivers.
+
+Evaluation and the outbox share one transaction: a watch's new memory (satisfied, episode, what
+was notified) and the notification it decided are committed together or not at all, and the
+notification's idempotency key (watch, episode, sequence) is unique, so an evaluation run twice,
+or by two processes at once, decides a message once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row, dict_row
+
+from ..domain.day_state import DayState
+from ..domain.watches import Night, Option, WatchKind, WatchMemory, WatchSpec, decide, message, options, window_passed
+from .sqlfiles import query
+
+# Changes are read again from this long before the last evaluation: a batch commits after the
+# time of its checks, so a state first seen just before an evaluation may become visible after it.
+# Evaluating a watch again decides nothing new (the re-notify rule), so overlap costs only time.
+CHANGE_OVERLAP = dt.timedelta(minutes=15)
+RETRY_BASE = dt.timedelta(seconds=30)
+RETRY_MAX = dt.timedelta(hours=6)
+
+
+class UnknownHutSlugError(LookupError):
+    """A watch names a hut we do not have."""
+
+
+@dataclass(frozen=True)
+class StoredWatch:
+    """A watch as stored, with its huts in order and its newest notification (if any)."""
+
+    id: int
+    name: str | None
+    kind: str
+    date_from: dt.date
+    date_to: dt.date
+    nights: int
+    beds: int
+    notify_url: str
+    created_at: dt.datetime
+    expired_at: dt.datetime | None
+    evaluated_at: dt.datetime | None
+    satisfied: bool
+    episode: int
+    notified_options: int
+    notified_free: int
+    hut_ids: list[int]
+    hut_slugs: list[str]
+    hut_names: list[str]
+    notification_id: int | None
+    notification_created_at: dt.datetime | None
+    attempts: int | None
+    next_attempt_at: dt.datetime | None
+    last_attempt_at: dt.datetime | None
+    last_error: str | None
+    delivered_at: dt.datetime | None
+
+    @property
+    def spec(self) -> WatchSpec:
+        return WatchSpec(
+            WatchKind(self.kind),
+            tuple(self.hut_ids),
+            self.date_from,
+            self.date_to,
+            self.nights,
+            self.beds,
+            self.created_at,
+        )
+
+    @property
+    def memory(self) -> WatchMemory:
+        return WatchMemory(self.satisfied, self.episode, self.notified_options, self.notified_free)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message of the outbox."""
+
+    id: int
+    watch_id: int
+    idempotency_key: str
+    title: str
+    body: str
+    notify_url: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What one evaluation did."""
+
+    evaluated: int
+    fired: int
+    expired: int
+
+
+def hut_ids_by_slug(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[int]:
+    """The ids of the huts `slugs`, in that order; UnknownHutSlugError names every unknown slug."""
+    rows = conn.execute("SELECT slug, id FROM huts WHERE slug = ANY(%s)", (list(slugs),)).fetchall()
+    found = {slug: hut_id for slug, hut_id in rows}
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        raise UnknownHutSlugError(f"unknown hut(s): {', '.join(unknown)} (see: hut-availability show huts)")
+    return [found[slug] for slug in slugs]
+
+
+def add_watch(conn: psycopg.Connection[Any], spec: WatchSpec, notify_url: str, name: str | None = None) -> int:
+    """Store a watch (created now, by the database's clock); return its id."""
+    with conn.transaction():
+        row = conn.execute(
+            "INSERT INTO watches (name, kind, date_from, date_to, nights, beds, notify_url)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (name, spec.kind.value, spec.date_from, spec.date_to, spec.nights, spec.beds, notify_url),
+        ).fetchone()
+        assert row is not None
+        watch_id = int(row[0])
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO watch_huts (watch_id, position, hut_id, night_from, night_to) VALUES (%s, %s, %s, %s, %s)",
+                [(watch_id, *hut_night) for hut_night in spec.hut_nights()],
+            )
+    return watch_id
+
+
+def read_watches(conn: psycopg.Connection[Any], ids: Sequence[int] | None = None) -> list[StoredWatch]:
+    """The watches `ids` (None: all), by id."""
+    with conn.cursor(row_factory=class_row(StoredWatch)) as cur:
+        return cur.execute(query("watch_read"), {"ids": None if ids is None else list(ids)}).fetchall()
+
+
+def remove_watch(conn: psycopg.Connection[Any], watch_id: int) -> bool:
+    """Delete a watch with its notifications; False when there is no such watch."""
+    with conn.transaction():
+        return conn.execute("DELETE FROM watches WHERE id = %s", (watch_id,)).rowcount == 1
+
+
+def changed_watch_ids(conn: psycopg.Connection[Any], since: dt.datetime, today: dt.date) -> list[int]:
+    """Active watches touching a hut-date whose state changed at or after `since`."""
+    rows = conn.execute(query("watch_changed"), {"since": since, "today": today}).fetchall()
+    return sorted(int(row[0]) for row in rows)
+
+
+def evaluate(conn: psycopg.Connection[Any], today: dt.date, watch_ids: Sequence[int] | None = None) -> Evaluation:
+    """Evaluate the watches `watch_ids` (None: every active one) against the current state, in one
+    transaction: expire those whose window has passed, apply the re-notify rule, and queue the
+    notifications it decides in the outbox."""
+    with conn.transaction():
+        ids = (
+            [int(r[0]) for r in conn.execute("SELECT id FROM watches WHERE expired_at IS NULL")]
+            if watch_ids is None
+            else list(watch_ids)
+        )
+        # Lock the watches in id order: concurrent evaluators take turns per watch, never deadlock.
+        locked = conn.execute(
+            "SELECT id FROM watches WHERE id = ANY(%s) AND expired_at IS NULL ORDER BY id FOR UPDATE", (ids,)
+        ).fetchall()
+        watches = read_watches(conn, [int(r[0]) for r in locked])
+        expired = [w.id for w in watches if window_passed(w.spec, today)]
+        if expired:
+            conn.execute("UPDATE watches SET expired_at = now() WHERE id = ANY(%s)", (expired,))
+        live = [w for w in watches if w.id not in set(expired)]
+        nights: dict[int, dict[tuple[int, dt.date], Night]] = defaultdict(dict)
+        with conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(query("watch_nights"), {"watch_ids": [w.id for w in live], "today": today})
+            for row in cur:
+                nights[row["watch_id"]][(row["hut_id"], row["availability_date"])] = Night(
+                    DayState(row["day_state"]), row["free"], row["first_checked"], row["link"]
+                )
+        sequences = dict(
+            conn.execute(
+                "SELECT w.id, count(n.id) FROM watches w LEFT JOIN notifications n ON n.watch_id = w.id"
+                " AND n.kind = 'availability' AND n.episode = w.episode WHERE w.id = ANY(%s) GROUP BY w.id",
+                ([w.id for w in live],),
+            ).fetchall()
+        )
+        fired = 0
+        updates = []
+        outbox = []
+        for watch in live:
+            found = options(watch.spec, nights[watch.id], today)
+            decision = decide(watch.memory, found, int(sequences.get(watch.id, 0)))
+            m = decision.memory
+            updates.append((m.satisfied, m.episode, m.notified_options, m.notified_free, watch.id))
+            if decision.notify is not None:
+                episode, sequence = decision.notify
+                title, body = _message(watch, found)
+                outbox.append(
+                    (watch.id, episode, sequence, f"watch-{watch.id}-episode-{episode}-{sequence}", title, body)
+                )
+                fired += 1
+        with conn.cursor() as cur:
+            cur.executemany(
+                "UPDATE watches SET satisfied = %s, episode = %s, notified_options = %s, notified_free = %s,"
+                " evaluated_at = now() WHERE id = %s",
+                updates,
+            )
+            cur.executemany(
+                "INSERT INTO notifications (watch_id, episode, sequence, idempotency_key, title, body)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING",
+                outbox,
+            )
+    return Evaluation(evaluated=len(live), fired=fired, expired=len(expired))
+
+
+def _message(watch: StoredWatch, found: Sequence[Option]) -> tuple[str, str]:
+    return message(watch.spec, found, dict(zip(watch.hut_ids, watch.hut_names, strict=True)), watch.name)
+
+
+def evaluate_changes(
+    conn: psycopg.Connection[Any], today: dt.date, overlap: dt.timedelta = CHANGE_OVERLAP
+) -> Evaluation:
+    """Evaluate the watches touching hut-dates changed since the last call (less `overlap`;
+    the first call evaluates every active watch), then move the cursor to this call's start."""
+    row = conn.execute("SELECT changes_since, now() FROM watch_evaluation").fetchone()
+    assert row is not None
+    since, started = row
+    ids = None if since is None else changed_watch_ids(conn, since - overlap, today)
+    result = evaluate(conn, today, ids)
+    with conn.transaction():
+        conn.execute("UPDATE watch_evaluation SET changes_since = greatest(changes_since, %s)", (started,))
+        conn.execute("UPDATE watch_evaluation SET changes_since = %s WHERE changes_since IS NULL", (started,))
+    return result
+
+
+def queue_test(conn: psycopg.Connection[Any], watch_id: int) -> int:
+    """Queue a test message for the watch; its id (each test is a message of its own)."""
+    with conn.transaction():
+        watches = read_watches(conn, [watch_id])
+        if not watches:
+            raise LookupError(f"no watch {watch_id} (see: hut-availability watch list)")
+        watch = watches[0]
+        row = conn.execute(
+            "INSERT INTO notifications (watch_id, kind, episode, sequence, idempotency_key, title, body)"
+            " SELECT %(id)s, 'test', 1, coalesce(max(sequence) + 1, 0),"
+            " 'watch-' || %(id)s || '-test-' || coalesce(max(sequence) + 1, 0), %(title)s, %(body)s"
+            " FROM notifications WHERE watch_id = %(id)s AND kind = 'test' RETURNING id",
+            {
+                "id": watch_id,
+                "title": f"Test: watch {watch_id}",
+                "body": f"This is a test message of watch {watch_id} on {' → '.join(watch.hut_names)}.",
+            },
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def due_notifications(conn: psycopg.Connection[Any], limit: int = 100) -> list[Notification]:
+    """Undelivered notifications whose next attempt is due, oldest first, locked for this
+    transaction (others skip them)."""
+    with conn.cursor(row_factory=class_row(Notification)) as cur:
+        return cur.execute(
+            "SELECT n.id, n.watch_id, n.idempotency_key, n.title, n.body, w.notify_url, n.attempts"
+            " FROM notifications n JOIN watches w ON w.id = n.watch_id"
+            " WHERE n.delivered_at IS NULL AND n.next_attempt_at <= now()"
+            " ORDER BY n.id LIMIT %s FOR UPDATE OF n SKIP LOCKED",
+            (limit,),
+        ).fetchall()
+
+
+def record_delivered(conn: psycopg.Connection[Any], notification_id: int) -> None:
+    conn.execute(
+        "UPDATE notifications SET delivered_at = now(), last_attempt_at = now(), attempts = attempts + 1,"
+        " last_error = NULL WHERE id = %s",
+        (notification_id,),
+    )
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Backoff after the `attempts`-th failed attempt: 30 s, 1 min, 2 min, ... up to 6 h."""
+    return min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_MAX)
+
+
+def record_failed(conn: psycopg.Connection[Any], notification: Notification, error: str) -> dt.timedelta:
+    """Keep the error and schedule the next attempt with backoff; return the delay."""
+    delay = retry_delay(notification.attempts + 1)
+    conn.execute(
+        "UPDATE notifications SET attempts = attempts + 1, last_attempt_at = now(), last_error = %s,"
+        " next_attempt_at = now() + %s WHERE id = %s",
+        (error[:2000], delay, notification.id),
+    )
+    return delay

@@ -1,0 +1,97 @@
+"""Watches on the real Dagster machinery: a refresh run against the simulator writes states, the
+sensor asks for one watch run after it, and that run evaluates the watch and delivers exactly one
+message to a real webhook; its steps' metadata count what they did."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import dagster as dg
+import pytest
+
+from hut_availability_pipeline.definitions import build_definitions
+from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
+from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.watches import DELIVERY_POOL, deliver_notifications, watch_alerts_sensor
+from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
+from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
+from hut_availability_pipeline.storage.database import Database
+from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.watches import add_watch
+
+from .receivers import webhook_receiver
+
+
+@pytest.fixture(autouse=True)
+def _event_batching(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
+
+
+@pytest.fixture
+def simulator() -> Iterator[SimulatorServer]:
+    with SimulatorServer(SimulatorConfig(seed=4, speed=0.0), port=0) as server:
+        yield server
+
+
+def tick(instance: dg.DagsterInstance, cursor: str | None = None) -> tuple[list[dg.RunRequest], str | None]:
+    with dg.build_sensor_context(instance=instance, cursor=cursor) as context:
+        result = watch_alerts_sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    return list(result.run_requests or []), result.cursor
+
+
+def step_metadata(result: dg.ExecuteInProcessResult, step: str) -> dict[str, object]:
+    [event] = [e for e in result.all_events if e.is_successful_output and e.step_key == step] or [None]
+    assert event is not None, step
+    return {k: v.value for k, v in event.event_specific_data.metadata.items()}  # type: ignore[union-attr]
+
+
+def test_a_refresh_run_is_followed_by_one_watch_run_that_delivers_once(db: Database, simulator: SimulatorServer):
+    with db.connect() as conn:
+        load_huts(conn, catalog_records()[:30])
+        huts = bookable_huts(conn)
+    today = dt.date.today()
+    defs = build_definitions(
+        DatabaseResource(conninfo=db.conninfo), HutReservationResource(base_url=simulator.base_url, request_interval=0)
+    )
+    with webhook_receiver() as receiver, dg.instance_for_test() as instance:
+        with db.connect() as conn:
+            for hut in huts:  # a watch on every hut, before any of its states
+                spec = WatchSpec(WatchKind.hut, (hut.hut_id,), today, today + dt.timedelta(days=400))
+                add_watch(conn, spec, receiver.url(), hut.slug)
+        assert tick(instance)[0] == []
+        refresh = defs.get_job_def(hut_refresh_job.name).execute_in_process(
+            run_config=refresh_run_config([h.slug for h in huts]), instance=instance
+        )
+        assert refresh.success
+        with db.connect() as conn:
+            free = conn.execute(
+                "SELECT h.slug FROM huts h WHERE EXISTS (SELECT FROM hut_availability a WHERE a.hut_id = h.id"
+                " AND a.day_state = 'bookable' AND a.free >= 1 AND a.availability_date BETWEEN %s AND %s) ORDER BY 1",
+                (today, today + dt.timedelta(days=400)),
+            ).fetchall()
+        with_free = [row[0] for row in free]
+        assert with_free, "no hut of the simulator has a free night: watch others"
+        requests, cursor = tick(instance)
+        assert len(requests) == 1
+        assert tick(instance, cursor)[0] == [], "one watch run per finished refresh run"
+        job = defs.get_job_def(requests[0].job_name or "watch_alerts_job")
+        first = job.execute_in_process(instance=instance)
+        second = job.execute_in_process(instance=instance)
+    assert step_metadata(first, "evaluate_watches") == {
+        "watches evaluated": len(huts),
+        "watches fired": len(with_free),
+        "watches expired": 0,
+    }
+    assert step_metadata(first, "deliver_notifications") == {
+        "notifications delivered": len(with_free),
+        "notifications failed": 0,
+    }
+    assert step_metadata(second, "evaluate_watches")["watches fired"] == 0
+    assert sorted(m["title"] for m in receiver.received) == [f"Free: {slug}" for slug in with_free]  # once each
+
+
+def test_delivery_is_its_own_step_with_a_retry_policy_in_a_pool():
+    assert deliver_notifications.retry_policy is not None and deliver_notifications.retry_policy.max_retries == 3
+    assert deliver_notifications.pool == DELIVERY_POOL
