@@ -24,6 +24,7 @@ from .refresh import (
     HutBookingsPlan,
     huts_per_run,
     not_stored_since,
+    partition_metadata,
     tune_event_storage,
 )
 from .resources import DatabaseResource, HutReservationResource
@@ -112,6 +113,7 @@ def build_plan(
         days=days,
         batch_size=settings.batch_size,
         provider=provider,
+        retry_number=context.retry_number,
     )
 
 
@@ -155,5 +157,7 @@ def hut_refresh(
     history (one engine call for the whole partition range; a UI backfill of many huts is a few
     runs of up to HUT_AVAILABILITY_HUTS_PER_RUN huts each)."""
     plan = build_plan(context, database, hut_reservation, context.partition_keys, config.days)
-    for key in REFRESHED_ASSETS:
+    yield dg.Output(plan, output_name=HUT_BOOKINGS.to_python_identifier())  # the IO manager runs the plan
+    for key in REFRESHED_ASSETS[1:]:
+        partition_metadata(context, plan, key)
         yield dg.Output(plan, output_name=key.to_python_identifier())
