@@ -24,7 +24,6 @@ from .refresh import (
     HutBookingsPlan,
     huts_per_run,
     not_stored_since,
-    partition_metadata,
     tune_event_storage,
 )
 from .resources import DatabaseResource, HutReservationResource
@@ -157,7 +156,5 @@ def hut_refresh(
     history (one engine call for the whole partition range; a UI backfill of many huts is a few
     runs of up to HUT_AVAILABILITY_HUTS_PER_RUN huts each)."""
     plan = build_plan(context, database, hut_reservation, context.partition_keys, config.days)
-    yield dg.Output(plan, output_name=HUT_BOOKINGS.to_python_identifier())  # the IO manager runs the plan
-    for key in REFRESHED_ASSETS[1:]:
-        partition_metadata(context, plan, key)
+    for key in REFRESHED_ASSETS:
         yield dg.Output(plan, output_name=key.to_python_identifier())

@@ -4,9 +4,9 @@
 and history of a batch in one transaction) and records per-hut metadata. It writes no SQL itself.
 
 - Asset runs (a hut partition or a range, e.g. a UI backfill): the three outputs of `hut_refresh`
-  carry the same plan; the first one (hut_bookings) runs it and gets the run's totals as output
-  metadata; the asset body gives the later outputs their per-hut partition metadata through the
-  public `add_asset_metadata(partition_key=...)`. If a hut failed, the first output raises before
+  carry the same plan; the first one runs it, each adds its per-hut partition metadata through the
+  public `AssetExecutionContext.get().add_asset_metadata(partition_key=...)`. If a hut failed, the first output raises
+  before
   any partition is marked materialized (`refresh.refresh_failure`: a retry that fetches the huts
   still missing, or a failure at once when no retry would help).
 - Op runs (`hut_refresh_job`: the sensor's and schedule's batches of any huts): the output logs one
@@ -32,7 +32,7 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
 
     def handle_output(self, context: dg.OutputContext, obj: HutBookingsPlan) -> None:
         """Run the plan through the engine (once per plan) and record what it stored: per-hut
-        materializations (op runs) or the run's totals on the first output (asset runs)."""
+        materializations (op runs) or per-partition metadata of this output (asset runs)."""
         if not isinstance(obj, HutBookingsPlan):
             raise TypeError(f"{context.name}: expected a HutBookingsPlan, got {type(obj).__name__}")
         first = obj.result is None
@@ -51,12 +51,15 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
                 f"stored {len(report.stored)} hut(s) in {report.wall_seconds:.1f} s "
                 f"({report.fetch_seconds:.1f} s fetching, {report.db_seconds:.1f} s writing)"
             )
-            # The output that ran the plan is materialized before the body can add per-partition
-            # metadata; one hut: its own metadata, a range: the run's totals (every partition).
-            if len(report.stored) == 1:
-                context.add_output_metadata(result.recorder.metadata(report.stored[0], context.asset_key))
-            else:
-                context.add_output_metadata(report_metadata(report))
+        # Per-partition metadata of this output, through the public current-context accessor
+        # (OutputContext has no partition-scoped metadata call of its own).
+        asset_context = dg.AssetExecutionContext.get()
+        for outcome in report.stored:
+            asset_context.add_asset_metadata(
+                result.recorder.metadata(outcome, context.asset_key),
+                asset_key=context.asset_key,
+                partition_key=outcome.hut.slug,
+            )
 
     def load_input(self, context: dg.InputContext) -> Database:
         """The tables live in PostgreSQL and are read with SQL: an input gets the database."""

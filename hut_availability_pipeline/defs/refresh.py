@@ -246,15 +246,6 @@ def tune_event_storage(instance: dg.DagsterInstance) -> None:
         _POOLED.add(instance)
 
 
-def partition_metadata(context: dg.AssetExecutionContext, plan: HutBookingsPlan, key: dg.AssetKey) -> None:
-    """Give each stored hut's partition of `key` its own metadata (before `key`'s output is yielded)."""
-    assert plan.result is not None, "the IO manager did not run the plan"
-    for outcome in plan.result.report.stored:
-        context.add_asset_metadata(
-            plan.result.recorder.metadata(outcome, key), asset_key=key, partition_key=outcome.hut.slug
-        )
-
-
 def log_materializations(
     context: dg.OpExecutionContext | dg.OutputContext,
     materializations: Iterator[dg.AssetMaterialization] | list[dg.AssetMaterialization],
