@@ -112,6 +112,7 @@ def build_plan(
         days=days,
         batch_size=settings.batch_size,
         provider=provider,
+        retry_number=context.retry_number,
     )
 
 

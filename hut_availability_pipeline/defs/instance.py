@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster._serdes import ConfigurableClassData
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 from psycopg import conninfo
 
@@ -66,7 +65,7 @@ class _ProjectStorage:
         return _STORAGE_CONFIG
 
     @classmethod
-    def from_config_value(cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]) -> Any:
+    def from_config_value(cls, inst_data: Any, config_value: Mapping[str, Any]) -> Any:
         return cls(_storage_url(config_value), inst_data=inst_data)  # type: ignore[call-arg]
 
 

@@ -21,12 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
-from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, generate_event_batch_id
-from dagster._core.execution.context.system import StepExecutionContext
 
 from ..config import Settings, load_settings
 from ..domain.bookings import HutRef
@@ -204,6 +202,7 @@ class HutBookingsPlan:
     days: int | None
     batch_size: int
     provider: HutReservationResource
+    retry_number: int = 0
     result: RefreshResult | None = None
 
     def run(self, db: Database) -> RefreshResult:
@@ -229,34 +228,15 @@ class HutBookingsPlan:
 
 EVENT_BATCH_SIZE_ENV = "DAGSTER_EVENT_BATCH_SIZE"
 
-
-def log_materializations(
-    step_context: StepExecutionContext, materializations: Sequence[dg.AssetMaterialization]
-) -> list[DagsterEvent]:
-    """Log materializations in one batch per asset key (one storage write each, as
-    `tune_event_storage` enabled batching); return the logged events, to be yielded with the output."""
-    by_key: dict[dg.AssetKey, list[dg.AssetMaterialization]] = {}
-    for materialization in materializations:
-        by_key.setdefault(materialization.asset_key, []).append(materialization)
-    events = []
-    for group in by_key.values():
-        batch_id = generate_event_batch_id()
-        for i, materialization in enumerate(group):
-            batch = DagsterEventBatchMetadata(batch_id, i == len(group) - 1)
-            events.append(DagsterEvent.asset_materialization(step_context, materialization, batch))
-    return events
-
-
 _POOLED: weakref.WeakSet[dg.DagsterInstance] = weakref.WeakSet()
 
 
 def tune_event_storage(instance: dg.DagsterInstance) -> None:
-    """Make this process's event writes cheap; a refresh run logs three materializations per hut,
-    which written the default way cost more than the refresh itself.
+    """Make this process's event writes cheap; a refresh run logs three materializations per hut.
 
-    - Batches: Dagster writes events in batches when DAGSTER_EVENT_BATCH_SIZE is set (its
-      documented opt-in; it also batches the per-partition events of ranged asset runs). Set here
-      for the run worker unless the deployment chose a value.
+    - Batches: Dagster writes the per-partition events of ranged asset runs in batches when
+      DAGSTER_EVENT_BATCH_SIZE is set (its documented opt-in). Set here for the run worker unless
+      the deployment chose a value.
     - Connections: dagster-postgres opens a new connection for every event a run worker stores (two
       for an asset event); reuse them as the webserver does. Once per instance; a no-op for SQLite.
     """
@@ -264,6 +244,15 @@ def tune_event_storage(instance: dg.DagsterInstance) -> None:
     if instance not in _POOLED:
         instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=4)
         _POOLED.add(instance)
+
+
+def log_materializations(
+    context: dg.OpExecutionContext | dg.OutputContext,
+    materializations: Iterator[dg.AssetMaterialization] | list[dg.AssetMaterialization],
+) -> None:
+    """Log materializations one by one through the public `log_event`."""
+    for materialization in materializations:
+        context.log_event(materialization)
 
 
 def not_stored_since(db: Database, settings: Settings, huts: Sequence[HutRef], since: dt.datetime) -> list[HutRef]:

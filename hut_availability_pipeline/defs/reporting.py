@@ -46,8 +46,7 @@ def report_hut_update(context: dg.OpExecutionContext) -> dg.Output[int]:
     report = recorded.report
     tune_event_storage(context.instance)
     ensure_hut_partitions(context.instance, [o.hut.slug for o in report.stored])
-    # logged as they are created (in batches); an op cannot yield the events themselves
-    log_materializations(context.get_step_execution_context(), recorded.recorder.materializations(report))
+    log_materializations(context, recorded.recorder.materializations(report))
     if report.failed:  # a failed run, as a refresh run with failed huts is: green would say all is well
         raise dg.Failure(
             description=f"{len(report.failed)} of {len(report.outcomes)} hut(s) could not be fetched"
