@@ -10,9 +10,12 @@ import datetime as dt
 import email.utils
 import logging
 import random
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+import httpx
 
 __all__ = [
     "BLOCK_STATUSES",
@@ -21,6 +24,7 @@ __all__ = [
     "RetryPolicy",
     "is_retryable_status",
     "parse_retry_after",
+    "unreachable_reason",
 ]
 
 logger = logging.getLogger(__name__)
@@ -220,3 +224,18 @@ class Pacer:
                 waited = 0.0
         self._last_start = self._clock()
         return waited
+
+
+def unreachable_reason(exc: httpx.ConnectError, host: str, setting: str) -> str:
+    """Why a site cannot be reached, naming `host` and what to check (`setting`: the variable that
+    names its address, with its value): a name that does not resolve, a refused connection, or
+    another network error, from the OSError behind httpx's exception."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    detail = str(cause or exc) or type(exc).__name__
+    if isinstance(cause, socket.gaierror):
+        return f"the name {host} does not resolve ({detail}); check {setting} and the DNS"
+    if isinstance(cause, ConnectionRefusedError):
+        return f"{host} refuses connections ({detail}); check that the site (or the simulator) runs there and {setting}"
+    return f"cannot connect to {host} ({detail}); check the network and {setting}"

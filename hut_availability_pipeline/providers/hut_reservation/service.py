@@ -8,7 +8,6 @@ import datetime as dt
 import importlib.metadata
 import logging
 import random
-import socket
 import time
 import urllib.parse
 import zoneinfo
@@ -22,7 +21,15 @@ from hut_services.core.schema import TotalFallback
 
 from ...domain.bookings import HutBookingsSchema, HutFetchResult, HutRef, Night
 from ..answers import ProviderAnswerError, decode_json
-from ..http import BLOCK_STATUSES, CircuitBreaker, Pacer, RetryPolicy, is_retryable_status, parse_retry_after
+from ..http import (
+    BLOCK_STATUSES,
+    CircuitBreaker,
+    Pacer,
+    RetryPolicy,
+    is_retryable_status,
+    parse_retry_after,
+    unreachable_reason,
+)
 from .parse import parse_availability
 from .site import (
     DEFAULT_BASE_URL,
@@ -305,19 +312,7 @@ class HutReservationService(BaseService[Any]):
 
     def _unreachable(self, exc: httpx.ConnectError) -> str:
         """Why the site cannot be reached, naming the host and what to check."""
-        cause: BaseException | None = exc
-        while cause is not None and not isinstance(cause, OSError):
-            cause = cause.__cause__ or cause.__context__
-        detail = str(cause or exc) or type(exc).__name__
-        setting = f"HRS_BASE_URL ({self.base_url})"
-        if isinstance(cause, socket.gaierror):
-            return f"the name {self.host} does not resolve ({detail}); check {setting} and the DNS"
-        if isinstance(cause, ConnectionRefusedError):
-            return (
-                f"{self.host} refuses connections ({detail}); check that the site (or the simulator) runs"
-                f" there and {setting}"
-            )
-        return f"cannot connect to {self.host} ({detail}); check the network and {setting}"
+        return unreachable_reason(exc, self.host, f"HRS_BASE_URL ({self.base_url})")
 
     def _mapped(
         self,
