@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -130,10 +131,10 @@ def wait_for(what: str, condition: Callable[[], Any], timeout: float, tree: Proc
 
 @pytest.fixture
 def dev_command(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, ProcessTree, Dagster, Path]]:
-    port = _free_port()
+    port, web_port = _free_port(), _free_port()
     env = _clean_env(tmp_path / "home")
     log = (tmp_path / "dev.log").open("w")
-    command = [HUT_AVAILABILITY, "dev", "--simulator", "--port", str(port)]
+    command = [HUT_AVAILABILITY, "dev", "--simulator", "--port", str(port), "--web-port", str(web_port)]
     # in the project directory, beside its dagster.yaml, as scripts/run.sh runs it
     dev = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     tree = ProcessTree(dev.pid)
@@ -154,6 +155,15 @@ def test_dev_serves_the_ui_runs_the_pipeline_and_stops_cleanly(
 ) -> None:
     dev, tree, ui, home = dev_command
     wait_for("the UI", lambda: ui.client.get("/server_info").status_code == 200, 180, tree, dev)
+
+    # the web front end beside it, on the demo's data, at the address dev prints
+    printed = re.search(r"web front end and API on (http://127\.0\.0\.1:\d+/)", (home.parent / "dev.log").read_text())
+    assert printed, "dev did not say where the web front end is"
+    web = httpx.Client(base_url=printed.group(1), timeout=30)
+    front = wait_for(
+        "the web front end", lambda: web.get("/") if web.get("/").status_code == 200 else None, 60, tree, dev
+    )
+    assert "Hut availability" in front.text and "unsafe-inline" not in front.headers["content-security-policy"]
 
     def assets() -> set[str]:
         data = ui.query("{ assetNodes { assetKey { path } } }")
@@ -313,17 +323,3 @@ def test_demo_settings_have_their_own_home_and_keep_a_chosen_request_interval(
     assert dagster_home(demo) == tmp_path / "home" / "demo" / "dagster"
     monkeypatch.setenv("HUT_AVAILABILITY_REQUEST_INTERVAL", "0.5")
     assert demo_settings(load_settings()).request_interval == 0.5
-
-
-def test_dev_says_how_to_serve_the_web_front_end_on_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo's front end reads the demo's home, not the real one."""
-    from hut_availability_pipeline.config import load_settings
-    from hut_availability_pipeline.defs.dev import demo_settings, serve_command
-
-    for name in ("DATABASE_URL", "DAGSTER_POSTGRES_URL", "DAGSTER_HOME"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path / "home"))
-    assert serve_command(demo_settings(load_settings())) == (
-        f"run `HUT_AVAILABILITY_HOME={tmp_path / 'home' / 'demo'} .venv/bin/hut-availability serve`"
-        " in another terminal for http://127.0.0.1:8000/"
-    )

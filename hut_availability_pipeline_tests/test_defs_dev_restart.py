@@ -36,7 +36,7 @@ class Dev:
         env = {k: v for k, v in os.environ.items() if k not in {"DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "DATABASE_URL"}}
         env.update({"HUT_AVAILABILITY_HOME": str(home), "HUT_AVAILABILITY_REQUEST_INTERVAL": request_interval})
         executable = str(Path(sys.executable).with_name("hut-availability"))
-        command = [executable, "dev", "--simulator", "--port", str(self.port)]
+        command = [executable, "dev", "--simulator", "--port", str(self.port), "--web-port", "0"]
         self.log = log.open("a")
         self.process = subprocess.Popen(
             command, cwd=home.parent, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True

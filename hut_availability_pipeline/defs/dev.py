@@ -93,6 +93,8 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             lock = _lock_home(home)
             stack.callback(os.close, lock)
             _check_port_free(args.port)
+            if args.web_port:
+                _check_port_free(args.web_port)
             embedded = settings.database_url is None
             was_running = embedded and embedded_server_running(home)
             db = open_database(settings)
@@ -118,7 +120,9 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             env.update(prepare_dagster_home(settings))
             _prepare_huts(env, load_catalog=empty)
             print(f"hut-availability dev: data in {db.describe()}; DAGSTER_HOME={env['DAGSTER_HOME']}", flush=True)
-            print(f"hut-availability dev: web front end and API: {serve_command(settings)}", flush=True)
+            if args.web_port:
+                stack.enter_context(_serving(env, args.web_port))
+                print(f"hut-availability dev: web front end and API on http://127.0.0.1:{args.web_port}/", flush=True)
             return _run_dagster_dev(args.port, env, keep_open=lock)
         except StartError as exc:
             print(f"hut-availability dev: error: {exc}", file=sys.stderr)
@@ -130,15 +134,24 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
                 stack.close()
 
 
-def serve_command(settings: Settings) -> str:
-    """How to serve the web front end and the API on this data beside Dagster (a second process:
-    `serve` is read-only and shares the running embedded server), and where."""
-    from ..api.serve import DEFAULT_HOST, DEFAULT_PORT
-
-    return (
-        f"run `{Settings.variable('home')}={settings.resolved_home} .venv/bin/hut-availability serve`"
-        f" in another terminal for http://{DEFAULT_HOST}:{DEFAULT_PORT}/"
-    )
+@contextlib.contextmanager
+def _serving(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`hut-availability serve` (the web front end and the read-only API) on 127.0.0.1:`port`, on the
+    same data as Dagster (`env` names the home, or DATABASE_URL), for as long as the context lasts;
+    stopped with SIGTERM, then SIGKILL after GRACEFUL_SECONDS."""
+    command = [str(Path(sys.executable).with_name("hut-availability")), "serve", "--host", "127.0.0.1"]
+    process = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
+    try:
+        yield process
+    finally:
+        with _signals_ignored():
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=GRACEFUL_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def _lock_home(home: Path) -> int:
