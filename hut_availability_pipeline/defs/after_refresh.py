@@ -14,6 +14,7 @@ hourly check schedule and the daily trend schedule stay, for data that changes w
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -27,6 +28,33 @@ from .trends import trend_job
 TRENDS_ASSET = dg.AssetKey("hut_availability_trends")
 INTERVAL_SECONDS = 30
 FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
+
+
+@dataclass(frozen=True)
+class FinishedRefreshes:
+    """Refresh runs that finished since a sensor's cursor, and the newest of them."""
+
+    records: list[dg.RunRecord]
+    newest: dg.RunRecord
+
+    @property
+    def cursor(self) -> str:
+        """The sensor's cursor after these runs."""
+        return str(self.newest.update_timestamp.timestamp())
+
+
+def refresh_runs_finished(context: dg.SensorEvaluationContext) -> FinishedRefreshes | None:
+    """Refresh runs (and runs recording a CLI update) that finished since the sensor's cursor,
+    successfully or not, at most 100; None when none did. Every sensor that follows refresh runs
+    reads them so."""
+    since = dt.datetime.fromtimestamp(float(context.cursor), dt.UTC) if context.cursor else None
+    records = context.instance.get_run_records(
+        filters=dg.RunsFilter(tags={KIND_TAG: [REFRESH_KIND, REPORT_KIND]}, statuses=FINISHED, updated_after=since),
+        limit=100,
+    )
+    if not records:
+        return None
+    return FinishedRefreshes(list(records), max(records, key=lambda r: r.update_timestamp))
 
 
 def first_load_done(database: DatabaseResource) -> bool:
@@ -46,17 +74,13 @@ def first_load_done(database: DatabaseResource) -> bool:
 )
 def after_refresh_sensor(context: dg.SensorEvaluationContext, database: DatabaseResource) -> dg.SensorResult:
     """Request the checks (and the first trends) after refresh runs (see the module docstring)."""
-    since = dt.datetime.fromtimestamp(float(context.cursor), dt.UTC) if context.cursor else None
-    records = context.instance.get_run_records(
-        filters=dg.RunsFilter(tags={KIND_TAG: [REFRESH_KIND, REPORT_KIND]}, statuses=FINISHED, updated_after=since),
-        limit=100,
-    )
-    if not records:
+    finished = refresh_runs_finished(context)
+    if finished is None:
         return dg.SensorResult(skip_reason="no refresh run finished since the last check run")
-    newest = max(records, key=lambda r: r.update_timestamp)
-    checks = dg.RunRequest(run_key=f"checks-after-{newest.dagster_run.run_id}", job_name=availability_checks_job.name)
+    run_key = f"checks-after-{finished.newest.dagster_run.run_id}"
+    checks = dg.RunRequest(run_key=run_key, job_name=availability_checks_job.name)
     requests = [checks]
-    note = f"{len(records)} refresh run(s) finished: checks requested"
+    note = f"{len(finished.records)} refresh run(s) finished: checks requested"
     if context.instance.get_latest_materialization_event(TRENDS_ASSET) is None:
         if first_load_done(database):
             requests.append(dg.RunRequest(run_key="first-trends", job_name=trend_job.name))
@@ -64,4 +88,4 @@ def after_refresh_sensor(context: dg.SensorEvaluationContext, database: Database
         else:
             note += "; trends wait until every hut has been tried once"
     context.log.info(note)
-    return dg.SensorResult(run_requests=requests, cursor=str(newest.update_timestamp.timestamp()))
+    return dg.SensorResult(run_requests=requests, cursor=finished.cursor)

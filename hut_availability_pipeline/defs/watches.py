@@ -19,12 +19,11 @@ from ..config import load_settings
 from ..domain.dates import today_in
 from ..notify.delivery import deliver_due
 from ..storage.watches import evaluate_changes
-from .jobs import KIND_TAG, REFRESH_KIND, REPORT_KIND
+from .after_refresh import refresh_runs_finished
 from .resources import DatabaseResource
 
 DELIVERY_POOL = "watch_delivery"
 INTERVAL_SECONDS = 30
-FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
 
 
 @dg.op(description="Evaluate the watches touched by changes since the last evaluation; queue notifications.")
@@ -66,13 +65,8 @@ def watch_alerts_job() -> None:
     description="After refresh runs finish: evaluate the watches their changes touch and deliver.",
 )
 def watch_alerts_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    since = dt.datetime.fromtimestamp(float(context.cursor), dt.UTC) if context.cursor else None
-    records = context.instance.get_run_records(
-        filters=dg.RunsFilter(tags={KIND_TAG: [REFRESH_KIND, REPORT_KIND]}, statuses=FINISHED, updated_after=since),
-        limit=100,
-    )
-    if not records:
+    finished = refresh_runs_finished(context)
+    if finished is None:
         return dg.SensorResult(skip_reason="no refresh run finished since the last evaluation of watches")
-    newest = max(records, key=lambda r: r.update_timestamp)
-    request = dg.RunRequest(run_key=f"watches-after-{newest.dagster_run.run_id}")
-    return dg.SensorResult(run_requests=[request], cursor=str(newest.update_timestamp.timestamp()))
+    request = dg.RunRequest(run_key=f"watches-after-{finished.newest.dagster_run.run_id}")
+    return dg.SensorResult(run_requests=[request], cursor=finished.cursor)
