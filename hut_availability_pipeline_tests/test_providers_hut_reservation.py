@@ -706,7 +706,7 @@ def test_breaker_opens_after_consecutive_blocks_across_huts(
 
         second = service.fetch_hut(ref(2), START, 3)
         assert second.requests == 1
-        assert second.error is not None and "provider blocked (HTTP 403)" in second.error
+        assert second.error is not None and "hut-reservation.org blocked (HTTP 403)" in second.error
         assert breaker.state == "open"
         assert breaker.cooldowns == 1
         assert "provider blocked: 3 consecutive 403/429, cooling down 60 s" in caplog.text
@@ -725,8 +725,8 @@ def test_breaker_half_open_reopens_on_the_next_block(server: ScriptedServer) -> 
     fake = FakeTime()
     breaker = CircuitBreaker(threshold=1, cooldown=30.0)
     with service_for(server, fake, breaker=breaker) as service:
-        assert "provider blocked" in (service.fetch_hut(ref(1), START, 3).error or "")
-        assert "provider blocked" in (service.fetch_hut(ref(2), START, 3).error or "")
+        assert "hut-reservation.org blocked" in (service.fetch_hut(ref(1), START, 3).error or "")
+        assert "hut-reservation.org blocked" in (service.fetch_hut(ref(2), START, 3).error or "")
         assert breaker.cooldowns == 2
         assert breaker.state == "open"
         assert service.fetch_hut(ref(3), START, 3).ok

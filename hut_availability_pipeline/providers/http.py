@@ -8,29 +8,38 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import importlib.metadata
 import logging
 import random
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
 __all__ = [
     "BLOCK_STATUSES",
+    "RETRYABLE_ERRORS",
     "CircuitBreaker",
+    "PacedClient",
     "Pacer",
+    "RequestFailure",
     "RetryPolicy",
     "is_retryable_status",
     "parse_retry_after",
     "unreachable_reason",
+    "user_agent",
 ]
 
 logger = logging.getLogger(__name__)
 
 BLOCK_STATUSES = frozenset({403, 429})
 """Statuses the site's firewall answers bursts with: retried, and counted by the circuit breaker."""
+
+
+RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+"""Network trouble that may pass; other httpx errors (bad URL, unsupported protocol) will not."""
 
 
 def is_retryable_status(status: int) -> bool:
@@ -239,3 +248,131 @@ def unreachable_reason(exc: httpx.ConnectError, host: str, setting: str) -> str:
     if isinstance(cause, ConnectionRefusedError):
         return f"{host} refuses connections ({detail}); check that the site (or the simulator) runs there and {setting}"
     return f"cannot connect to {host} ({detail}); check the network and {setting}"
+
+
+def user_agent() -> str:
+    """The User-Agent every provider sends: who we are, our pace, and the HTTP client."""
+    try:
+        version = importlib.metadata.version("hut-availability-pipeline")
+    except importlib.metadata.PackageNotFoundError:
+        version = "dev"
+    return (
+        f"hut-availability-pipeline/{version} (availability tracker for mountain huts;"
+        f" paced at about 1 request/s) python-httpx/{httpx.__version__}"
+    )
+
+
+@dataclass(frozen=True)
+class RequestFailure:
+    """A request that got no answer to use, and why; `permanent` when no retry soon would mend it."""
+
+    message: str
+    permanent: bool = False
+
+
+@dataclass
+class PacedClient:
+    """One site's HTTP client with its politeness: every request paced, retried and guarded by the
+    circuit breaker, the same way for every provider.
+
+    `request` answers the response (a 2xx, or another status the caller takes, e.g. Laravel's 419)
+    or a `RequestFailure` whose message starts with `what` (the hut or page asked for) and says
+    what to do. `requests` counts every attempt sent. `site` names the provider in messages,
+    `setting` the variable (with its value) that names the site's address, `others` what else is
+    not asked while the breaker is open ("huts", "cabins").
+    """
+
+    client: httpx.Client
+    host: str
+    site: str
+    setting: str
+    others: str
+    retry: RetryPolicy
+    breaker: CircuitBreaker
+    pacer: Pacer
+    sleep: Callable[[float], None]
+    rng: random.Random
+    timeout: float
+    requests: int = 0
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        *,
+        interval: float,
+        endpoint: str,
+        not_found: Callable[[], str],
+        takes: Callable[[int], bool] = lambda status: 200 <= status < 300,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response | RequestFailure:
+        """Ask until an answer `takes` accepts, a permanent problem, the retry budget spent or the
+        breaker open. `endpoint` names the call in messages; `not_found()` is the message of a 404."""
+        attempts = 0
+        while True:
+            if (left := self.breaker.unreachable_for()) > 0:
+                return RequestFailure(
+                    f"{what}: not asked, {self.breaker.unreachable}; the provider cools down {left:.0f} s more"
+                    " before the next request"
+                )
+            cooldown = self.breaker.take_cooldown()
+            if cooldown > 0:
+                logger.warning("%s blocked: cooling down %.1f s before asking for %s", self.site, cooldown, what)
+                self.sleep(cooldown)
+            self.pacer.wait(interval)
+            attempts += 1
+            self.requests += 1
+            retry_after: float | None = None
+            try:
+                response = self.client.request(
+                    method, url, params=params, json=json, headers=headers, timeout=self.timeout
+                )
+            except httpx.ConnectError as exc:
+                reason = unreachable_reason(exc, self.host, self.setting)
+                self.breaker.trip(reason)
+                return RequestFailure(
+                    f"{what}: {reason}; cooling down {self.breaker.cooldown:g} s, the other {self.others} are not"
+                    " asked until then"
+                )
+            except RETRYABLE_ERRORS as exc:
+                problem = f"{type(exc).__name__} ({exc or 'no detail'}; timeout {self.timeout:g} s)"
+            except httpx.HTTPError as exc:
+                return RequestFailure(f"{what}: request to {url} failed: {type(exc).__name__}: {exc}")
+            else:
+                status = response.status_code
+                if takes(status):
+                    self.breaker.record_success()
+                    return response
+                if status == 404:
+                    return RequestFailure(not_found(), permanent=True)
+                if not is_retryable_status(status):
+                    return RequestFailure(
+                        f"{what}: HTTP {status} from {endpoint} (not retried; asked {self.host})", permanent=True
+                    )
+                if status in BLOCK_STATUSES and self.breaker.record_block():
+                    return RequestFailure(
+                        f"blocked: cooling down {self.breaker.cooldown:g} s. {what}: {self.site} blocked"
+                        f" (HTTP {status}) on attempt {attempts}: {self.breaker.consecutive_blocks} consecutive"
+                        " 403/429 opened its circuit breaker; retried on a later run. Lower the request rate"
+                        " if this recurs"
+                    )
+                problem = f"HTTP {status}"
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if attempts >= self.retry.max_attempts:
+                return RequestFailure(
+                    f"{what}: {problem} after {attempts} attempt(s) asking {self.host}, giving up;"
+                    " it will be retried on a later run"
+                )
+            if retry_after is not None and retry_after > self.retry.max_delay:
+                return RequestFailure(
+                    f"{what}: {problem} on attempt {attempts}; the provider asks to retry after {retry_after:.0f} s"
+                    f" (more than max_delay {self.retry.max_delay:g} s), giving up"
+                )
+            delay = retry_after if retry_after is not None else self.retry.delay(attempts, self.rng)
+            logger.info(
+                "%s: %s (attempt %d/%d), retrying in %.2f s", what, problem, attempts, self.retry.max_attempts, delay
+            )
+            self.sleep(delay)

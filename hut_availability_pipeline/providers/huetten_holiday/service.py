@@ -18,13 +18,11 @@ provider never slows the other. Not thread-safe: one instance per thread.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 import logging
 import random
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
@@ -34,15 +32,7 @@ from hut_services.core.schema import TotalFallback
 
 from ...domain.bookings import HutBookingsSchema, HutFetchResult, HutRef, Night, RejectedDay
 from ..answers import ProviderAnswerError, decode_json
-from ..http import (
-    BLOCK_STATUSES,
-    CircuitBreaker,
-    Pacer,
-    RetryPolicy,
-    is_retryable_status,
-    parse_retry_after,
-    unreachable_reason,
-)
+from ..http import CircuitBreaker, PacedClient, Pacer, RequestFailure, RetryPolicy, user_agent
 from .parse import Cabin, Month, parse_cabins, parse_month
 from .site import (
     CABIN_LIST_PATH,
@@ -64,30 +54,10 @@ CSRF_MISMATCH = 419
 """Laravel's answer to a POST without a valid session and token ("CSRF token mismatch")."""
 DEFAULT_MAX_MONTHS = 24
 """Months asked at most per hut when no `days` are given and the site never answers `[]`."""
-_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 class CabinListError(RuntimeError):
     """The cabin list could not be read; the message names the page and the problem."""
-
-
-@dataclass(frozen=True)
-class _Failed:
-    """A request that did not get an answer to use; `permanent` when no retry soon would mend it."""
-
-    message: str
-    permanent: bool = False
-
-
-def _user_agent() -> str:
-    try:
-        version = importlib.metadata.version("hut-availability-pipeline")
-    except importlib.metadata.PackageNotFoundError:
-        version = "dev"
-    return (
-        f"hut-availability-pipeline/{version} (availability tracker for mountain huts;"
-        f" paced at about 1 request/s) python-httpx/{httpx.__version__}"
-    )
 
 
 class HuettenHolidayService(BaseService[Any]):
@@ -118,16 +88,25 @@ class HuettenHolidayService(BaseService[Any]):
         self.retry = retry or RetryPolicy()
         self.breaker = breaker or CircuitBreaker()
         self.max_months = max_months
-        self.headers = {"User-Agent": _user_agent(), "Accept": "application/json"}
+        self.headers = {"User-Agent": user_agent(), "Accept": "application/json"}
         self._owns_client = client is None
         self._client = client or httpx.Client(timeout=timeout, follow_redirects=True)
-        self._sleep = sleep
         self._clock = clock
-        self._rng = rng or random.Random()
-        self._pacer = Pacer(clock, sleep)
+        self._http = PacedClient(
+            client=self._client,
+            host=self.host,
+            site="Hütten-Holiday",
+            setting=f"HUETTEN_HOLIDAY_BASE_URL ({self.base_url})",
+            others="cabins",
+            retry=self.retry,
+            breaker=self.breaker,
+            pacer=Pacer(clock, sleep),
+            sleep=sleep,
+            rng=rng or random.Random(),
+            timeout=timeout,
+        )
         self._token: str | None = None
         self._session_broken: str | None = None
-        self._requests = 0
         self._interval = request_interval
         self.sessions_opened = 0
         """How many anonymous sessions this service opened (1, plus one per renewal)."""
@@ -220,7 +199,7 @@ class HuettenHolidayService(BaseService[Any]):
         page: int | None = 1
         while page is not None:
             answer = self._request("GET", CABIN_LIST_PATH, f"cabin list page {page}", params={"page": page})
-            if isinstance(answer, _Failed):
+            if isinstance(answer, RequestFailure):
                 raise CabinListError(answer.message)
             try:
                 parsed = parse_cabins(decode_json(answer.content), page)
@@ -239,7 +218,7 @@ class HuettenHolidayService(BaseService[Any]):
             raise ValueError(f"days must be at least 1, got {days}")
         began = self._clock()
         self._interval = interval
-        requests_before = self._requests
+        requests_before = self._http.requests
         hid = hut.source_hut_id
         self.permanent_failures.discard(hid)
 
@@ -251,7 +230,7 @@ class HuettenHolidayService(BaseService[Any]):
                 hut=hut,
                 received_at=dt.datetime.now(dt.UTC),
                 error=message,
-                requests=self._requests - requests_before,
+                requests=self._http.requests - requests_before,
                 seconds=self._clock() - began,
             )
 
@@ -279,7 +258,7 @@ class HuettenHolidayService(BaseService[Any]):
             answer = self._request(
                 "POST", MONTH_AVAILABILITY_PATH, f"cabin {hid} ({hut.slug}), month {month}", json=body, headers=headers
             )
-            if isinstance(answer, _Failed):
+            if isinstance(answer, RequestFailure):
                 return failed(answer.message, permanent=answer.permanent)
             if answer.status_code == CSRF_MISMATCH:
                 if renewed:
@@ -331,7 +310,7 @@ class HuettenHolidayService(BaseService[Any]):
             days=span,
             link=self.booking_link(hut),
             rejected_days=rejected,
-            requests=self._requests - requests_before,
+            requests=self._http.requests - requests_before,
             seconds=self._clock() - began,
         )
 
@@ -339,7 +318,7 @@ class HuettenHolidayService(BaseService[Any]):
         """GET the session page so that the site sets its cookies; the reason when it did not."""
         self._client.cookies.clear()
         answer = self._request("GET", SESSION_PATH, f"session for cabin {hut.source_hut_id}", accept="text/html")
-        if isinstance(answer, _Failed):
+        if isinstance(answer, RequestFailure):
             return answer.message
         cookie = self._client.cookies.get(XSRF_COOKIE)
         if not cookie:
@@ -364,71 +343,17 @@ class HuettenHolidayService(BaseService[Any]):
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         accept: str = "application/json",
-    ) -> httpx.Response | _Failed:
+    ) -> httpx.Response | RequestFailure:
         """One paced request with retries and the breaker: a 2xx or 419 answer, else why not."""
-        url = f"{self.base_url}{path}"
-        attempts = 0
-        sent = {**self.headers, "Accept": accept, **(headers or {})}
-        while True:
-            if (left := self.breaker.unreachable_for()) > 0:
-                return _Failed(
-                    f"{what}: not asked, {self.breaker.unreachable}; the provider cools down {left:.0f} s more"
-                    " before the next request"
-                )
-            cooldown = self.breaker.take_cooldown()
-            if cooldown > 0:
-                logger.warning("Hütten-Holiday blocked: cooling down %.1f s before %s", cooldown, what)
-                self._sleep(cooldown)
-            self._pacer.wait(self._interval)
-            attempts += 1
-            self._requests += 1
-            retry_after: float | None = None
-            try:
-                response = self._client.request(
-                    method, url, params=params, json=json, headers=sent, timeout=self.timeout
-                )
-            except httpx.ConnectError as exc:
-                reason = self._unreachable(exc)
-                self.breaker.trip(reason)
-                return _Failed(
-                    f"{what}: {reason}; cooling down {self.breaker.cooldown:g} s, the other cabins are not asked"
-                    " until then"
-                )
-            except _RETRYABLE_ERRORS as exc:
-                problem = f"{type(exc).__name__} ({exc or 'no detail'}; timeout {self.timeout:g} s)"
-            except httpx.HTTPError as exc:
-                return _Failed(f"{what}: request to {url} failed: {type(exc).__name__}: {exc}")
-            else:
-                status = response.status_code
-                if 200 <= status < 300 or status == CSRF_MISMATCH:
-                    self.breaker.record_success()
-                    return response
-                if status == 404:
-                    return _Failed(f"{what}: HTTP 404 from {path} on {self.host}; check the cabin id", permanent=True)
-                if not is_retryable_status(status):
-                    return _Failed(f"{what}: HTTP {status} from {path} (not retried; asked {self.host})", True)
-                if status in BLOCK_STATUSES and self.breaker.record_block():
-                    return _Failed(
-                        f"blocked: cooling down {self.breaker.cooldown:g} s. {what}: Hütten-Holiday blocked"
-                        f" (HTTP {status}) on attempt {attempts}: {self.breaker.consecutive_blocks} consecutive"
-                        " 403/429 opened its circuit breaker; retried on a later run. Lower the request rate"
-                        " if this recurs"
-                    )
-                problem = f"HTTP {status}"
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if attempts >= self.retry.max_attempts:
-                return _Failed(f"{what}: {problem} after {attempts} attempt(s) asking {self.host}, giving up")
-            if retry_after is not None and retry_after > self.retry.max_delay:
-                return _Failed(
-                    f"{what}: {problem} on attempt {attempts}; the provider asks to retry after {retry_after:.0f} s"
-                    f" (more than max_delay {self.retry.max_delay:g} s), giving up"
-                )
-            delay = retry_after if retry_after is not None else self.retry.delay(attempts, self._rng)
-            logger.info(
-                "%s: %s (attempt %d/%d), retrying in %.2f s", what, problem, attempts, self.retry.max_attempts, delay
-            )
-            self._sleep(delay)
-
-    def _unreachable(self, exc: httpx.ConnectError) -> str:
-        """Why the site cannot be reached, naming the host and what to check."""
-        return unreachable_reason(exc, self.host, f"HUETTEN_HOLIDAY_BASE_URL ({self.base_url})")
+        return self._http.request(
+            method,
+            f"{self.base_url}{path}",
+            what,
+            interval=self._interval,
+            endpoint=path,
+            not_found=lambda: f"{what}: HTTP 404 from {path} on {self.host}; check the cabin id",
+            takes=lambda status: 200 <= status < 300 or status == CSRF_MISMATCH,
+            params=params,
+            json=json,
+            headers={**self.headers, "Accept": accept, **(headers or {})},
+        )

@@ -5,7 +5,6 @@ retries and a circuit breaker, and maps each answer with `parse.parse_availabili
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 import logging
 import random
 import time
@@ -21,15 +20,7 @@ from hut_services.core.schema import TotalFallback
 
 from ...domain.bookings import HutBookingsSchema, HutFetchResult, HutRef, Night
 from ..answers import ProviderAnswerError, decode_json
-from ..http import (
-    BLOCK_STATUSES,
-    CircuitBreaker,
-    Pacer,
-    RetryPolicy,
-    is_retryable_status,
-    parse_retry_after,
-    unreachable_reason,
-)
+from ..http import CircuitBreaker, PacedClient, Pacer, RequestFailure, RetryPolicy, user_agent
 from .parse import parse_availability
 from .site import (
     DEFAULT_BASE_URL,
@@ -50,23 +41,8 @@ __all__ = ["HutReservationService"]
 logger = logging.getLogger(__name__)
 
 
-def _user_agent() -> str:
-    try:
-        version = importlib.metadata.version("hut-availability-pipeline")
-    except importlib.metadata.PackageNotFoundError:
-        version = "dev"
-    return (
-        f"hut-availability-pipeline/{version} (availability tracker for mountain huts;"
-        f" paced at about 1 request/s) python-httpx/{httpx.__version__}"
-    )
-
-
 def _source_key(hut: HutRef) -> int | str:
     return int(hut.source_hut_id) if hut.source_hut_id.isdigit() else hut.source_hut_id
-
-
-# Network trouble that may pass; other httpx errors (bad URL, unsupported protocol) will not.
-_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 class HutReservationService(BaseService[Any]):
@@ -99,13 +75,23 @@ class HutReservationService(BaseService[Any]):
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.breaker = breaker or CircuitBreaker()
-        self.headers = {"User-Agent": _user_agent(), "Accept": "application/json"}
+        self.headers = {"User-Agent": user_agent(), "Accept": "application/json"}
         self._owns_client = client is None
         self._client = client or httpx.Client(timeout=timeout, follow_redirects=True)
-        self._sleep = sleep
         self._clock = clock
-        self._rng = rng or random.Random()
-        self._pacer = Pacer(clock, sleep)
+        self._http = PacedClient(
+            client=self._client,
+            host=self.host,
+            site="hut-reservation.org",
+            setting=f"HRS_BASE_URL ({self.base_url})",
+            others="huts",
+            retry=self.retry,
+            breaker=self.breaker,
+            pacer=Pacer(clock, sleep),
+            sleep=sleep,
+            rng=rng or random.Random(),
+            timeout=timeout,
+        )
         self.permanent_failures: set[str] = set()
         """Source hut ids whose last fetch failed in a way no retry mends (HTTP 404 and other 4xx,
         a bad id, an unusable answer): callers do not retry them soon."""
@@ -203,7 +189,7 @@ class HutReservationService(BaseService[Any]):
         if days is not None and days < 1:
             raise ValueError(f"days must be at least 1, got {days}")
         began = self._clock()
-        attempts = 0
+        requests_before = self._http.requests
         self.permanent_failures.discard(hut.source_hut_id)
 
         def failed(message: str, *, permanent: bool = False) -> HutFetchResult:
@@ -214,7 +200,7 @@ class HutReservationService(BaseService[Any]):
                 hut=hut,
                 received_at=dt.datetime.now(dt.UTC),
                 error=message,
-                requests=attempts,
+                requests=self._http.requests - requests_before,
                 seconds=self._clock() - began,
             )
 
@@ -230,89 +216,29 @@ class HutReservationService(BaseService[Any]):
                 f"hut {hid!r} ({hut.slug}): not a hut-reservation.org hut id (expected digits); fix its source hut id",
                 permanent=True,
             )
-        url = f"{self.api_url}/reservation/getHutAvailability"
-        while True:
-            if (left := self.breaker.unreachable_for()) > 0:
-                return failed(
-                    f"hut {hid} ({hut.slug}): not asked, {self.breaker.unreachable}; the provider cools down"
-                    f" {left:.0f} s more before the next request"
-                )
-            cooldown = self.breaker.take_cooldown()
-            if cooldown > 0:
-                logger.warning("provider blocked: cooling down %.1f s before asking for hut %s", cooldown, hid)
-                self._sleep(cooldown)
-            self._pacer.wait(interval)
-            attempts += 1
-            retry_after: float | None = None
-            try:
-                response = self._client.get(url, params={"hutId": hid}, headers=self.headers, timeout=self.timeout)
-            except httpx.ConnectError as exc:
-                reason = self._unreachable(exc)
-                self.breaker.trip(reason)
-                return failed(
-                    f"hut {hid} ({hut.slug}): {reason}; cooling down {self.breaker.cooldown:g} s, the other huts"
-                    " are not asked until then"
-                )
-            except _RETRYABLE_ERRORS as exc:
-                problem = f"{type(exc).__name__} ({exc or 'no detail'}; timeout {self.timeout:g} s)"
-            except httpx.HTTPError as exc:
-                return failed(f"hut {hid} ({hut.slug}): request to {url} failed: {type(exc).__name__}: {exc}")
-            else:
-                status = response.status_code
-                if 200 <= status < 300:
-                    received_at = dt.datetime.now(dt.UTC)
-                    self.breaker.record_success()
-                    return self._mapped(hut, response, start, days, total_fallback, received_at, attempts, began)
-                if status == 404:
-                    return failed(
-                        f"hut {hid} unknown to the provider (HTTP 404); check the source hut id of {hut.slug}"
-                        f" (asked {self.host})",
-                        permanent=True,
-                    )
-                if not is_retryable_status(status):
-                    return failed(
-                        f"hut {hid} ({hut.slug}): HTTP {status} from getHutAvailability"
-                        f" (not retried; asked {self.host})",
-                        permanent=True,
-                    )
-                if status in BLOCK_STATUSES and self.breaker.record_block():
-                    return failed(
-                        f"blocked: cooling down {self.breaker.cooldown:g} s. Hut {hid} ({hut.slug}): provider"
-                        f" blocked (HTTP {status}) on attempt {attempts}: {self.breaker.consecutive_blocks}"
-                        " consecutive 403/429 opened the circuit breaker; the hut is retried on a later run."
-                        " Lower the request rate if this recurs"
-                    )
-                problem = f"HTTP {status}"
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if attempts >= self.retry.max_attempts:
-                return failed(
-                    f"hut {hid} ({hut.slug}): {problem} after {attempts} attempt(s) asking {self.host}, giving up;"
-                    " it will be retried on a later run"
-                )
-            if retry_after is not None and retry_after > self.retry.max_delay:
-                return failed(
-                    f"hut {hid} ({hut.slug}): {problem} on attempt {attempts}; the provider asks to retry"
-                    f" after {retry_after:.0f} s (more than max_delay {self.retry.max_delay:g} s), giving up"
-                )
-            delay = retry_after if retry_after is not None else self.retry.delay(attempts, self._rng)
-            logger.info(
-                "hut %s: %s (attempt %d/%d), retrying in %.2f s",
-                hid,
-                problem,
-                attempts,
-                self.retry.max_attempts,
-                delay,
-            )
-            self._sleep(delay)
+        answer = self._http.request(
+            "GET",
+            f"{self.api_url}/reservation/getHutAvailability",
+            f"hut {hid} ({hut.slug})",
+            interval=interval,
+            endpoint="getHutAvailability",
+            not_found=lambda: (
+                f"hut {hid} unknown to the provider (HTTP 404); check the source hut id of {hut.slug}"
+                f" (asked {self.host})"
+            ),
+            params={"hutId": hid},
+            headers=self.headers,
+        )
+        attempts = self._http.requests - requests_before
+        if isinstance(answer, RequestFailure):
+            return failed(answer.message, permanent=answer.permanent)
+        received_at = dt.datetime.now(dt.UTC)
+        return self._mapped(hut, answer, start, days, total_fallback, received_at, attempts, began)
 
     @property
     def host(self) -> str:
         """The host (and port, if given) of the site, as messages name it."""
         return urllib.parse.urlsplit(self.base_url).netloc or self.base_url
-
-    def _unreachable(self, exc: httpx.ConnectError) -> str:
-        """Why the site cannot be reached, naming the host and what to check."""
-        return unreachable_reason(exc, self.host, f"HRS_BASE_URL ({self.base_url})")
 
     def _mapped(
         self,
