@@ -22,17 +22,16 @@ import logging
 import random
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import TracebackType
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import httpx
-from hut_services import BaseService
 from hut_services.core.schema import TotalFallback
 
 from ...domain.bookings import HutBookingsSchema, HutFetchResult, HutRef, Night, RejectedDay
 from ..answers import ProviderAnswerError, decode_json
-from ..http import CircuitBreaker, PacedClient, Pacer, RequestFailure, RetryPolicy, user_agent
+from ..http import CircuitBreaker, RequestFailure, RetryPolicy
+from ..paced_service import PacedService
 from .parse import Cabin, Month, parse_cabins, parse_month
 from .site import (
     CABIN_LIST_PATH,
@@ -60,7 +59,7 @@ class CabinListError(RuntimeError):
     """The cabin list could not be read; the message names the page and the problem."""
 
 
-class HuettenHolidayService(BaseService[Any]):
+class HuettenHolidayService(PacedService):
     """Hütten-Holiday as a hut-services booking service, fetching one cabin month per request."""
 
     def __init__(
@@ -77,85 +76,34 @@ class HuettenHolidayService(BaseService[Any]):
         rng: random.Random | None = None,
         max_months: int = DEFAULT_MAX_MONTHS,
     ) -> None:
-        super().__init__(support_booking=True)
-        if request_interval < 0:
-            raise ValueError(f"request_interval must not be negative, got {request_interval}")
         if max_months < 1:
             raise ValueError(f"max_months must be at least 1, got {max_months}")
-        self.base_url = site_url(base_url or DEFAULT_BASE_URL)
-        self.request_interval = request_interval
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
-        self.breaker = breaker or CircuitBreaker()
-        self.max_months = max_months
-        self.headers = {"User-Agent": user_agent(), "Accept": "application/json"}
-        self._owns_client = client is None
-        self._client = client or httpx.Client(timeout=timeout, follow_redirects=True)
-        self._clock = clock
-        self._http = PacedClient(
-            client=self._client,
-            host=self.host,
+        super().__init__(
+            site_url(base_url or DEFAULT_BASE_URL),
+            request_interval,
+            timeout,
+            retry,
+            breaker,
+            client,
+            sleep,
+            clock=clock,
+            rng=rng,
             site="Hütten-Holiday",
-            setting=f"HUETTEN_HOLIDAY_BASE_URL ({self.base_url})",
+            base_url_setting="HUETTEN_HOLIDAY_BASE_URL",
             others="cabins",
-            retry=self.retry,
-            breaker=self.breaker,
-            pacer=Pacer(clock, sleep),
-            sleep=sleep,
-            rng=rng or random.Random(),
-            timeout=timeout,
         )
+        self.max_months = max_months
         self._token: str | None = None
         self._session_broken: str | None = None
-        self._interval = request_interval
+        self._interval_now = request_interval
         self.sessions_opened = 0
         """How many anonymous sessions this service opened (1, plus one per renewal)."""
-        self.permanent_failures: set[str] = set()
-        """Cabin ids whose last fetch failed in a way no retry mends (404, a bad id, an unusable answer)."""
-
-    # -- lifecycle
-
-    def close(self) -> None:
-        """Close the HTTP client if this service created it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> HuettenHolidayService:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def host(self) -> str:
-        """The host (and port, if given) of the site, as messages name it."""
-        return urllib.parse.urlsplit(self.base_url).netloc or self.base_url
 
     # -- fetching
 
     def booking_link(self, hut: HutRef) -> str:
         """The hut's page on this service's site."""
         return booking_link(hut.slug, self.base_url)
-
-    def fetch_hut(self, hut: HutRef, start: dt.date, days: int | None = None) -> HutFetchResult:
-        """Fetch and map one cabin; provider trouble ends up in `error`, never raised."""
-        return self._fetch(hut, start, days, self.request_interval)
-
-    def iter_bookings(
-        self,
-        huts: Iterable[HutRef],
-        start: dt.date,
-        days: int | None = None,
-        request_interval: float | None = None,
-    ) -> Iterator[HutFetchResult]:
-        """Fetch cabins one at a time and yield each result as it arrives (streaming, bounded memory)."""
-        interval = self.request_interval if request_interval is None else request_interval
-        if interval < 0:
-            raise ValueError(f"request_interval must not be negative, got {interval}")
-        for hut in huts:
-            yield self._fetch(hut, start, days, interval)
 
     def get_bookings(
         self,
@@ -178,7 +126,7 @@ class HuettenHolidayService(BaseService[Any]):
         else:
             start = dt.datetime.now(dt.UTC).date()
         ids = list(source_ids) if source_ids is not None else [c.cabin_id for c in self.cabins()]
-        interval = self.request_interval if request_interval is None else request_interval
+        interval = self._interval(request_interval)
         result: dict[int | str, HutBookingsSchema] = {}
         for source_id in ids:
             text = str(source_id)
@@ -217,7 +165,7 @@ class HuettenHolidayService(BaseService[Any]):
         if days is not None and days < 1:
             raise ValueError(f"days must be at least 1, got {days}")
         began = self._clock()
-        self._interval = interval
+        self._interval_now = interval
         requests_before = self._http.requests
         hid = hut.source_hut_id
         self.permanent_failures.discard(hid)
@@ -349,7 +297,7 @@ class HuettenHolidayService(BaseService[Any]):
             method,
             f"{self.base_url}{path}",
             what,
-            interval=self._interval,
+            interval=self._interval_now,
             endpoint=path,
             not_found=lambda: f"{what}: HTTP 404 from {path} on {self.host}; check the cabin id",
             takes=lambda status: 200 <= status < 300 or status == CSRF_MISMATCH,

@@ -10,17 +10,16 @@ import random
 import time
 import urllib.parse
 import zoneinfo
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import TracebackType
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from typing import Literal
 
 import httpx
-from hut_services import BaseService
 from hut_services.core.schema import TotalFallback
 
 from ...domain.bookings import HutBookingsSchema, HutFetchResult, HutRef, Night
 from ..answers import ProviderAnswerError, decode_json
-from ..http import CircuitBreaker, PacedClient, Pacer, RequestFailure, RetryPolicy, user_agent
+from ..http import CircuitBreaker, RequestFailure, RetryPolicy
+from ..paced_service import PacedService
 from .parse import parse_availability
 from .site import (
     DEFAULT_BASE_URL,
@@ -45,7 +44,7 @@ def _source_key(hut: HutRef) -> int | str:
     return int(hut.source_hut_id) if hut.source_hut_id.isdigit() else hut.source_hut_id
 
 
-class HutReservationService(BaseService[Any]):
+class HutReservationService(PacedService):
     """hut-reservation.org as a hut-services booking service, fetching one hut per request.
 
     Politeness: request starts are paced `request_interval` apart; 403/429/5xx, timeouts and
@@ -66,81 +65,28 @@ class HutReservationService(BaseService[Any]):
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        super().__init__(support_booking=True)
-        if request_interval < 0:
-            raise ValueError(f"request_interval must not be negative, got {request_interval}")
-        self.base_url = _site_url(base_url or DEFAULT_BASE_URL)
-        self.api_url = f"{self.base_url}/api/v1"
-        self.request_interval = request_interval
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
-        self.breaker = breaker or CircuitBreaker()
-        self.headers = {"User-Agent": user_agent(), "Accept": "application/json"}
-        self._owns_client = client is None
-        self._client = client or httpx.Client(timeout=timeout, follow_redirects=True)
-        self._clock = clock
-        self._http = PacedClient(
-            client=self._client,
-            host=self.host,
+        site_url = _site_url(base_url or DEFAULT_BASE_URL)
+        super().__init__(
+            site_url,
+            request_interval,
+            timeout,
+            retry,
+            breaker,
+            client,
+            sleep,
+            clock=clock,
+            rng=rng,
             site="hut-reservation.org",
-            setting=f"HRS_BASE_URL ({self.base_url})",
+            base_url_setting="HRS_BASE_URL",
             others="huts",
-            retry=self.retry,
-            breaker=self.breaker,
-            pacer=Pacer(clock, sleep),
-            sleep=sleep,
-            rng=rng or random.Random(),
-            timeout=timeout,
         )
-        self.permanent_failures: set[str] = set()
-        """Source hut ids whose last fetch failed in a way no retry mends (HTTP 404 and other 4xx,
-        a bad id, an unusable answer): callers do not retry them soon."""
-
-    # -- lifecycle
-
-    def close(self) -> None:
-        """Close the HTTP client if this service created it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> HutReservationService:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        self.api_url = f"{self.base_url}/api/v1"
 
     # -- fetching
 
     def booking_link(self, hut: HutRef) -> str:
         """The hut's booking page on this service's site."""
         return booking_link(hut.source_hut_id, self.base_url)
-
-    def fetch_hut(self, hut: HutRef, start: dt.date, days: int | None = None) -> HutFetchResult:
-        """Fetch and map one hut; provider trouble ends up in `error`, never raised."""
-        return self._fetch(hut, start, days, self.request_interval, None)
-
-    def iter_bookings(
-        self,
-        huts: Iterable[HutRef],
-        start: dt.date,
-        days: int | None = None,
-        request_interval: float | None = None,
-    ) -> Iterator[HutFetchResult]:
-        """Fetch huts one at a time and yield each result as it arrives (streaming, bounded memory).
-
-        Request starts are kept `request_interval` (default: the service's) apart, counting the
-        consumer's time between yields, so storing one hut overlaps the wait for the next.
-        """
-        interval = self.request_interval if request_interval is None else request_interval
-        if interval < 0:
-            raise ValueError(f"request_interval must not be negative, got {interval}")
-        for hut in huts:
-            yield self._fetch(hut, start, days, interval, None)
 
     def get_bookings(
         self,
@@ -162,9 +108,7 @@ class HutReservationService(BaseService[Any]):
         if span is not None and span < 1:
             raise ValueError(f"days must be at least 1, got {span}")
         ids: list[int | str] = list(source_ids) if source_ids is not None else list(catalog_hut_ids())
-        interval = self.request_interval if request_interval is None else request_interval
-        if interval < 0:
-            raise ValueError(f"request_interval must not be negative, got {interval}")
+        interval = self._interval(request_interval)
         result: dict[int | str, HutBookingsSchema] = {}
         for source_id in ids:
             hut = hut_ref_for(source_id)
@@ -184,7 +128,7 @@ class HutReservationService(BaseService[Any]):
         start: dt.date,
         days: int | None,
         interval: float,
-        total_fallback: TotalFallback | None,
+        total_fallback: TotalFallback | None = None,
     ) -> HutFetchResult:
         if days is not None and days < 1:
             raise ValueError(f"days must be at least 1, got {days}")
