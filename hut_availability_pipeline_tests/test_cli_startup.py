@@ -22,7 +22,7 @@ try:
     status = main(sys.argv[1:])
 except SystemExit as exc:
     status = exc.code
-heavy = ("dagster", "fastapi", "hut_services", "pandas")
+heavy = ("dagster", "fastapi", "hut_services", "pandas", "pydantic", "pydantic_settings", "psycopg")
 loaded = sorted({name.split(".")[0] for name in sys.modules if name.split(".")[0] in heavy})
 modules = sorted(name for name in sys.modules if name.startswith("hut_availability_pipeline.cli."))
 print("\\n" + json.dumps({"status": status, "loaded": loaded, "cli_modules": modules}))
@@ -87,3 +87,13 @@ def test_commands_that_need_no_dagster_never_import_it(db, tmp_path, argv):
     assert result["status"] == 0
     assert "dagster" not in result["loaded"]  # type: ignore[operator]
     assert "fastapi" not in result["loaded"]  # type: ignore[operator]
+
+
+def test_listing_huts_loads_no_hut_services(db, tmp_path):
+    """`huts list` reads huts and their priorities: plain values, no hut-services (half a second of imports)."""
+    with db.connect() as conn:
+        load_huts(conn, catalog_records())
+    env = {"DATABASE_URL": libpq_url(db), "HUT_AVAILABILITY_HOME": str(tmp_path / "home")}
+    result = probe(["huts", "list"], env)
+    assert result["status"] == 0
+    assert result["loaded"] == ["psycopg", "pydantic", "pydantic_settings"]

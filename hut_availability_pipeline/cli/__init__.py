@@ -18,8 +18,6 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from ..config import ConfigError, load_settings
-from ..storage.database import DatabaseUnavailableError
 from .common import EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "main"]
@@ -72,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # after parsing, so that --help (which exits there) loads neither pydantic nor psycopg
+    from ..config import ConfigError, load_settings
+    from ..storage.database import DatabaseUnavailableError
+
     try:
         settings = load_settings()  # every setting checked before any command starts
         status: int = command_module(args.command).run(args, settings)

@@ -16,6 +16,7 @@ from hut_services.core.schema import (
 from pydantic import Field
 
 from .day_state import DayState
+from .huts import HutRef
 
 __all__ = [
     "BookingSchema",
@@ -46,19 +47,6 @@ class HutBookingSchema(BookingSchema):
     day_state: DayState = Field(
         DayState.unknown, description="What the night is: bookable, full, not bookable online, ..."
     )
-
-
-@dataclass(frozen=True)
-class HutRef:
-    """What a provider needs to know about a hut to fetch and map its bookings."""
-
-    hut_id: int
-    slug: str
-    source: str
-    source_hut_id: str
-    hut_type_open: HutTypeEnum = HutTypeEnum.hut
-    hut_type_closed: HutTypeEnum = HutTypeEnum.selfhut
-    source_organization_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import json
 import re
@@ -17,14 +18,13 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from ..domain.bookings import HutRef, HutTypeEnum
 from ..domain.hut_catalog import Fix, is_test_hut, place
+from ..domain.huts import HutRef
 
 CATALOG_RESOURCE = "hut_catalog_2026-06.json"
 HRS_SOURCE = "hrs"
 CSV_REQUIRED = ("source", "source_hut_id", "slug", "name")
 CSV_OPTIONAL = ("country", "lat", "lon", "elevation", "capacity", "hut_type_open", "hut_type_closed")
-_HUT_TYPES = {t.value for t in HutTypeEnum}
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -76,6 +76,15 @@ class LoadResult:
     slugs: tuple[str, ...]
     """The slug of each record, in order."""
     renamed: tuple[Rename, ...] = ()
+
+
+@functools.cache
+def hut_types() -> frozenset[str]:
+    """The hut types a hut may have: the values of hut-services' `HutTypeEnum` (imported on first
+    use: listing huts does not need hut-services)."""
+    from hut_services.core.schema import HutTypeEnum
+
+    return frozenset(t.value for t in HutTypeEnum)
 
 
 def slugify(name: str) -> str:
@@ -282,8 +291,8 @@ def _csv_record(path: Path, line: int, row: dict[str, Any]) -> HutRecord:
         return value
 
     for key in ("hut_type_open", "hut_type_closed"):
-        if values[key] is not None and values[key] not in _HUT_TYPES:
-            raise fail(f"{key} {values[key]!r} is not one of {', '.join(sorted(_HUT_TYPES))}")
+        if values[key] is not None and values[key] not in (types := hut_types()):
+            raise fail(f"{key} {values[key]!r} is not one of {', '.join(sorted(types))}")
     return HutRecord(
         source=str(values["source"]),
         source_hut_id=str(values["source_hut_id"]),
@@ -428,8 +437,8 @@ def hut_ref_from_row(row: Mapping[str, Any]) -> HutRef:
         slug=row["slug"],
         source=row["source"],
         source_hut_id=row["source_hut_id"],
-        hut_type_open=HutTypeEnum(row["hut_type_open"]),
-        hut_type_closed=HutTypeEnum(row["hut_type_closed"]),
+        hut_type_open=row["hut_type_open"],
+        hut_type_closed=row["hut_type_closed"],
         source_organization_id=row["source_organization_id"],
     )
 

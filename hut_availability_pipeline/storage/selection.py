@@ -13,8 +13,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from ..domain.bookings import HutRef
 from ..domain.dates import today_in
+from ..domain.huts import HutRef
 from ..domain.tiers import Tier, TierPolicy
 from .huts import hut_ref_from_row
 from .sqlfiles import query

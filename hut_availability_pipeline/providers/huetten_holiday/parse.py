@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...domain.bookings import HutRef, Night, PlacesSchema, RejectedDay, occupancy_of
+from ...domain.bookings import HutRef, HutTypeEnum, Night, PlacesSchema, RejectedDay, occupancy_of
 from ...domain.mapping import CLOSED, NO_PLACES_OFFERED, SERVICED, day_state_for, hut_type_for_status
 from ..answers import ProviderAnswerError, describe
 
@@ -135,6 +135,7 @@ def parse_month(
     nights: dict[dt.date, Night] = {}
     first_index: dict[dt.date, int] = {}
     places_of: dict[tuple[int | None, int], tuple[PlacesSchema, Any]] = {}
+    open_type, closed_type = HutTypeEnum(hut.hut_type_open), HutTypeEnum(hut.hut_type_closed)
     rejected: list[RejectedDay] = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -176,7 +177,7 @@ def parse_month(
         if known is None:
             places = PlacesSchema(free=free, total=total, free_tolerance=0, total_fallback=None)
             known = places_of[(free, total)] = (places, occupancy_of(places))
-        hut_type = hut_type_for_status(status, hut.hut_type_open, hut.hut_type_closed)
+        hut_type = hut_type_for_status(status, open_type, closed_type)
         nights[day] = Night(day, state, hut_type, False, known[0], known[1])
         first_index[day] = index
     if not nights and rejected:

@@ -191,7 +191,7 @@ def parse_availability(
     # hut-services' places of each distinct (free, total) of the answer, validated once (a year of
     # days has a few dozen distinct pairs), with their computed occupancy
     places_of: dict[tuple[int | None, int | None], tuple[PlacesSchema, Any]] = {}
-    open_type, closed_type = hut.hut_type_open, hut.hut_type_closed
+    open_type, closed_type = HutTypeEnum(hut.hut_type_open), HutTypeEnum(hut.hut_type_closed)
     rejected: list[RejectedDay] = []
     unknown_statuses: collections.Counter[str] = collections.Counter()
 
