@@ -266,6 +266,31 @@ def test_duplicate_after_a_bad_first_entry_keeps_the_valid_one() -> None:
     assert [(r.index, r.reason) for r in rejected] == [(0, "freeBeds is not an integer: 'x'")]
 
 
+@pytest.mark.parametrize("lookalike", [True, 1.0, "1"], ids=repr)
+def test_a_count_that_equals_a_valid_one_is_rejected_however_often_the_valid_one_came_first(lookalike: object) -> None:
+    """The parser maps each distinct (hutStatus, freeBeds, totalSleepingPlaces) once per answer:
+    True == 1 == 1.0 in Python, so equal-looking values must never share the valid day's mapping."""
+    payload = [
+        day("2026-07-19", free=1, total=5),
+        day("2026-07-20", free=lookalike, total=5),
+        day("2026-07-21", free=1, total=lookalike),
+        day("2026-07-22", free=1, total=5),
+    ]
+    bookings, rejected = parse_availability(payload, HUT29, START, 4)
+    assert [(b.date.day, b.places.free, b.places.total) for b in bookings] == [(19, 1, 5), (22, 1, 5)]
+    assert [(r.index, r.reason.split(" is ")[0]) for r in rejected] == [(1, "freeBeds"), (2, "totalSleepingPlaces")]
+
+
+def test_a_missing_free_count_is_rejected_although_null_is_not_published() -> None:
+    missing = {k: v for k, v in day("2026-07-20", free=None, total=0).items() if k != "freeBeds"}
+    payload = [day("2026-07-19", free=None, total=0), missing, day("2026-07-21", free=None, total=0)]
+    bookings, rejected = parse_availability(payload, HUT29, START, 3)
+    assert [(b.date.day, b.day_state) for b in bookings] == [(19, DayState.not_bookable_online)] * 1 + [
+        (21, DayState.not_bookable_online)
+    ]
+    assert [(r.index, r.reason) for r in rejected] == [(1, "freeBeds is missing")]
+
+
 def test_days_outside_the_window_are_not_checked() -> None:
     bookings, rejected = parse_availability(
         [day("2026-07-18", free="bad"), GOOD, day("2026-07-25", free=-1)], HUT29, START, 3

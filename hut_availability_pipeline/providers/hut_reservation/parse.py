@@ -38,14 +38,15 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from hut_services.core.schema import TotalFallback
 
-from ...domain.bookings import HutRef, HutTypeEnum, Night, PlacesSchema, RejectedDay, occupancy_of
+from ...domain.bookings import DayState, HutRef, HutTypeEnum, Night, PlacesSchema, RejectedDay, occupancy_of
 from ...domain.mapping import (
     CLOSED,
     KNOWN_HUT_STATUSES,
@@ -168,6 +169,32 @@ def _check_whole_answer(payload: object, hut: HutRef) -> list[object]:
     return payload
 
 
+_MISSING = object()
+"""A day without `freeBeds` (another shape than `freeBeds: null`, which is "not published")."""
+
+
+class _Mapped(NamedTuple):
+    """A night's fields but its date, as `Night` takes them."""
+
+    day_state: DayState
+    hut_type: HutTypeEnum
+    unattended: bool
+    places: PlacesSchema
+    occupancy: Any
+
+
+@functools.lru_cache(maxsize=4096)
+def _midnight_day(raw: str) -> tuple[dt.date, str] | None:
+    """The day of a `date` written as a calendar day (midnight), with its text; None for any other
+    form (`_day_date` then decides). Cached: the dates of one answer recur in every hut's answer."""
+    if not _ISO_DATE.fullmatch(raw[:10]) or not _MIDNIGHT.fullmatch(raw[10:]):
+        return None
+    try:
+        return dt.date.fromisoformat(raw[:10]), raw[:10]
+    except ValueError:
+        return None
+
+
 def parse_availability(
     payload: object,
     hut: HutRef,
@@ -188,32 +215,20 @@ def parse_availability(
     end = start + dt.timedelta(days=days) if days is not None else dt.date.max
     bookings: dict[dt.date, Night] = {}
     first_index: dict[dt.date, int] = {}
-    # hut-services' places of each distinct (free, total) of the answer, validated once (a year of
-    # days has a few dozen distinct pairs), with their computed occupancy
+    # What a day's (hutStatus, freeBeds, totalSleepingPlaces) maps to, worked out once per distinct
+    # triple of the answer (a year of days has a few dozen): the night's fields but its date, or the
+    # reason the day is rejected. hut-services' places are validated once per distinct (free, total).
+    mapped_of: dict[tuple[object, object, object], _Mapped | str] = {}
     places_of: dict[tuple[int | None, int | None], tuple[PlacesSchema, Any]] = {}
     open_type, closed_type = HutTypeEnum(hut.hut_type_open), HutTypeEnum(hut.hut_type_closed)
     rejected: list[RejectedDay] = []
     unknown_statuses: collections.Counter[str] = collections.Counter()
 
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            rejected.append(RejectedDay(index, None, f"entry is not an object: {_describe(entry)}"))
-            continue
-        day, day_text = _day_date(entry)
-        if day is None:
-            reason = "no valid 'date' (YYYY-MM-DD...) or 'dateFormatted' (DD.MM.YYYY)"
-            rejected.append(RejectedDay(index, day_text, reason))
-            continue
-        if not start <= day < end:
-            continue
+    def mapped(entry: Mapping[str, Any]) -> _Mapped | str:
         values = _day_values(entry)
         if isinstance(values, str):
-            rejected.append(RejectedDay(index, day_text, values))
-            continue
+            return values
         status, free, total = values
-        if day in bookings:
-            rejected.append(RejectedDay(index, day_text, f"duplicate date: entry #{first_index[day]} already gave it"))
-            continue
         if status not in KNOWN_HUT_STATUSES:
             unknown_statuses[status] += 1
         state = day_state_for(status, free, total)
@@ -224,7 +239,48 @@ def parse_availability(
             places = PlacesSchema(free=free, total=total, free_tolerance=0, total_fallback=total_fallback)
             known = places_of[(free, total)] = (places, occupancy_of(places))
         hut_type = hut_type_for_status(status, open_type, closed_type)
-        bookings[day] = Night(day, state, hut_type, status != SERVICED, known[0], known[1])
+        return _Mapped(state, hut_type, status != SERVICED, known[0], known[1])
+
+    for index, entry in enumerate(entries):
+        if type(entry) is not dict:
+            rejected.append(RejectedDay(index, None, f"entry is not an object: {_describe(entry)}"))
+            continue
+        raw = entry.get("date")
+        midnight = _midnight_day(raw) if type(raw) is str else None
+        day, day_text = midnight if midnight is not None else _day_date(entry)
+        if day is None:
+            reason = "no valid 'date' (YYYY-MM-DD...) or 'dateFormatted' (DD.MM.YYYY)"
+            rejected.append(RejectedDay(index, day_text, reason))
+            continue
+        if not start <= day < end:
+            continue
+        # the raw values as the key only where equal values mean equal days: exact types, so that
+        # True and 1.0 (rejected) never share an entry with 1, and a missing freeBeds is not null
+        key = status, free, total = (
+            entry.get("hutStatus"),
+            entry.get("freeBeds", _MISSING),
+            entry.get("totalSleepingPlaces"),
+        )
+        if (
+            type(status) is str
+            and (free is None or free is _MISSING or type(free) is int)
+            and (total is None or type(total) is int)
+        ):
+            night = mapped_of.get(key)
+            if night is None:
+                night = mapped_of[key] = mapped(entry)
+            elif type(night) is _Mapped and status not in KNOWN_HUT_STATUSES:
+                unknown_statuses[status] += 1
+        else:
+            night = mapped(entry)
+        if type(night) is str:
+            rejected.append(RejectedDay(index, day_text, night))
+            continue
+        if day in bookings:
+            rejected.append(RejectedDay(index, day_text, f"duplicate date: entry #{first_index[day]} already gave it"))
+            continue
+        assert type(night) is _Mapped
+        bookings[day] = Night(day, *night)
         first_index[day] = index
 
     if unknown_statuses:
