@@ -256,3 +256,16 @@ def test_huts_load_refuses_a_slug_change_unless_renaming(env, capsys, tmp_path):
         capsys.readouterr().out == f"huts: 0 added, 1 updated, 1 renamed\n  renamed my-talli → talli ({path}: line 2)\n"
     )
     assert _slugs(env, 5) == ["talli"]
+
+
+def test_update_paces_by_the_request_interval_setting_unless_the_option_says_otherwise(monkeypatch):
+    from hut_availability_pipeline.cli.update import request_intervals
+    from hut_availability_pipeline.config import load_settings
+    from hut_availability_pipeline.providers.registry import PROVIDERS
+
+    monkeypatch.delenv("HUT_AVAILABILITY_REQUEST_INTERVAL", raising=False)
+    assert request_intervals(None, load_settings()) == {}  # each provider's own
+    assert request_intervals(0.0, load_settings()) == dict.fromkeys(PROVIDERS, 0.0)
+    monkeypatch.setenv("HUT_AVAILABILITY_REQUEST_INTERVAL", "2.5")
+    assert request_intervals(None, load_settings()) == dict.fromkeys(PROVIDERS, 2.5)
+    assert request_intervals(0.5, load_settings()) == dict.fromkeys(PROVIDERS, 0.5)

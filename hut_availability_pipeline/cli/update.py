@@ -41,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=number(0.0),
         default=None,
         metavar="SECONDS",
-        help=f"time between request starts, per provider (default: each provider's own, {DEFAULT_REQUEST_INTERVAL}"
-        " for both; the sites tolerate ~1/s)",
+        help="time between request starts, per provider (default: HUT_AVAILABILITY_REQUEST_INTERVAL if set, else"
+        f" each provider's own, {DEFAULT_REQUEST_INTERVAL} for both; the sites tolerate ~1/s)",
     )
     parser.add_argument("--batch-size", type=whole_number(1), default=None, help="huts per transaction (default: 20)")
     parser.add_argument("--profile", action="store_true", help="print time per phase and the top functions")
@@ -101,7 +101,7 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
     progress = Progress(len(huts), enabled=not args.no_progress and sys.stdout.isatty())
     profiler = cProfile.Profile() if args.profile else None
     base_urls = {p.source: getattr(settings, p.base_url_setting) for p in PROVIDERS.values()}
-    intervals = {source: args.request_interval for source in PROVIDERS} if args.request_interval is not None else {}
+    intervals = request_intervals(args.request_interval, settings)
     on_fetched, on_stored, recorder = progress.fetched, progress.stored, None
     if not args.no_dagster_report:
         # notes for the Dagster record, collected without Dagster: it is imported after the work
@@ -183,3 +183,14 @@ def _print_profile(report: Any, profiler: cProfile.Profile) -> None:
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
     print("\ntop functions by cumulative time (main thread):")
     print(out.getvalue())
+
+
+def request_intervals(option: float | None, settings: Settings) -> dict[str, float]:
+    """Seconds between request starts per provider: `--request-interval`, else
+    HUT_AVAILABILITY_REQUEST_INTERVAL when it is set (as Dagster's runs take it), else none given
+    (each provider's own)."""
+    from ..providers.registry import PROVIDERS
+
+    if option is None and "request_interval" in settings.model_fields_set:
+        option = settings.request_interval
+    return {} if option is None else dict.fromkeys(PROVIDERS, option)
