@@ -1,13 +1,21 @@
-"""Chaos run with a replay oracle.
+"""Chaos run with a replay oracle, over both providers.
 
     .venv/bin/python -m chaos.run [--short] [--cycles N] [--huts N] [--days N] [--seed N] [--keep DIR]
 
 Drives the simulator (frozen clock, advanced a few simulated hours between cycles so bookings
-change) through cycles of update runs while injecting, one kind per cycle in rotation: firewall
-403 bursts, 429, 5xx, timeouts (answers slower than the client's timeout), malformed answers,
-overlapping runs of the same huts, SIGKILL of a run in its own process, and a restart of the
-database server under a running update. A final clean run follows; then the oracle (chaos/oracle.py)
-replays the simulator's served-state log and the commit log against the database.
+change) through cycles of update runs of both providers at once (`update --all`'s path: each
+source in its own thread with its own client), `--huts` huts of hut-reservation.org and as many
+Hütten-Holiday cabins, most of them with the same ids (ids overlap across sources, as on the real
+sites). The two providers are faulted independently, each by its own rotation of one kind per
+cycle. hut-reservation.org's rotation (with the faults of the whole run): firewall 403 bursts,
+429, 5xx, timeouts (answers slower than the client's timeout), malformed answers, overlapping runs
+of the same huts, SIGKILL of a run in its own process, and a restart of the database server under a
+running update. Hütten-Holiday's, shifted by one each round so that the pairs change: expired
+sessions (419, renewed once), 429, 5xx, bad days (a day with a wrong type, rejected alone), whole
+answers unusable (truncated JSON, renamed fields), firewall 403 bursts, timeouts and a broken CSRF
+protocol (every POST 419: the provider fails loudly, the other runs on). A final clean run
+follows; then the oracle (chaos/oracle.py) replays the simulator's served-state log and the commit
+log against the database, per source.
 
 Uses an embedded PostgreSQL of its own in a temporary directory (so restarting it disturbs
 nothing else). Exits 1 when a change was lost, a phantom change appeared, or the history is
@@ -35,6 +43,8 @@ from typing import Any
 import psycopg
 from psycopg import conninfo, sql
 
+from hut_availability_pipeline.discover import records_of
+from hut_availability_pipeline.providers.registry import provider_for
 from hut_availability_pipeline.simulator import FaultConfig, Simulator, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.simulator.catalog import build_profile, load_catalog
 from hut_availability_pipeline.storage.database import Database, migrate
@@ -42,9 +52,15 @@ from hut_availability_pipeline.storage.embedded import start_embedded_server, st
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
 
 from . import oracle
+from .oracle import HRS, HUETTEN_HOLIDAY
 from .recording import CLIENT_TIMEOUT, recorded_update
 
 KINDS = ("none", "403_burst", "429", "5xx", "timeout", "malformed", "overlap", "sigkill", "db_restart")
+"""hut-reservation.org's faults and those of the whole run, one per cycle in rotation."""
+HH_KINDS = (
+    "session_expired", "5xx", "none", "bad_days", "403_burst", "whole_answer", "429", "timeout", "csrf_broken",
+)  # fmt: skip
+"""Hütten-Holiday's faults, one per cycle in a rotation of their own."""
 DATABASE = "hut_availability_chaos"
 START = dt.datetime(2026, 7, 24, 6, 0, tzinfo=dt.UTC)  # high summer: nights fill up and sell out online
 
@@ -57,6 +73,21 @@ FAULTS = {
     "sigkill": FaultConfig(p_slow=0.3, slow_seconds=0.15),  # slower answers: a longer run to kill
     "db_restart": FaultConfig(p_slow=0.3, slow_seconds=0.1),
 }
+HH_FAULTS = {
+    "session_expired": FaultConfig(p_session_expired=0.3),
+    "5xx": FaultConfig(p_5xx=0.3),
+    "bad_days": FaultConfig(p_malformed=0.4, malformed_kinds=("wrong_types",)),
+    "403_burst": FaultConfig(rate_limit_rps=4, rate_limit_block_seconds=0.3),
+    "whole_answer": FaultConfig(p_malformed=0.3, malformed_kinds=("truncated", "renamed")),
+    "429": FaultConfig(p_429=0.3),
+    "timeout": FaultConfig(p_slow=0.25, slow_seconds=CLIENT_TIMEOUT + 0.3),
+    "csrf_broken": FaultConfig(csrf_broken=True),
+}
+
+
+def hh_kind(cycle: int) -> str:
+    """Hütten-Holiday's fault of a cycle: its own rotation, shifted by one each round of `KINDS`."""
+    return HH_KINDS[(cycle + cycle // len(KINDS)) % len(HH_KINDS)]
 
 
 class Chaos:
@@ -71,6 +102,7 @@ class Chaos:
         self.home = workdir / "home"
         self.external = os.environ.get("DATABASE_URL")
         self.faults: collections.Counter[str] = collections.Counter()
+        self.hh_faults: collections.Counter[str] = collections.Counter()
         self.notes: collections.Counter[str] = collections.Counter()
         self.checks = 0
         self.db = self._database()
@@ -83,8 +115,9 @@ class Chaos:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
         return Database(conninfo.make_conninfo(server, dbname=DATABASE))
 
-    def cycle(self, kind: str, sim: SimulatorServer, huts: list, start: dt.date) -> None:
+    def cycle(self, kind: str, hh: str, sim: SimulatorServer, huts: list, start: dt.date) -> None:
         sim.simulator.set_faults(FAULTS.get(kind, FaultConfig()))
+        sim.simulator.huetten_holiday.set_faults(HH_FAULTS.get(hh, FaultConfig()))
         if kind == "overlap":
             self._overlap(sim, huts, start)
         elif kind == "sigkill":
@@ -94,14 +127,16 @@ class Chaos:
         else:
             self._run(sim, huts, start)
         sim.simulator.set_faults(FaultConfig())
+        sim.simulator.huetten_holiday.set_faults(FaultConfig())
         self.faults[kind] += 1
+        self.hh_faults[hh] += 1
 
     def _run(self, sim: SimulatorServer, huts: list, start: dt.date, on_fetched: object = None) -> None:
         _, n, exc = recorded_update(self.db, sim.base_url, huts, start, self.args.days, self.commit_log,
                                     on_fetched=on_fetched)  # fmt: skip
         self.checks += n
         if exc is not None:
-            self.notes[f"run failed: {type(exc).__name__}"] += 1
+            self.notes[f"run (of a source) failed: {type(exc).__name__}"] += 1
 
     def _overlap(self, sim: SimulatorServer, huts: list, start: dt.date) -> None:
         threads = [threading.Thread(target=self._run, args=(sim, list(huts), start)) for _ in range(2)]
@@ -195,15 +230,27 @@ def _restart_embedded(home: Path) -> str:
     return start_embedded_server(home)
 
 
-def chosen_huts(n: int, seed: int) -> list[HutRecord]:
-    """`n` catalog huts, half of them (rounded up) ones whose nearly full nights the simulator sells
-    out online, so that every run serves changes into and out of *not bookable online*."""
+def chosen_huts(n: int, seed: int, max_id: int) -> list[HutRecord]:
+    """`n` catalog huts of hut-reservation.org with ids up to `max_id` (so that a Hütten-Holiday
+    cabin has the same id), half of them (rounded up) ones whose nearly full nights the simulator
+    sells out online, so that every run serves changes into and out of *not bookable online*."""
     profiles = {p.hut_id: p for p in (build_profile(entry, seed) for entry in load_catalog())}
-    records = [r for r in catalog_records() if int(r.source_hut_id) in profiles]
+    records = [r for r in catalog_records() if int(r.source_hut_id) in profiles and int(r.source_hut_id) <= max_id]
     selling = [r for r in records if profiles[int(r.source_hut_id)].sells_out_online]
     others = [r for r in records if not profiles[int(r.source_hut_id)].sells_out_online]
     half = (n + 1) // 2
     return selling[:half] + others[: n - half]
+
+
+def chosen_cabins(base_url: str, hrs_huts: list[HutRecord], n: int, taken_slugs: set[str]) -> list[HutRecord]:
+    """`n` Hütten-Holiday cabins as `huts discover` loads them from the simulator's cabin list:
+    the cabins whose ids are those of `hrs_huts` (different huts under the same id), then the
+    lowest other ids."""
+    cabins = {hut.source_hut_id: hut for hut in provider_for(HUETTEN_HOLIDAY).discover(base_url, 0.0)}
+    same = [r.source_hut_id for r in hrs_huts if r.source_hut_id in cabins]
+    others = sorted((i for i in cabins if i not in same), key=int)
+    chosen = [cabins[i] for i in (same + others)[:n]]
+    return records_of(HUETTEN_HOLIDAY, chosen, set(), taken_slugs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,11 +273,18 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         migrate(chaos.db)
-        with chaos.db.connect() as conn:
-            load_huts(conn, chosen_huts(args.huts, args.seed))
-            huts = bookable_huts(conn)
-        config = SimulatorConfig(seed=args.seed, start=START, speed=0.0, served_log=chaos.served_log)
+        cabins = len(load_catalog())  # Hütten-Holiday cabin ids 1..cabins
+        config = SimulatorConfig(seed=args.seed, start=START, speed=0.0, served_log=chaos.served_log, hh_cabins=cabins)
         with SimulatorServer(config, host="127.0.0.1", port=0) as sim:
+            hrs_huts = chosen_huts(args.huts, args.seed, cabins)
+            with chaos.db.connect() as conn:
+                load_huts(conn, hrs_huts)
+                taken = {row[0] for row in conn.execute("SELECT slug FROM huts")}
+                load_huts(conn, chosen_cabins(sim.base_url, hrs_huts, args.huts, taken))
+                huts = bookable_huts(conn)
+            overlapping = len({h.source_hut_id for h in huts if h.source == HRS} & {
+                h.source_hut_id for h in huts if h.source == HUETTEN_HOLIDAY
+            })  # fmt: skip
             sim.simulator.warm()
             # Killed workers and restarts reset connections: expected here, so no tracebacks on stderr.
             sim._httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
@@ -238,10 +292,11 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(args.cycles):
                 kind = KINDS[i % len(KINDS)]
                 sim.simulator.advance(hours=chaos.rng.uniform(3, 9))
-                chaos.cycle(kind, sim, huts, sim.simulator.now().date())
+                chaos.cycle(kind, hh_kind(i), sim, huts, sim.simulator.now().date())
             sim.simulator.advance(hours=6)
             chaos._run(sim, huts, sim.simulator.now().date())  # a clean run completes the work
             requests = sim.simulator.state()["requests"]
+            sessions = sim.simulator.huetten_holiday.sessions_opened
         committed = [
             oracle.CommittedCheck.from_json(line)
             for line in chaos.commit_log.read_text(encoding="utf-8").splitlines()
@@ -249,27 +304,40 @@ def main(argv: list[str] | None = None) -> int:
         ]
         with chaos.db.connect() as conn:
             verdict = oracle.check(conn, chaos.served_log, committed, args.days)
-            blocked = conn.execute(
-                "SELECT count(*) FROM hut_fetch_status WHERE last_error LIKE 'blocked: cooling down%%'"
-            ).fetchone()
-            provider = conn.execute("SELECT blocks, blocked_until FROM provider_status").fetchall()
+            blocked = dict(
+                conn.execute(
+                    "SELECT o.slug, count(*) FROM hut_fetch_status f JOIN huts h ON h.id = f.hut_id"
+                    " JOIN organizations o ON o.id = h.source_organization_id"
+                    " WHERE f.last_error LIKE 'blocked: cooling down%%' GROUP BY o.slug"
+                ).fetchall()
+            )
+            blocks = dict(
+                conn.execute(
+                    "SELECT o.slug, p.blocks FROM provider_status p"
+                    " JOIN organizations o ON o.id = p.source_organization_id"
+                ).fetchall()
+            )
     finally:
         if not chaos.external:
             stop_embedded_server(chaos.home)
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"chaos run: {args.cycles} cycles, {args.huts} huts × {args.days} days, seed {args.seed},"
+    print(f"chaos run: {args.cycles} cycles, {args.huts} huts of each of {HRS}, {HUETTEN_HOLIDAY}"
+          f" ({overlapping} ids on both) × {args.days} days, seed {args.seed},"
           f" {time.perf_counter() - started:.1f} s")  # fmt: skip
     print(f"cycles run:               {args.cycles}")
     print(f"checks made:              {chaos.checks} (in this process; killed workers' checks not counted)")
-    print("faults injected by kind:  " + ", ".join(f"{k} {chaos.faults[k]}" for k in KINDS))
+    print(f"faults injected, {HRS} and the whole run: " + ", ".join(f"{k} {chaos.faults[k]}" for k in KINDS))
+    print(f"faults injected, {HUETTEN_HOLIDAY}: " + ", ".join(f"{k} {chaos.hh_faults[k]}" for k in HH_KINDS))
+    print(f"{HUETTEN_HOLIDAY} sessions opened: {sessions}")
     statuses = {k: v for k, v in sorted(requests.items()) if k not in ("200", "served")}
     print(f"simulator answers:        200: {requests.get('200', 0)}, errors: {statuses}")
     for note, n in sorted(chaos.notes.items()):
         print(f"  {note}: {n}")
-    print(f"huts last failed with 'blocked: cooling down': {blocked[0] if blocked else 0};"
-          f" provider blocks persisted: {provider[0][0] if provider else 0}")  # fmt: skip
+    for source in (HRS, HUETTEN_HOLIDAY):
+        print(f"{source}: huts last failed with 'blocked: cooling down': {blocked.get(source, 0)};"
+              f" provider blocks persisted: {blocks.get(source, 0)}")  # fmt: skip
     print(oracle.report(verdict))
     if not verdict.ok:
         print("FAILED: lost, phantom or inconsistent states (see above)")

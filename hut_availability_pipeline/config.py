@@ -13,6 +13,7 @@ import datetime as dt
 import zoneinfo
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,9 @@ DEFAULT_HUETTEN_HOLIDAY_BASE_URL = "https://www.huetten-holiday.com"
 DEFAULT_REQUEST_INTERVAL = 1.0
 DEFAULT_HUTS_PER_RUN = 300
 DEFAULT_HISTORY_DAYS = 400
+DEFAULT_MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_MAP_TILES_ATTRIBUTION = "© OpenStreetMap contributors"
+MAP_TILES_OFF = "none"  # HUT_AVAILABILITY_MAP_TILES=none: no tiles (an empty variable counts as unset)
 DEMO_HOME = "demo"  # `dev --simulator` keeps its own home: $HUT_AVAILABILITY_HOME/demo
 
 
@@ -71,6 +75,11 @@ class Settings(BaseSettings):
     )
     # None → keep current-state rows of past dates
     retention_current_days: int | None = Field(None, ge=1, validation_alias="HUT_AVAILABILITY_RETENTION_CURRENT_DAYS")
+    # the base map's tile URL template; "" (given as `none`) → no tiles
+    map_tiles: str = Field(DEFAULT_MAP_TILES, validation_alias="HUT_AVAILABILITY_MAP_TILES")
+    map_tiles_attribution: str = Field(
+        DEFAULT_MAP_TILES_ATTRIBUTION, validation_alias="HUT_AVAILABILITY_MAP_TILES_ATTRIBUTION"
+    )
 
     def __init__(self, **values: Any) -> None:
         # Keyword arguments by field name (tests, overrides). Not `validate_by_name`: that would also
@@ -108,6 +117,23 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value
 
+    @field_validator("map_tiles")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in ("", MAP_TILES_OFF):
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http:// or https:// URL template (or {MAP_TILES_OFF!r} for no tiles)")
+        missing = [p for p in ("{z}", "{x}", "{y}") if p not in value]
+        if missing:  # braces doubled: _describe formats the reason
+            shown = ", ".join(p.replace("{", "{{").replace("}", "}}") for p in missing)
+            raise ValueError(f"must contain {{{{z}}}}, {{{{x}}}} and {{{{y}}}} (missing {shown})")
+        if any(c in value for c in "\"'<> ;"):
+            raise ValueError("must not contain quotes, spaces, '<', '>' or ';'")
+        return value
+
     @field_validator("dagster_home")
     @classmethod
     def _absolute_home(cls, value: Path | None) -> Path | None:
@@ -138,6 +164,15 @@ class Settings(BaseSettings):
             retry_base=dt.timedelta(minutes=self.retry_base_minutes),
             retry_max=dt.timedelta(minutes=self.retry_max_minutes),
         )
+
+    @property
+    def map_tile_origin(self) -> str | None:
+        """The scheme, host and port the map's tiles come from (what the pages' CSP allows), None
+        without tiles."""
+        if not self.map_tiles:
+            return None
+        parts = urlsplit(self.map_tiles)
+        return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
 
     @property
     def resolved_home(self) -> Path:

@@ -63,6 +63,9 @@ def test_values_come_from_the_environment_and_keywords(monkeypatch: pytest.Monke
         ("HUT_AVAILABILITY_TIER_LOW_THRESHOLD", "90", "tier thresholds must satisfy"),
         ("HRS_BASE_URL", "www.hut-reservation.org", "HRS_BASE_URL='www.hut-reservation.org' must be an http"),
         ("HUETTEN_HOLIDAY_BASE_URL", "ftp://x", "HUETTEN_HOLIDAY_BASE_URL='ftp://x' must be an http"),
+        ("HUT_AVAILABILITY_MAP_TILES", "tiles.example.org/{z}/{x}/{y}.png", "must be an http:// or https:// URL"),
+        ("HUT_AVAILABILITY_MAP_TILES", "https://t.org/{z}/{x}.png", "must contain {z}, {x} and {y} (missing {y})"),
+        ("HUT_AVAILABILITY_MAP_TILES", "https://t.example.org/{z}/{x}/{y}.png'", "must not contain quotes"),
     ],
 )
 def test_a_bad_value_stops_every_command_with_exit_2_naming_it(
@@ -75,6 +78,20 @@ def test_a_bad_value_stops_every_command_with_exit_2_naming_it(
     for argv in (["db", "stop"], ["simulator", "--port", "1"], ["dev", "--port", "1"]):
         assert main(argv) == 2
         assert message in capsys.readouterr().err
+
+
+def test_map_tiles_name_the_host_the_pages_may_load_images_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    default = load_settings()
+    assert default.map_tiles == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert (default.map_tile_origin, default.map_tiles_attribution) == (
+        "https://tile.openstreetmap.org",
+        "© OpenStreetMap contributors",
+    )
+    monkeypatch.setenv("HUT_AVAILABILITY_MAP_TILES", "http://127.0.0.1:8081/osm/{z}/{x}/{y}.png")
+    assert load_settings().map_tile_origin == "http://127.0.0.1:8081"
+    monkeypatch.setenv("HUT_AVAILABILITY_MAP_TILES", "none")  # an empty value counts as unset, as everywhere
+    off = load_settings()
+    assert (off.map_tiles, off.map_tile_origin) == ("", None)
 
 
 @pytest.mark.parametrize("name", ["DATABASE_URL", "DAGSTER_POSTGRES_URL"])

@@ -276,7 +276,7 @@ def test_served_log_one_line_per_served_answer(tmp_path: Path) -> None:
         lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [x["hut_id"] for x in lines] == [HUT, 32, HUT]
     first = lines[0]
-    assert set(first) == {"hut_id", "served_at", "sim_time", "days"}
+    assert set(first) == {"source", "hut_id", "served_at", "sim_time", "days"} and first["source"] == "hrs"
     assert dt.datetime.fromisoformat(first["served_at"]).tzinfo is not None
     assert len(first["served_at"].split(".")[1]) >= 6  # microseconds
     assert first["sim_time"].startswith("2026-07-10T08:00:00")

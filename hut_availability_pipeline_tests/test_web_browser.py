@@ -1,14 +1,22 @@
 """The web front end in a real browser: Playwright driving Debian's Chromium (/usr/bin/chromium,
 never a downloaded browser) against the app on 127.0.0.1 over a simulator-fed database. Every
-page must render without a page error or console error, and request nothing from another host."""
+page must render without a page error or console error, and request nothing from another host
+(but the map's tiles, from a tile server of the test's own on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
+import socket
+import struct
+import threading
+import zlib
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from hut_availability_pipeline.api import create_app
@@ -50,7 +58,8 @@ def site(embedded_factory) -> Site:
 
 @pytest.fixture(scope="module")
 def base_url(site) -> Iterator[str]:
-    app = create_app(site.db, Settings(timezone="Europe/Zurich"), clock=site.clock)
+    """The app without map tiles: its pages request nothing from another host."""
+    app = create_app(site.db, Settings(timezone="Europe/Zurich", map_tiles="none"), clock=site.clock)
     with serving(site.db, app) as url:
         yield url
 
@@ -67,18 +76,18 @@ def browser() -> Iterator[object]:
 class Watched:
     """A page whose errors, console errors, dialogs and requests to other hosts are collected."""
 
-    def __init__(self, page, base_url: str) -> None:
+    def __init__(self, page, base_url: str, allowed: tuple[str, ...] = ()) -> None:
         self.page = page
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.foreign: list[str] = []
-        own = urlsplit(base_url).netloc
+        own = (urlsplit(base_url).netloc, *allowed)
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
 
         def route(r):
-            if urlsplit(r.request.url).netloc not in (own, ""):
+            if urlsplit(r.request.url).netloc not in (*own, ""):
                 self.foreign.append(r.request.url)
                 r.abort()
             else:
@@ -191,3 +200,152 @@ def test_huts_named_with_html_and_script_show_as_text_and_run_nothing(page, site
         assert name in p.locator("#table").inner_text()
         assert p.locator("#table img").count() == 0
     page.clean()
+
+
+# ---- the base map's tiles ------------------------------------------------------------------------
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A one-colour PNG (no imaging library needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+TILE_PNG = _png(256, 256, (200, 220, 190))
+
+
+class TileServer:
+    """A tiny tile server on 127.0.0.1: a PNG for every /tiles/{z}/{x}/{y}.png, each path recorded."""
+
+    def __init__(self) -> None:
+        self.requested: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requested.append(self.path)
+                parts = self.path.split("/")
+                if len(parts) == 5 and parts[1] == "tiles" and parts[4].endswith(".png"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "image/png")
+                    self.send_header("Content-Length", str(len(TILE_PNG)))
+                    self.end_headers()
+                    self.wfile.write(TILE_PNG)
+                else:
+                    self.send_error(404)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        self.template = f"http://{self.host}/tiles/{{z}}/{{x}}/{{y}}.png"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> TileServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def tile_server() -> Iterator[TileServer]:
+    with TileServer() as server:
+        yield server
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int, float, float]:
+    """Web Mercator: the tile (x, y) at zoom z holding a point, and the point's place in it (0..1)."""
+    n = 2**z
+    x = (lon + 180) / 360 * n
+    phi = math.radians(lat)
+    y = (1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi) / 2 * n
+    return int(x), int(y), x - int(x), y - int(y)
+
+
+def test_tiles_from_the_tile_server_are_drawn_beneath_the_huts_in_their_projection(browser, site, tile_server):
+    settings = Settings(timezone="Europe/Zurich", map_tiles=tile_server.template)
+    with serving(site.db, create_app(site.db, settings, clock=site.clock)) as url:
+        response = httpx.get(url + "/")
+        images = next(d for d in response.headers["content-security-policy"].split("; ") if d.startswith("img-src"))
+        assert images == f"img-src 'self' data: http://{tile_server.host}"
+        context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
+        page = Watched(context.new_page(), url, (tile_server.host,))
+        p = page.page
+        before = len(tile_server.requested)
+        p.goto("/")
+        wait_for_map(p, site.now.date().isoformat())
+        p.wait_for_function(
+            "() => { const t = [...document.querySelectorAll('#tiles img')];"
+            " return t.length > 0 && t.every(i => i.complete && i.naturalWidth === 256); }"
+        )
+        shown = p.locator("#tiles img").evaluate_all("ts => ts.map(t => t.dataset.tile)")
+        asked = tile_server.requested[before:]
+        assert sorted(asked) == sorted(f"/tiles/{t}.png" for t in shown)  # each tile once, and only those
+        assert 4 <= len(shown) <= 40
+        assert p.locator("#attribution").inner_text() == "© OpenStreetMap contributors"
+        # beneath the huts: a hut's circle is what is at its centre, over a tile
+        slug = site.slugs[5]
+        circle = p.locator(f'#huts circle[data-slug="{slug}"]')
+        box = circle.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        assert p.evaluate(f"document.elementFromPoint({cx}, {cy}).dataset.slug") == slug
+        # in the map's projection: the circle sits where Web Mercator puts the hut in its tile
+        with site.db.connect() as conn:
+            lon, lat = conn.execute("SELECT lon, lat FROM huts WHERE slug = %s", (slug,)).fetchone()
+        z = int(shown[0].split("/")[0])
+        tx, ty, fx, fy = _tile_of(lon, lat, z)
+        assert f"{z}/{tx}/{ty}" in shown, "the hut's tile is not drawn"
+        tile = p.locator(f'#tiles img[data-tile="{z}/{tx}/{ty}"]').bounding_box()
+        assert abs(tile["x"] + fx * tile["width"] - cx) < 1.5 and abs(tile["y"] + fy * tile["height"] - cy) < 1.5
+        # another night: the same huts, the same tiles, not asked again
+        asked_before = len(tile_server.requested)
+        p.locator("#next").click()
+        wait_for_map(p, (site.now.date().fromordinal(site.now.date().toordinal() + 1)).isoformat())
+        assert len(tile_server.requested) == asked_before
+        assert p.locator("#tiles img").count() == len(shown)
+        page.clean()
+        context.close()
+
+
+def test_an_unreachable_tile_server_leaves_the_huts_on_an_empty_background(browser, site):
+    template = f"http://127.0.0.1:{_closed_port()}/tiles/{{z}}/{{x}}/{{y}}.png"
+    settings = Settings(timezone="Europe/Zurich", map_tiles=template)
+    with serving(site.db, create_app(site.db, settings, clock=site.clock)) as url:
+        context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
+        page = Watched(context.new_page(), url, (urlsplit(template).netloc,))
+        p = page.page
+        p.goto("/")
+        wait_for_map(p, site.now.date().isoformat())
+        p.wait_for_function("() => document.querySelectorAll('#tiles img').length === 0")  # failed ones removed
+        assert p.locator("#huts circle").count() == len(site.slugs)
+        p.locator(f'#huts circle[data-slug="{site.slugs[5]}"]').click()
+        assert p.locator("#info").is_visible()
+        # the browser itself logs each refused tile ("Failed to load resource"); nothing else may fail
+        page.errors = [e for e in page.errors if not e.startswith("console: Failed to load resource")]
+        page.clean()
+        context.close()
+
+
+def test_without_tiles_no_tile_is_asked_for(page, site, tile_server):
+    before = len(tile_server.requested)
+    p = page.page
+    p.goto("/")
+    wait_for_map(p, site.now.date().isoformat())
+    assert p.locator("#tiles img").count() == 0 and p.locator("#attribution").count() == 0
+    assert len(tile_server.requested) == before
+    page.clean()  # and no request to any other host

@@ -20,7 +20,7 @@ from hut_availability_pipeline.web.security import CONTENT_SECURITY_POLICY
 from .test_api import serving
 from .web_site import IMG_NAME, SCRIPT_NAME, Site, simulated_site
 
-SETTINGS = Settings(timezone="Europe/Zurich")
+SETTINGS = Settings(timezone="Europe/Zurich", map_tiles="none")  # no tiles: nothing from another host
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +120,24 @@ def test_table_filters_narrow_it_and_the_csv_has_its_rows(client, site):
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["slug"], r["availability_date"]) for r in rows] == [(r["slug"], r["date"]) for r in one["rows"]]
+
+
+def test_the_map_allows_images_from_its_tile_server_only(site):
+    """By default the tiles come from OpenStreetMap, whose attribution the map shows with its link;
+    the CSP allows images from exactly that host (and the app)."""
+    with serving(site.db, create_app(site.db, Settings(timezone="Europe/Zurich"), clock=site.clock)) as url:
+        response = httpx.get(url + "/")
+    policy = response.headers["content-security-policy"]
+    assert policy == CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:", "img-src 'self' data: https://tile.openstreetmap.org"
+    )
+    assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in response.text
+    assert (
+        '<a href="https://www.openstreetmap.org/copyright" rel="noopener noreferrer">© OpenStreetMap contributors</a>'
+        in response.text
+    )
+
+
+def test_without_tiles_the_map_has_no_attribution(client):
+    page = client.get("/").text
+    assert 'data-tiles=""' in page and 'id="attribution"' not in page

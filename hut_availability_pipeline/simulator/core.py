@@ -24,7 +24,7 @@ from .faults import (
     malform_availability,
     malform_hut_info,
 )
-from .huetten_holiday import DEFAULT_CABINS, HuettenHolidaySite
+from .huetten_holiday import DEFAULT_CABINS, HuettenHolidaySite, ServedMonth
 from .model import Answer, DayState, HutModel, day_dicts
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,11 @@ class SimulatorConfig:
     """Everything that defines a simulation run. `start` None → now; `speed` 0 freezes the clock.
 
     `tick_seconds`: states are constant within a tick of simulated time (and cached per tick).
-    `served_log`: JSONL file that gets one line per well-formed getHutAvailability answer sent.
+    `served_log`: JSONL file that gets one line per well-formed answer sent: per getHutAvailability
+    answer `{"source": "hrs", "hut_id", "served_at", "sim_time", "days": [[date, freeBeds,
+    totalSleepingPlaces, hutStatus], ...]}`, per Hütten-Holiday month answer whose days can be used
+    `{"source": "huetten-holiday", "hut_id": cabin id, "served_at", "sim_time", "month",
+    "days": [[date, sum of rooms[].places, totalPlaces], ...]}`.
     """
 
     seed: int = 1
@@ -76,6 +80,8 @@ class Response:
     content_type: str = JSON
     delay: float = 0.0
     served: tuple[int, float, Answer] | None = None
+    served_month: ServedMonth | None = None
+    """A Hütten-Holiday month answer for the served-state log."""
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -194,9 +200,24 @@ class Simulator:
         """Append the served-state line of an answer that was sent at real time `served_at`."""
         hut_id, state_ts, answer = served
         line = (
-            f'{{"hut_id":{hut_id},"served_at":"{served_at.isoformat(timespec="microseconds")}",'
+            f'{{"source":"hrs","hut_id":{hut_id},"served_at":"{served_at.isoformat(timespec="microseconds")}",'
             f'"sim_time":"{_iso(state_ts)}","days":{answer.log_days_json()}}}\n'
         )
+        self._write_served(line)
+
+    def record_served_month(self, served: ServedMonth, served_at: dt.datetime) -> None:
+        """Append the served-state line of a Hütten-Holiday month answer sent at real time `served_at`."""
+        entry = {
+            "source": "huetten-holiday",
+            "hut_id": served.cabin_id,
+            "served_at": served_at.isoformat(timespec="microseconds"),
+            "sim_time": _iso(served.state_ts),
+            "month": served.month,
+            "days": served.days,
+        }
+        self._write_served(json.dumps(entry, separators=(",", ":")) + "\n")
+
+    def _write_served(self, line: str) -> None:
         with self._lock:
             self._stats["served"] += 1
             if self._log is not None:
@@ -246,10 +267,16 @@ class Simulator:
             return self._hut_info_response(int(raw), path)
         if path.startswith("/_sim/"):
             return self._control(method, path, query, body)
-        answer = self.huetten_holiday.handle(method, path, query, body, headers, self.state_time() / 3600.0)
+        answer = self.huetten_holiday.handle(method, path, query, body, headers, self.state_time())
         if answer is not None:
-            status, content, kind, extra = answer
-            return Response(status, content, kind, headers=extra)
+            return Response(
+                answer.status,
+                answer.body,
+                answer.content_type,
+                delay=answer.delay,
+                served_month=answer.served,
+                headers=answer.headers,
+            )
         return _json(404, {"status": 404, "error": "Not Found", "path": path})
 
     def _error(self, status: int, path: str) -> Response:

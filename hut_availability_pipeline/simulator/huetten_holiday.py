@@ -16,6 +16,10 @@ state: serviced with free places → rooms with the free places of each category
 capacity, as the real site does outside a season; a full night of some cabins is overbooked
 (a room at -1..-3).
 
+Every month answer whose days a client can use (well-formed, or malformed as "wrong_types": the
+other days still parse) carries a `ServedMonth` for the simulator's served-state log, so a chaos
+run's oracle knows what this site said.
+
 Faults (`FaultConfig`, set apart from hut-reservation.org's): the usual 403/429/5xx/slow/malformed
 per cabin, plus `p_session_expired` (a POST finds its session gone, answers 419; a session that has
 not answered a POST yet never expires) and `csrf_broken`
@@ -31,13 +35,14 @@ import secrets
 import threading
 import urllib.parse
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import SERVICED, build_profile, load_catalog
 from .faults import FaultConfig, FaultInjector
 from .model import DayState, HutModel
 
-__all__ = ["CABIN_LIST_PATH", "MONTH_PATH", "SESSION_PATH", "HuettenHolidaySite", "hh_day"]
+__all__ = ["CABIN_LIST_PATH", "MONTH_PATH", "SESSION_PATH", "HuettenHolidaySite", "ServedMonth", "SiteAnswer", "hh_day"]
 
 SESSION_PATH = "/huts"
 MONTH_PATH = "/cabins/get-month-availability"
@@ -52,6 +57,31 @@ SESSION_HTML = (
     b'<!DOCTYPE html><html><head><meta name="csrf-token" content="%s"><title>H\xc3\xbctten-Holiday</title>'
     b"</head><body>Huts</body></html>"
 )
+
+
+@dataclass(frozen=True)
+class ServedMonth:
+    """What one month answer served, for the served-state log: the cabin, the quantized simulated
+    time its states are of, the month, and per day `[ISO date, sum of rooms[].places, totalPlaces]`
+    (the values of the well-formed day, also for the one day a "wrong_types" answer broke)."""
+
+    cabin_id: int
+    state_ts: float
+    month: str
+    days: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class SiteAnswer:
+    """One answer of this site: status, body, content type, extra headers, the delay before
+    sending it (a slow fault) and what it served (for the served-state log), if anything."""
+
+    status: int
+    body: bytes
+    content_type: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+    served: ServedMonth | None = None
 
 
 def _date_text(ordinal: int) -> str:
@@ -145,18 +175,19 @@ class HuettenHolidaySite:
         query: dict[str, list[str]],
         body: bytes,
         headers: Mapping[str, str],
-        t_hours: float,
-    ) -> tuple[int, bytes, str, list[tuple[str, str]]] | None:
-        """(status, body, content type, extra headers) of a request to this site, None when the path is not its."""
+        state_ts: float,
+    ) -> SiteAnswer | None:
+        """The answer to a request to this site at the (quantized) simulated time `state_ts` (a
+        Unix timestamp), None when the path is not its."""
         if path == SESSION_PATH and method == "GET":
             return self._open_session()
         if path == CABIN_LIST_PATH and method == "GET":
             return self._cabin_page(query)
         if path == MONTH_PATH and method == "POST":
-            return self._month(body, headers, t_hours)
+            return self._month(body, headers, state_ts)
         return None
 
-    def _open_session(self) -> tuple[int, bytes, str, list[tuple[str, str]]]:
+    def _open_session(self) -> SiteAnswer:
         session = secrets.token_hex(20)
         token = secrets.token_urlsafe(30) + "="  # Laravel's tokens are base64: often end in '='
         with self._lock:
@@ -166,16 +197,16 @@ class HuettenHolidaySite:
             ("Set-Cookie", f"{XSRF_COOKIE}={urllib.parse.quote(token, safe='')}; path=/; samesite=lax"),
             ("Set-Cookie", f"{SESSION_COOKIE}={session}; path=/; httponly; samesite=lax"),
         ]
-        return 200, SESSION_HTML % token.encode(), "text/html; charset=UTF-8", cookies
+        return SiteAnswer(200, SESSION_HTML % token.encode(), "text/html; charset=UTF-8", cookies)
 
-    def _cabin_page(self, query: dict[str, list[str]]) -> tuple[int, bytes, str, list[tuple[str, str]]]:
+    def _cabin_page(self, query: dict[str, list[str]]) -> SiteAnswer:
         raw = (query.get("page") or ["1"])[0]
         if not raw.isdigit() or int(raw) < 1:
             raise ValueError(f"page must be a positive integer, got {raw!r}")
         page = int(raw)
         decision = self._faults.decide("get-cabins", None)
         if decision.status is not None:
-            return decision.status, b"<html><body>error</body></html>", "text/html", []
+            return SiteAnswer(decision.status, b"<html><body>error</body></html>", "text/html")
         ids = self.cabin_ids()
         last = max(1, -(-len(ids) // PER_PAGE))
         chosen = ids[(page - 1) * PER_PAGE : page * PER_PAGE]
@@ -192,7 +223,8 @@ class HuettenHolidaySite:
             "to": (page - 1) * PER_PAGE + len(data) if data else None,
             "total": len(ids),
         }
-        return 200, json.dumps(payload, ensure_ascii=False).encode(), "application/json", []
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        return SiteAnswer(200, body, "application/json", delay=decision.delay)
 
     def _cabin(self, cabin_id: int) -> dict[str, Any]:
         entry = self._entries[cabin_id]
@@ -217,9 +249,7 @@ class HuettenHolidaySite:
             ],
         }  # fmt: skip
 
-    def _month(
-        self, body: bytes, headers: Mapping[str, str], t_hours: float
-    ) -> tuple[int, bytes, str, list[tuple[str, str]]]:
+    def _month(self, body: bytes, headers: Mapping[str, str], state_ts: float) -> SiteAnswer:
         cookies = _cookies(headers.get("cookie", ""))
         session = cookies.get(SESSION_COOKIE)
         sent = headers.get("x-xsrf-token", "")
@@ -227,7 +257,7 @@ class HuettenHolidaySite:
         with self._lock:
             token = self._sessions.get(session or "")
         if token is None or sent != token or cfg.csrf_broken:
-            return 419, CSRF_BODY, "application/json", []
+            return SiteAnswer(419, CSRF_BODY, "application/json")
         payload = json.loads(body or b"{}")
         if not isinstance(payload, dict):
             raise ValueError("the body must be a JSON object")
@@ -245,21 +275,28 @@ class HuettenHolidaySite:
         if used and cfg.p_session_expired and rng.random() < cfg.p_session_expired:
             with self._lock:
                 self._sessions.pop(session or "", None)
-            return 419, CSRF_BODY, "application/json", []
+            return SiteAnswer(419, CSRF_BODY, "application/json")
         if decision.status is not None:
-            return decision.status, b"<html><body>error</body></html>", "text/html", []
+            return SiteAnswer(decision.status, b"<html><body>error</body></html>", "text/html")
         if cabin_id not in self._models:
-            return 404, json.dumps({"message": "Not Found"}).encode(), "application/json", []
-        days = self.month_days(cabin_id, year, month, t_hours)
+            return SiteAnswer(404, json.dumps({"message": "Not Found"}).encode(), "application/json")
+        days = self.month_days(cabin_id, year, month, state_ts / 3600.0)
+        served: ServedMonth | None = ServedMonth(
+            cabin_id,
+            state_ts,
+            f"{year:04d}-{month:02d}",
+            [[d["date"][:10], sum(r["places"] for r in d["rooms"]), d["totalPlaces"]] for d in days],
+        )
         if decision.malformed:
             if decision.malformed == "truncated":
                 text = json.dumps(days).encode()
-                return 200, text[: max(1, len(text) // 2)], "application/json", []
+                return SiteAnswer(200, text[: max(1, len(text) // 2)], "application/json", delay=decision.delay)
             if decision.malformed == "renamed":
                 days = [{"day": d["date"], "places": d["totalPlaces"]} for d in days] or [{"day": None}]
-            elif days:
+                served = None  # no day of it can be used
+            elif days:  # wrong_types: one day broken, the others still served
                 days[rng.randrange(len(days))]["totalPlaces"] = str(days[0]["totalPlaces"])
-        return 200, json.dumps(days).encode(), "application/json", []
+        return SiteAnswer(200, json.dumps(days).encode(), "application/json", delay=decision.delay, served=served)
 
 
 def _cookies(header: str) -> dict[str, str]:

@@ -75,6 +75,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if response.served is not None:
             simulator.record_served(response.served, served_at)
+        elif response.served_month is not None:
+            simulator.record_served_month(response.served_month, served_at)
 
 
 class _HTTPServer(ThreadingHTTPServer):

@@ -17,9 +17,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def add_web(app: FastAPI) -> None:
-    """The pages at `/`, their scripts and styles at `/static`, the security headers on everything,
-    errors of the pages as pages (add the API's error handlers first)."""
+    """The pages at `/`, their scripts and styles at `/static`, the security headers on everything
+    (images also from the map's tile server of `app.state.settings`), errors of the pages as pages
+    (add the API's error handlers first)."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
-    add_security_headers(app)
+    add_security_headers(app, app.state.settings.map_tile_origin)
     add_page_errors(app, render_error)

@@ -62,13 +62,23 @@ def map_page(
     date: Annotated[str | None, Query()] = None,
     party: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> HTMLResponse:
-    """Every active hut on a map, coloured by the chosen night (drawn by static/map.js)."""
+    """Every active hut on a map, coloured by the chosen night, over the base map's tiles when
+    they are configured and can be loaded (drawn by static/map.js)."""
     today = today_in(settings.zone, clock())
     try:
         night = parse_night(date, settings, clock) if date else today
     except ApiError as exc:
         return _error(request, exc.status, exc.detail)
-    return _page(request, "map.html", title="Free places", night=night.isoformat(), today=today, party=party)
+    return _page(
+        request,
+        "map.html",
+        title="Free places",
+        night=night.isoformat(),
+        today=today,
+        party=party,
+        tiles=settings.map_tiles,
+        attribution=settings.map_tiles_attribution,
+    )
 
 
 @router.get("/huts/{slug}", response_class=HTMLResponse)

@@ -1,12 +1,16 @@
 // The map of free places: every active hut from /v1/availability/{night}.geojson drawn as a circle
-// on an empty background (an equirectangular projection scaled by the cosine of the middle
-// latitude), coloured by the night's day state. No tiles, no library, nothing from another host.
+// in Web Mercator (the projection of map tiles), coloured by the night's day state, over the base
+// map's tiles when a tile URL template is configured (#map-page's data-tiles, {z}/{x}/{y}). Tiles
+// are <img> elements beneath the SVG, placed in % of its box; a tile that cannot be loaded is
+// removed and the huts show on the empty background. No library; nothing from another host but
+// the tiles (the CSP allows images from the tile server only).
 // Every string from the data is set as text (textContent, attributes), never as HTML.
 "use strict";
 
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
   const WIDTH = 1000, HEIGHT = 640, PAD = 28;
+  const TILE = 256, MAX_ZOOM = 19, MAX_SCALE = TILE * 2 ** 16; // one hut alone: a valley's view
   const LABELS = {
     bookable: "bookable", full: "full", not_bookable_online: "not bookable online",
     winter_room: "winter room", closed: "closed", unknown: "unknown",
@@ -16,6 +20,8 @@
   const partyInput = document.getElementById("party");
   const summary = document.getElementById("summary");
   const layer = document.getElementById("huts");
+  const tiles = document.getElementById("tiles");
+  const tileTemplate = page.dataset.tiles || "";
   const graticule = document.getElementById("graticule");
   const info = document.getElementById("info");
   let request = 0;
@@ -24,6 +30,13 @@
     const node = document.createElementNS(SVG, name);
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
     return node;
+  }
+
+  // Web Mercator, in "world" units: the whole world is the square [0, 1] x [0, 1], y downwards.
+  function worldX(lon) { return (lon + 180) / 360; }
+  function worldY(lat) {
+    const phi = Math.max(-85.05112878, Math.min(85.05112878, lat)) * Math.PI / 180;
+    return (1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2;
   }
 
   function projection(features) {
@@ -35,15 +48,48 @@
       minLon = Math.min(minLon, lon); maxLon = Math.max(maxLon, lon);
       minLat = Math.min(minLat, lat); maxLat = Math.max(maxLat, lat);
     }
-    const k = Math.cos(((minLat + maxLat) / 2) * Math.PI / 180);
-    const w = Math.max((maxLon - minLon) * k, 0.01), h = Math.max(maxLat - minLat, 0.01);
-    const scale = Math.min((WIDTH - 2 * PAD) / w, (HEIGHT - 2 * PAD) / h);
-    const dx = (WIDTH - w * scale) / 2, dy = (HEIGHT - h * scale) / 2;
+    const x0 = worldX(minLon), x1 = worldX(maxLon), y0 = worldY(maxLat), y1 = worldY(minLat);
+    const w = x1 - x0, h = y1 - y0;
+    const scale = Math.min(
+      w > 0 ? (WIDTH - 2 * PAD) / w : MAX_SCALE, h > 0 ? (HEIGHT - 2 * PAD) / h : MAX_SCALE, MAX_SCALE);
+    const dx = (WIDTH - w * scale) / 2 - x0 * scale, dy = (HEIGHT - h * scale) / 2 - y0 * scale;
+    const x = (lon) => dx + worldX(lon) * scale, y = (lat) => dy + worldY(lat) * scale;
+    // the graticule's extent: what the view shows
+    const lonAt = (px) => ((px - dx) / scale) * 360 - 180;
+    const latAt = (py) => Math.atan(Math.sinh(Math.PI * (1 - 2 * ((py - dy) / scale)))) * 180 / Math.PI;
     return {
-      minLon, minLat, maxLon, maxLat,
-      x: (lon) => dx + (lon - minLon) * k * scale,
-      y: (lat) => dy + (maxLat - lat) * scale,
+      minLon: lonAt(0), maxLon: lonAt(WIDTH), minLat: latAt(HEIGHT), maxLat: latAt(0), scale, dx, dy, x, y,
     };
+  }
+
+  // The tiles covering the view at the zoom whose tiles are closest to 256 units of the view.
+  function drawTiles(p) {
+    if (!tileTemplate) return;
+    const z = Math.max(0, Math.min(MAX_ZOOM, Math.round(Math.log2(p.scale / TILE))));
+    const view = [z, p.scale, p.dx, p.dy].join(" ");
+    if (tiles.dataset.view === view) return; // the same huts' extent (another night): the same tiles
+    tiles.dataset.view = view;
+    tiles.replaceChildren();
+    const n = 2 ** z, size = p.scale / n;
+    const first = (offset) => Math.max(0, Math.floor((-offset / p.scale) * n));
+    const last = (offset, extent) => Math.min(n - 1, Math.floor(((extent - offset) / p.scale) * n));
+    for (let ty = first(p.dy); ty <= last(p.dy, HEIGHT); ty++) {
+      for (let tx = first(p.dx); tx <= last(p.dx, WIDTH); tx++) {
+        const img = document.createElement("img");
+        img.alt = "";
+        img.decoding = "async";
+        img.referrerPolicy = "strict-origin"; // the page's origin, as tile servers ask; never its path
+        img.dataset.tile = z + "/" + tx + "/" + ty;
+        img.addEventListener("error", () => img.remove()); // offline: the empty background
+        img.style.left = ((p.dx + tx * size) / WIDTH) * 100 + "%";
+        img.style.top = ((p.dy + ty * size) / HEIGHT) * 100 + "%";
+        // half a pixel more than the tile: rounding leaves no seam between neighbours
+        img.style.width = "calc(" + (size / WIDTH) * 100 + "% + 0.5px)";
+        img.style.height = "calc(" + (size / HEIGHT) * 100 + "% + 0.5px)";
+        img.src = tileTemplate.replace("{z}", z).replace("{x}", tx).replace("{y}", ty);
+        tiles.append(img);
+      }
+    }
   }
 
   function drawGraticule(p) {
@@ -89,6 +135,7 @@
     layer.replaceChildren();
     info.hidden = true;
     if (!p) { summary.textContent = "No hut with a location."; return 0; }
+    drawTiles(p);
     drawGraticule(p);
     let enough = 0;
     const drawn = collection.features.filter((f) => f.geometry).map((f) => {
