@@ -139,10 +139,10 @@ class DaemonSession:
         )
 
     def sensor_ticks(self) -> list[Any]:
-        from dagster._core.definitions.run_request import InstigatorType
-
+        # every instigator's state, found by name: filtering by type would need dagster's private
+        # InstigatorType, and no schedule is called like the sensor
         ticks: list[Any] = []
-        for state in self.instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+        for state in self.instance.all_instigator_state():
             if state.name == "hut_priority_sensor":
                 ticks += self.instance.get_ticks(state.instigator_origin_id, state.selector_id)
         return sorted(ticks, key=lambda t: t.timestamp)

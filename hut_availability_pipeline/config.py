@@ -30,6 +30,8 @@ DEFAULT_HISTORY_DAYS = 400
 DEFAULT_MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_MAP_TILES_ATTRIBUTION = "© OpenStreetMap contributors"
 MAP_TILES_OFF = "none"  # HUT_AVAILABILITY_MAP_TILES=none: no tiles (an empty variable counts as unset)
+DEFAULT_CODE_SERVER_HOST = "127.0.0.1"
+DEFAULT_CODE_SERVER_PORT = 4000
 DEMO_HOME = "demo"  # `dev --simulator` keeps its own home: $HUT_AVAILABILITY_HOME/demo
 
 
@@ -61,6 +63,13 @@ class Settings(BaseSettings):
     dagster_home: Path | None = Field(None, validation_alias="DAGSTER_HOME")
     # None → a database `dagster` beside the data
     dagster_postgres_url: str | None = Field(None, validation_alias="DAGSTER_POSTGRES_URL", repr=False)
+    # where `deploy code-server` listens and where the webserver and daemon find it (deploy/workspace.yaml)
+    code_server_host: str = Field(
+        DEFAULT_CODE_SERVER_HOST, min_length=1, validation_alias="HUT_AVAILABILITY_CODE_SERVER_HOST"
+    )
+    code_server_port: int = Field(
+        DEFAULT_CODE_SERVER_PORT, ge=1, le=65535, validation_alias="HUT_AVAILABILITY_CODE_SERVER_PORT"
+    )
     tier_horizon_days: int = Field(14, ge=1, validation_alias="HUT_AVAILABILITY_TIER_HORIZON_DAYS")
     tier_high_threshold: float = Field(75.0, ge=0, le=100, validation_alias="HUT_AVAILABILITY_TIER_HIGH_THRESHOLD")
     tier_low_threshold: float = Field(25.0, ge=0, le=100, validation_alias="HUT_AVAILABILITY_TIER_LOW_THRESHOLD")

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("show", "browse stored availability (read-only)"),
     "serve": ("serve", "serve the read-only HTTP API"),
     "dev": ("dev", "run Dagster (webserver + daemon) on the embedded database"),
+    "deploy": ("deploy", "run Dagster for production: code server, webserver and daemon as separate processes"),
     "simulator": ("simulator", "serve a local simulation of hut-reservation.org"),
     "db": ("db", "database administration"),
     "watch": ("watch", "manage watches: be told when beds free up"),

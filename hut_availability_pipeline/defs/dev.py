@@ -27,38 +27,32 @@ import argparse
 import contextlib
 import fcntl
 import os
-import re
-import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
-from typing import IO
 
 from ..config import DEMO_HOME, Settings
 from ..storage.database import open_database
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
 from .instance import WORKSPACE_YAML, prepare_dagster_home
+from .processes import (
+    GRACEFUL_SECONDS,
+    StartError,
+    Stop,
+    check_port_free,
+    executable,
+    signals_ignored,
+    signals_raise_stop,
+    started,
+    with_default_signals,
+)
 from .resources import REQUEST_INTERVAL_ENV
 
 SIMULATOR_REQUEST_INTERVAL = 0.0
-GRACEFUL_SECONDS = 30.0
 LOCK_FILE = "dev.lock"
 EXIT_USAGE = 2
-_ANSI_ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-class _Stop(Exception):
-    """SIGINT or SIGTERM arrived: shut down."""
-
-
-class StartError(Exception):
-    """`dev` cannot start (home in use, port taken, conflicting settings): exit status 2."""
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -85,16 +79,16 @@ def demo_settings(settings: Settings) -> Settings:
 def run_dev(args: argparse.Namespace, settings: Settings) -> int:
     """Run Dagster on the project's database until Ctrl-C or SIGTERM; return the exit status."""
     stack = contextlib.ExitStack()
-    with _signals_raise_stop():
+    with signals_raise_stop():
         try:
             if args.simulator:
                 settings = demo_settings(settings)
             home = settings.resolved_home
             lock = _lock_home(home)
             stack.callback(os.close, lock)
-            _check_port_free(args.port)
+            check_port_free(args.port)
             if args.web_port:
-                _check_port_free(args.web_port)
+                check_port_free(args.web_port)
             embedded = settings.database_url is None
             was_running = embedded and embedded_server_running(home)
             db = open_database(settings)
@@ -127,10 +121,10 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
         except StartError as exc:
             print(f"hut-availability dev: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        except _Stop:
+        except Stop:
             return 0
         finally:
-            with _signals_ignored():
+            with signals_ignored():
                 stack.close()
 
 
@@ -139,12 +133,12 @@ def _serving(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]
     """`hut-availability serve` (the web front end and the read-only API) on 127.0.0.1:`port`, on the
     same data as Dagster (`env` names the home, or DATABASE_URL), for as long as the context lasts;
     stopped with SIGTERM, then SIGKILL after GRACEFUL_SECONDS."""
-    command = [str(Path(sys.executable).with_name("hut-availability")), "serve", "--host", "127.0.0.1"]
+    command = [executable("hut-availability"), "serve", "--host", "127.0.0.1"]
     process = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
     try:
         yield process
     finally:
-        with _signals_ignored():
+        with signals_ignored():
             if process.poll() is None:
                 process.terminate()
                 try:
@@ -172,20 +166,6 @@ def _lock_home(home: Path) -> int:
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     return fd
-
-
-def _check_port_free(port: int) -> None:
-    """StartError when something listens on 127.0.0.1:`port` already (the webserver would fail to
-    bind after everything else started). SO_REUSEADDR as uvicorn sets it, so a port left in
-    TIME_WAIT by a previous run counts as free."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as exc:
-            raise StartError(
-                f"port {port} on 127.0.0.1 is in use ({exc.strerror}); stop what uses it or choose another with --port"
-            ) from None
 
 
 def _prepare_huts(env: dict[str, str], *, load_catalog: bool) -> None:
@@ -224,95 +204,19 @@ def _prepare_huts(env: dict[str, str], *, load_catalog: bool) -> None:
 
 def dagster_dev_command(port: int) -> list[str]:
     """`dagster dev` on 127.0.0.1 with the project's workspace, signals reset to their defaults."""
-    dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster) if dagster.exists() else "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)]
+    command = [executable("dagster"), "dev", "-h", "127.0.0.1", "-p", str(port)]
     if WORKSPACE_YAML.exists():
         command += ["-w", str(WORKSPACE_YAML)]
     else:
         command += ["-m", "hut_availability_pipeline.definitions"]
-    # A process started in the background inherits SIGINT ignored; dagster dev then cannot be stopped.
-    return ["env", "--default-signal=INT,TERM", *command]
+    return with_default_signals(command)
 
 
 def _run_dagster_dev(port: int, env: dict[str, str], *, keep_open: int) -> int:
-    """Run `dagster dev` in DAGSTER_HOME (holding the home's lock too); relay its output without
-    colour codes when stdout is not a terminal."""
-    plain = not sys.stdout.isatty()
-    process = subprocess.Popen(
-        dagster_dev_command(port),
-        env=env,
-        cwd=env["DAGSTER_HOME"],
-        start_new_session=True,
-        pass_fds=(keep_open,),
-        stdout=subprocess.PIPE if plain else None,
-        stderr=subprocess.STDOUT if plain else None,
-    )
-    relay = None
-    if process.stdout is not None:
-        relay = threading.Thread(target=_relay_plain, args=(process.stdout,), name="dagster-dev-output", daemon=True)
-        relay.start()
-    print(f"hut-availability dev: Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops)", flush=True)
-    try:
-        return process.wait()
-    except _Stop:
-        return 0
-    finally:
-        _stop_group(process)
-        if relay is not None:
-            relay.join(timeout=5)
-
-
-def _relay_plain(stream: IO[bytes]) -> None:
-    """Copy `dagster dev`'s output to ours line by line, without ANSI colour codes (Dagster's
-    coloured log format writes them whether or not the output is a terminal)."""
-    out = sys.stdout.buffer
-    for line in iter(stream.readline, b""):
-        with contextlib.suppress(OSError, ValueError):
-            out.write(_ANSI_ESCAPE.sub(b"", line))
-            out.flush()
-
-
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop `dagster dev` as Ctrl-C would, then whatever is left of its process group."""
-    with _signals_ignored():
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=GRACEFUL_SECONDS)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=5)
-        # Run workers or code servers that outlived dagster dev are still in its process group.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-            time.sleep(1.0)
-            os.killpg(process.pid, signal.SIGKILL)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-@contextlib.contextmanager
-def _signals_raise_stop() -> Iterator[None]:
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise _Stop(signal.Signals(signum).name)
-
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
-@contextlib.contextmanager
-def _signals_ignored() -> Iterator[None]:
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+    """Run `dagster dev` in DAGSTER_HOME (holding the home's lock too) until it ends or we are stopped."""
+    with started(dagster_dev_command(port), env, env["DAGSTER_HOME"], name="dagster-dev", pass_fds=(keep_open,)) as dev:
+        print(f"hut-availability dev: Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops)", flush=True)
+        try:
+            return dev.wait()
+        except Stop:
+            return 0

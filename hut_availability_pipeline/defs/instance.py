@@ -1,11 +1,13 @@
-"""Dagster's home, instance and storage for this project: where `dagster dev` and the CLI keep runs.
+"""Dagster's home, instance and storage for this project: where Dagster and the CLI keep runs.
 
-DAGSTER_HOME defaults to `$HUT_AVAILABILITY_HOME/dagster` with the project's `dagster.yaml`. Its
-run, event log and schedule storages are dagster-postgres storages whose URL is resolved when an
-instance loads: DAGSTER_POSTGRES_URL if set, else a database `dagster` of its own on the data's
-server (the embedded one by default, started if needed). So the same dagster.yaml works for
-`hut-availability dev`, for `dagster ...` commands run in the project directory and for run workers,
-with no URL to write down.
+DAGSTER_HOME defaults to `$HUT_AVAILABILITY_HOME/dagster` with the project's `dagster.yaml`, whose
+storage is dagster-postgres's documented `storage: postgres: postgres_url: {env: DAGSTER_POSTGRES_URL}`.
+Every entry point that starts Dagster processes or loads the instance (`dev`, `deploy`, the CLI's
+record of `update`, `project_instance`) resolves that URL from the settings first
+(`dagster_storage_url`: DAGSTER_POSTGRES_URL if set, else a database `dagster` of its own on the
+data's server, the embedded one by default, started if needed) and puts it in the environment
+(`prepare_dagster_home`), which run workers inherit. For plain `dagster ...` commands,
+`eval "$(hut-availability deploy env)"` sets the same variables in a shell.
 """
 
 from __future__ import annotations
@@ -13,15 +15,12 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
-from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 from psycopg import conninfo
 
-from ..config import Settings, load_settings
+from ..config import Settings
 from ..storage.database import Database, ensure_database
 from ..storage.embedded import start_embedded_server
 
@@ -48,37 +47,6 @@ def _default_storage_url(settings: Settings) -> str:
     server = settings.database_url or start_embedded_server(settings.home)
     ensure_database(server, DAGSTER_DATABASE)
     return Database(conninfo.make_conninfo(server, dbname=DAGSTER_DATABASE)).sqlalchemy_url("psycopg2")
-
-
-def _storage_url(config_value: Mapping[str, Any]) -> str:
-    return str(config_value.get("postgres_url") or dagster_storage_url(load_settings()))
-
-
-_STORAGE_CONFIG = {"postgres_url": dg.Field(dg.StringSource, is_required=False)}
-
-
-class _ProjectStorage:
-    """What the three storages share: an optional `postgres_url`, else the project's database."""
-
-    @classmethod
-    def config_type(cls) -> dict[str, dg.Field]:
-        return _STORAGE_CONFIG
-
-    @classmethod
-    def from_config_value(cls, inst_data: Any, config_value: Mapping[str, Any]) -> Any:
-        return cls(_storage_url(config_value), inst_data=inst_data)  # type: ignore[call-arg]
-
-
-class ProjectRunStorage(_ProjectStorage, PostgresRunStorage):
-    """dagster-postgres run storage at the project's Dagster database (see the module docstring)."""
-
-
-class ProjectEventLogStorage(_ProjectStorage, PostgresEventLogStorage):
-    """dagster-postgres event log storage at the project's Dagster database."""
-
-
-class ProjectScheduleStorage(_ProjectStorage, PostgresScheduleStorage):
-    """dagster-postgres schedule storage at the project's Dagster database."""
 
 
 def prepare_dagster_home(settings: Settings) -> dict[str, str]:

@@ -12,7 +12,7 @@ Backfills of chosen huts:
   pick partitions (hut slugs) → launch. The BackfillPolicy turns each run of consecutive hut
   partitions into one run of up to HUT_AVAILABILITY_HUTS_PER_RUN huts.
 - Command line, one run for any huts (queued; the daemon of `hut-availability dev` starts it):
-    HUT_AVAILABILITY_HOME=.hut-availability DAGSTER_HOME=.hut-availability/dagster \
+    eval "$(hut-availability deploy env)"   # DAGSTER_HOME, DAGSTER_POSTGRES_URL of the project
     dagster job launch -w workspace.yaml -j hut_refresh_job \
       --config-json '{"ops": {"refresh_huts": {"config": {"huts": ["konkordiahutte-sac", "zwinglipasshutte"]}}}}'
 - Command line, one run per hut partition:
