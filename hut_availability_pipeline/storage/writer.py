@@ -71,6 +71,9 @@ class BatchResult:
     counts: dict[int, HutWriteCounts] = field(default_factory=dict)
     failed: dict[int, str] = field(default_factory=dict)
     seconds: float = 0.0
+    # Wall time of each step, by name (the named query's, or lock / partitions / copy / commit); a
+    # step that was skipped is absent. What benchmarks/bench_writer prints per statement.
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
     def total(self) -> HutWriteCounts:
         return HutWriteCounts.sum(self.counts.values())
@@ -114,8 +117,13 @@ def copy_rows(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]], *, e
     return n
 
 
-def _per_hut(conn: psycopg.Connection[Any], name: str, params: Any = None) -> dict[int, tuple[int, ...]]:
+def _per_hut(
+    conn: psycopg.Connection[Any], name: str, params: Any = None, steps: dict[str, float] | None = None
+) -> dict[int, tuple[int, ...]]:
+    began = time.perf_counter()
     rows = conn.execute(query(name), params).fetchall()  # type: ignore[arg-type]
+    if steps is not None:
+        steps[name] = time.perf_counter() - began
     return {row[0]: tuple(row[1:]) for row in rows}
 
 
@@ -147,24 +155,31 @@ def write_batch(
     """
     started = time.perf_counter()
     out = BatchResult()
+    steps = out.step_seconds
     ok = [r for r in results if r.ok]
     rows = (staged if staged is not None else [stage(r) for r in results]) if ok else []
     if ok:  # the history's monthly partitions must exist before its rows arrive (cached per connection)
+        began = time.perf_counter()
         ensure_partitions(conn, {row[1] for hut_rows in rows for row in hut_rows})
+        steps["partitions"] = time.perf_counter() - began
     # inside a caller's transaction the batch is a savepoint, and no commit has emptied the staging tables
     nested = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
+        began = time.perf_counter()
         conn.execute(_LOCK_HUTS_SQL, (sorted({r.hut.hut_id for r in results}),))
+        steps["lock"] = time.perf_counter() - began
         if ok:
+            began = time.perf_counter()
             fetched = copy_rows(conn, (row for hut_rows in rows for row in hut_rows), empty_first=nested)
+            steps["copy"] = time.perf_counter() - began
             batch = {"hut_ids": [r.hut.hut_id for r in ok]}
-            updated = _per_hut(conn, "write_update_current", batch)
+            updated = _per_hut(conn, "write_update_current", batch, steps)
             n_updated = sum(u for u, _ in updated.values())  # type: ignore[misc]
-            inserted = _per_hut(conn, "write_insert_current", batch) if n_updated < fetched else {}
+            inserted = _per_hut(conn, "write_insert_current", batch, steps) if n_updated < fetched else {}
             n_changed = sum(c for _, c in updated.values())  # type: ignore[misc]
-            closed = _per_hut(conn, "write_close_history", batch) if n_changed else {}
-            opened = _per_hut(conn, "write_open_history") if n_changed else {}
-            stored = _per_hut(conn, "write_stored_in_range", _ranges(ok))
+            closed = _per_hut(conn, "write_close_history", batch, steps) if n_changed else {}
+            opened = _per_hut(conn, "write_open_history", None, steps) if n_changed else {}
+            stored = _per_hut(conn, "write_stored_in_range", _ranges(ok), steps)
             for r in ok:
                 hid = r.hut.hut_id
                 n = len(_nights(r))
@@ -182,7 +197,11 @@ def write_batch(
         for r in results:
             if not r.ok:
                 out.failed[r.hut.hut_id] = r.error or "no bookings"
+        began = time.perf_counter()
         record_fetch_status(conn, results)
+        steps["write_fetch_status"] = time.perf_counter() - began
+        committing = time.perf_counter()
+    steps["commit"] = time.perf_counter() - committing
     out.seconds = time.perf_counter() - started
     return out
 
