@@ -19,14 +19,14 @@ from .defs.io_manager import HutAvailabilityIOManager
 from .defs.jobs import hut_backfill_job, hut_refresh_job
 from .defs.maintenance import dagster_maintenance_job, dagster_maintenance_schedule
 from .defs.reporting import hut_update_report_job
-from .defs.resources import DatabaseResource, HutReservationResource
+from .defs.resources import BookingProvidersResource, DatabaseResource
 from .defs.retention import retention_job, retention_schedule
 from .defs.trends import trend_assets, trend_job, trend_schedule
 from .defs.watches import watch_alerts_job, watch_alerts_sensor
 
 
 def build_definitions(
-    database: DatabaseResource | None = None, hut_reservation: HutReservationResource | None = None
+    database: DatabaseResource | None = None, providers: BookingProvidersResource | None = None
 ) -> dg.Definitions:
     """All definitions, with the given resources (tests pass a database and the simulator's URL)."""
     load_settings()  # a bad setting fails loading the code location, naming the variable, not every run
@@ -58,7 +58,7 @@ def build_definitions(
         executor=dg.in_process_executor,
         resources={
             "database": database,
-            "hut_reservation": hut_reservation or HutReservationResource(),
+            "providers": providers or BookingProvidersResource(),
             "hut_availability_io_manager": HutAvailabilityIOManager(database=database),
         },
     )

@@ -13,7 +13,7 @@ from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.after_refresh import after_refresh_sensor
 from hut_availability_pipeline.defs.checks import availability_checks
 from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
-from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
@@ -60,7 +60,7 @@ def refresh(
 ) -> dg.ExecuteInProcessResult:
     defs = build_definitions(
         DatabaseResource(conninfo=db.conninfo),
-        HutReservationResource(base_url=simulator.base_url, request_interval=0),
+        BookingProvidersResource.at(simulator.base_url, request_interval=0),
     )
     return defs.get_job_def(hut_refresh_job.name).execute_in_process(
         run_config=refresh_run_config(slugs, days=30), instance=instance, raise_on_error=False

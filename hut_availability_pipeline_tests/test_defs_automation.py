@@ -18,7 +18,7 @@ from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_con
 from hut_availability_pipeline.defs.liveness import GRPC_INFO_TAG
 from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
 from hut_availability_pipeline.defs.refresh import HUTS_PER_RUN_ENV
-from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
@@ -177,7 +177,7 @@ def test_refreshed_huts_are_not_due_so_the_sensor_and_the_schedule_skip(
     with SimulatorServer(SimulatorConfig(seed=5, speed=0.0), port=0) as simulator:
         defs = build_definitions(
             DatabaseResource(conninfo=db.conninfo),
-            HutReservationResource(base_url=simulator.base_url, request_interval=0),
+            BookingProvidersResource.at(simulator.base_url, request_interval=0),
         )
         run = defs.get_job_def(hut_refresh_job.name).execute_in_process(
             run_config=scheduled[0].run_config, instance=instance, tags=scheduled[0].tags

@@ -44,7 +44,7 @@ def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
         "hut_priority_sensor",
         "watch_alerts_sensor",
     ]
-    assert set(defs.resources) == {"database", "hut_reservation", "hut_availability_io_manager"}
+    assert set(defs.resources) == {"database", "providers", "hut_availability_io_manager"}
 
 
 def test_lineage_runs_catalog_bookings_current_state_history() -> None:

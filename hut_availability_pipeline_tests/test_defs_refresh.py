@@ -21,7 +21,7 @@ from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_con
 from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
 from hut_availability_pipeline.defs.refresh import HutRefreshRecorder, fullest_dates_table
 from hut_availability_pipeline.defs.reporting import report_update
-from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.domain.dates import today_in
 from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
@@ -63,7 +63,7 @@ def instance() -> Iterator[dg.DagsterInstance]:
 def definitions(db: Database, simulator: SimulatorServer) -> dg.Definitions:
     return build_definitions(
         DatabaseResource(conninfo=db.conninfo),
-        HutReservationResource(base_url=simulator.base_url, request_interval=0),
+        BookingProvidersResource.at(simulator.base_url, request_interval=0),
     )
 
 
@@ -248,7 +248,7 @@ def test_an_unreachable_site_fails_the_run_within_a_minute_naming_the_host(
             s.bind(("127.0.0.1", 0))
             base_url = f"http://127.0.0.1:{s.getsockname()[1]}"
     defs = build_definitions(
-        DatabaseResource(conninfo=db.conninfo), HutReservationResource(base_url=base_url, request_interval=1.0)
+        DatabaseResource(conninfo=db.conninfo), BookingProvidersResource.at(base_url, request_interval=1.0)
     )
     started = time.monotonic()
     result = defs.get_job_def(hut_refresh_job.name).execute_in_process(

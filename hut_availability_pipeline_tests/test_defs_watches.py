@@ -12,7 +12,7 @@ import pytest
 
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
-from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.defs.watches import DELIVERY_POOL, deliver_notifications, watch_alerts_sensor
 from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
@@ -53,7 +53,7 @@ def test_a_refresh_run_is_followed_by_one_watch_run_that_delivers_once(db: Datab
         huts = bookable_huts(conn)
     today = dt.date.today()
     defs = build_definitions(
-        DatabaseResource(conninfo=db.conninfo), HutReservationResource(base_url=simulator.base_url, request_interval=0)
+        DatabaseResource(conninfo=db.conninfo), BookingProvidersResource.at(simulator.base_url, request_interval=0)
     )
     with webhook_receiver() as receiver, dg.instance_for_test() as instance:
         with db.connect() as conn:

@@ -26,9 +26,9 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
-from .assets import IO_MANAGER_KEY, RefreshConfig, build_plan
-from .refresh import PROVIDER_POOL, REFRESHED_ASSETS, HutBookingsPlan, refresh_failure
-from .resources import DatabaseResource, HutReservationResource
+from .assets import IO_MANAGER_KEY, RefreshConfig, huts_to_refresh, refresh_start
+from .refresh import PROVIDER_POOL, REFRESHED_ASSETS, HutBookings
+from .resources import BookingProvidersResource, DatabaseResource
 
 KIND_TAG = "hut_availability/kind"
 TRIGGER_TAG = "hut_availability/trigger"
@@ -46,23 +46,21 @@ class RefreshHutsConfig(RefreshConfig):
 
 @dg.op(
     name=REFRESH_OP,
-    out=dg.Out(HutBookingsPlan, io_manager_key=IO_MANAGER_KEY),
+    out=dg.Out(HutBookings, io_manager_key=IO_MANAGER_KEY),
     pool=PROVIDER_POOL,
 )
 def refresh_huts(
     context: dg.OpExecutionContext,
     config: RefreshHutsConfig,
     database: DatabaseResource,
-    hut_reservation: HutReservationResource,
-) -> Iterator[dg.Output[HutBookingsPlan]]:
-    """Refresh a batch of huts through the IO manager (engine.run_update); fail, naming the huts,
-    when some could not be fetched, retrying only those whose failure may pass (`refresh_failure`)."""
-    plan = build_plan(context, database, hut_reservation, config.huts, config.days)
-    yield dg.Output(plan)
-    assert plan.result is not None, "the IO manager did not run the plan"
-    failure = refresh_failure(plan.result, len(plan.huts), context.retry_number)
-    if failure is not None:
-        raise failure
+    providers: BookingProvidersResource,
+) -> Iterator[dg.Output[HutBookings]]:
+    """Refresh a batch of huts: fetch their bookings through the provider resource and hand them
+    to the IO manager (engine.store_fetched), which fails the step, naming the huts, when some could
+    not be fetched, retrying only those whose failure may pass (`refresh_failure`)."""
+    huts = huts_to_refresh(context, database, config.huts)
+    with providers.fetch(huts, start=refresh_start(), days=config.days) as bookings:
+        yield dg.Output(bookings)
 
 
 MAX_RUNTIME_TAG = "dagster/max_runtime"

@@ -28,11 +28,11 @@ import dagster as dg
 
 from ..config import Settings, load_settings
 from ..domain.bookings import HutRef
-from ..engine import HutOutcome, UpdateReport, run_update
+from ..engine import FetchedHuts, HutOutcome, UpdateReport
+from ..providers.registry import BookingService
 from ..refresh_notes import HutNotes, RefreshNotes, fullest_dates_table
 from ..storage.database import Database
 from ..storage.selection import hut_priorities
-from .resources import HutReservationResource
 
 HUT_BOOKINGS = dg.AssetKey("hut_bookings")
 HUT_AVAILABILITY = dg.AssetKey("hut_availability")
@@ -148,11 +148,11 @@ def failures_text(report: UpdateReport) -> str:
 @dataclass
 class RefreshResult:
     """An engine report and the recorder that watched it (a refresh run, or a CLI update to record);
-    `permanent`: source hut ids whose failure no retry mends (the provider said so)."""
+    `permanent`: (source, source hut id) of the huts whose failure no retry mends (the provider said so)."""
 
     report: UpdateReport
     recorder: HutRefreshRecorder
-    permanent: frozenset[str] = frozenset()
+    permanent: frozenset[tuple[str, str]] = frozenset()
 
 
 def refresh_failure(result: RefreshResult, planned: int, retry_number: int) -> Exception | None:
@@ -177,7 +177,7 @@ def refresh_failure(result: RefreshResult, planned: int, retry_number: int) -> E
             metadata=failed_huts,
             allow_retries=False,
         )
-    retryable = [o for o in report.failed if o.hut.source_hut_id not in result.permanent]
+    retryable = [o for o in report.failed if (o.hut.source, o.hut.source_hut_id) not in result.permanent]
     failure = dg.Failure(description=f"{summary}:\n{failures_text(report)}", metadata=failed_huts, allow_retries=False)
     if not retryable:
         return failure
@@ -191,39 +191,29 @@ def refresh_failure(result: RefreshResult, planned: int, retry_number: int) -> E
 
 
 @dataclass
-class HutBookingsPlan:
-    """The value of `hut_bookings` in a run: the huts and dates to fetch and the provider to ask.
+class HutBookings:
+    """The value of `hut_bookings` in a run: the bookings of the run's huts, as lazy fetches, one
+    per booking source, each from that source's own service (`BookingProvidersResource.fetch`).
 
-    Lazy on purpose: the IO manager runs it through the engine (`run`), once, however many of the
-    refreshed assets it stores."""
+    Nothing is fetched until the IO manager stores them (`engine.store_fetched`): fetching and
+    writing overlap, and a run holds one batch of huts in memory, not N huts' horizons."""
 
-    huts: tuple[HutRef, ...]
-    start: dt.date
-    days: int | None
-    batch_size: int
-    provider: HutReservationResource
-    retry_number: int = 0
-    result: RefreshResult | None = None
+    fetches: dict[str, FetchedHuts]
+    services: dict[str, BookingService]
 
-    def run(self, db: Database) -> RefreshResult:
-        """Fetch and store the planned huts with the engine (only the first call does work)."""
-        if self.result is None:
-            recorder = HutRefreshRecorder()
-            with self.provider.service() as service:
-                report = run_update(
-                    db,
-                    service,
-                    self.huts,
-                    start=self.start,
-                    days=self.days,
-                    request_interval=service.request_interval,
-                    batch_size=self.batch_size,
-                    on_fetched=recorder.on_fetched,
-                    on_stored=recorder.on_stored,
-                )
-                permanent = frozenset(service.permanent_failures)
-            self.result = RefreshResult(report, recorder, permanent)
-        return self.result
+    @property
+    def huts(self) -> tuple[HutRef, ...]:
+        """Every hut of the run, source by source."""
+        return tuple(h for fetched in self.fetches.values() for h in fetched.huts)
+
+    def permanent_failures(self) -> frozenset[tuple[str, str]]:
+        """(source, source hut id) of the huts whose failure no retry mends, as their services
+        said while fetching (read after the store)."""
+        return frozenset(
+            (source, hut_id)
+            for source, service in self.services.items()
+            for hut_id in getattr(service, "permanent_failures", ())
+        )
 
 
 EVENT_BATCH_SIZE_ENV = "DAGSTER_EVENT_BATCH_SIZE"
