@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.after_refresh import after_refresh_sensor
 from hut_availability_pipeline.defs.checks import availability_checks
@@ -47,7 +48,7 @@ def tick(
     instance: dg.DagsterInstance, db: Database, cursor: str | None = None
 ) -> tuple[list[dg.RunRequest], str | None, str | None]:
     """(run requests, skip reason, new cursor) of one evaluation of the sensor."""
-    resources = {"database": DatabaseResource(conninfo=db.conninfo)}
+    resources = {"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()}
     with dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor) as context:
         result = after_refresh_sensor(context)
     assert isinstance(result, dg.SensorResult)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.automation import hut_priority_sensor, hut_refresh_schedule, huts_in_flight
 from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
@@ -44,7 +45,7 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 
 def evaluate(instance: dg.DagsterInstance, db: Database) -> dg.SensorResult:
-    resources = {"database": DatabaseResource(conninfo=db.conninfo)}
+    resources = {"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()}
     with dg.build_sensor_context(instance=instance, resources=resources) as context:
         result = hut_priority_sensor(context)
     assert isinstance(result, dg.SensorResult)
@@ -52,7 +53,7 @@ def evaluate(instance: dg.DagsterInstance, db: Database) -> dg.SensorResult:
 
 
 def schedule(instance: dg.DagsterInstance, db: Database, at: dt.datetime) -> list[dg.RunRequest] | dg.SkipReason:
-    resources = {"database": DatabaseResource(conninfo=db.conninfo)}
+    resources = {"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()}
     with dg.build_schedule_context(instance=instance, resources=resources, scheduled_execution_time=at) as context:
         result = hut_refresh_schedule(context)
     assert isinstance(result, list | dg.SkipReason)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 from pydantic import Field
 
-from ..config import load_settings
+from ..config import Settings
 from ..domain.bookings import HutRef
 from ..storage.huts import bookable_huts, catalog_records, hut_count, huts_by_slug, load_huts
 from ..storage.selection import today_in
@@ -24,7 +24,6 @@ from .refresh import (
     HUT_BOOKINGS,
     PROVIDER_POOL,
     HutBookings,
-    huts_per_run,
     not_stored_since,
     tune_event_storage,
 )
@@ -83,11 +82,13 @@ class RefreshConfig(dg.Config):
 
 
 def huts_to_refresh(
-    context: dg.OpExecutionContext | dg.AssetExecutionContext, database: DatabaseResource, slugs: Sequence[str]
+    context: dg.OpExecutionContext | dg.AssetExecutionContext,
+    database: DatabaseResource,
+    settings: Settings,
+    slugs: Sequence[str],
 ) -> list[HutRef]:
     """The huts of a refresh step. A retried step gets only the huts that have not been stored
     since the run was created (the others are done; the site is not asked twice)."""
-    settings = load_settings()
     db = database.database()
     with db.connect() as conn:
         try:
@@ -107,54 +108,62 @@ def huts_to_refresh(
     return huts
 
 
-def refresh_start() -> dt.date:
+def refresh_start(settings: Settings) -> dt.date:
     """The first night a refresh stores: today in the configured zone."""
-    return today_in(load_settings().zone, dt.datetime.now(dt.UTC))
+    return today_in(settings.zone, dt.datetime.now(dt.UTC))
 
 
 _PARTITIONED = {"partitions_def": hut_partitions, "group_name": GROUP, "kinds": {"postgres"}}
+REFRESH_SPECS = [
+    dg.AssetSpec(
+        HUT_BOOKINGS,
+        deps=[hut_catalog],
+        description="What the provider answered for a hut: one row per date (free, total, status).",
+        **_PARTITIONED,  # type: ignore[arg-type]
+    ).with_io_manager_key(IO_MANAGER_KEY),
+    dg.AssetSpec(
+        HUT_AVAILABILITY,
+        deps=[HUT_BOOKINGS],
+        description="Current state (table hut_availability): one row per hut and date, latest check.",
+        **_PARTITIONED,  # type: ignore[arg-type]
+    ),
+    dg.AssetSpec(
+        HUT_AVAILABILITY_HISTORY,
+        deps=[HUT_AVAILABILITY],
+        description="Change log (table hut_availability_history): one row per state of a hut-date.",
+        **_PARTITIONED,  # type: ignore[arg-type]
+    ),
+]
 
 
-@dg.multi_asset(
-    name="hut_refresh",
-    specs=[
-        dg.AssetSpec(
-            HUT_BOOKINGS,
-            deps=[hut_catalog],
-            description="What the provider answered for a hut: one row per date (free, total, status).",
-            **_PARTITIONED,  # type: ignore[arg-type]
-        ).with_io_manager_key(IO_MANAGER_KEY),
-        dg.AssetSpec(
-            HUT_AVAILABILITY,
-            deps=[HUT_BOOKINGS],
-            description="Current state (table hut_availability): one row per hut and date, latest check.",
-            **_PARTITIONED,  # type: ignore[arg-type]
-        ),
-        dg.AssetSpec(
-            HUT_AVAILABILITY_HISTORY,
-            deps=[HUT_AVAILABILITY],
-            description="Change log (table hut_availability_history): one row per state of a hut-date.",
-            **_PARTITIONED,  # type: ignore[arg-type]
-        ),
-    ],
-    partitions_def=hut_partitions,
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=huts_per_run()),
-    pool=PROVIDER_POOL,
-    can_subset=False,
-)
-def hut_refresh(
-    context: dg.AssetExecutionContext,
-    config: RefreshConfig,
-    database: DatabaseResource,
-    providers: BookingProvidersResource,
-) -> Iterator[dg.Output[HutBookings] | dg.MaterializeResult]:  # type: ignore[type-arg]
-    """Refresh the targeted hut partitions: fetch each hut's bookings from its provider (one lazy
-    fetch per booking source) and hand them to the IO manager, which stores current state and
-    history through the engine; a UI backfill of many huts is a few runs of up to
-    HUT_AVAILABILITY_HUTS_PER_RUN huts each."""
-    huts = huts_to_refresh(context, database, context.partition_keys)
-    with providers.fetch(huts, start=refresh_start(), days=config.days) as bookings:
-        yield dg.Output(bookings, output_name=HUT_BOOKINGS.to_python_identifier())
-    # Stored by the IO manager (which raised, had a hut failed): the tables are materialized too.
-    yield dg.MaterializeResult(asset_key=HUT_AVAILABILITY)
-    yield dg.MaterializeResult(asset_key=HUT_AVAILABILITY_HISTORY)
+def build_hut_refresh(settings: Settings) -> dg.AssetsDefinition:
+    """The `hut_refresh` multi-asset, whose backfills run up to HUT_AVAILABILITY_HUTS_PER_RUN hut
+    partitions per run (definitions.py builds it from the settings it read)."""
+
+    @dg.multi_asset(
+        name="hut_refresh",
+        specs=REFRESH_SPECS,
+        partitions_def=hut_partitions,
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.huts_per_run),
+        pool=PROVIDER_POOL,
+        can_subset=False,
+    )
+    def hut_refresh(
+        context: dg.AssetExecutionContext,
+        config: RefreshConfig,
+        database: DatabaseResource,
+        providers: BookingProvidersResource,
+        settings: dg.ResourceParam[Settings],
+    ) -> Iterator[dg.Output[HutBookings] | dg.MaterializeResult]:  # type: ignore[type-arg]
+        """Refresh the targeted hut partitions: fetch each hut's bookings from its provider (one
+        lazy fetch per booking source, the sources at once) and hand them to the IO manager, which
+        stores current state and history through the engine; a UI backfill of many huts is a few
+        runs of up to HUT_AVAILABILITY_HUTS_PER_RUN huts each."""
+        huts = huts_to_refresh(context, database, settings, context.partition_keys)
+        with providers.fetch(huts, start=refresh_start(settings), days=config.days) as bookings:
+            yield dg.Output(bookings, output_name=HUT_BOOKINGS.to_python_identifier())
+        # Stored by the IO manager (which raised, had a hut failed): the tables are materialized too.
+        yield dg.MaterializeResult(asset_key=HUT_AVAILABILITY)
+        yield dg.MaterializeResult(asset_key=HUT_AVAILABILITY_HISTORY)
+
+    return hut_refresh

@@ -26,12 +26,12 @@ from typing import Any
 
 import dagster as dg
 
-from ..config import load_settings
+from ..config import Settings
 from ..storage.selection import due_huts
 from .jobs import HUT_COUNT_TAG, REFRESH_OP, TRIGGER_TAG, hut_refresh_job, refresh_run_config
 from .liveness import FailedRun, fail_runs_without_worker
 from .partitions import HUT_PARTITIONS_NAME, partition_changes
-from .refresh import REFRESHED_ASSETS, huts_per_run
+from .refresh import REFRESHED_ASSETS
 from .resources import DatabaseResource
 
 TIERS_TAG = "hut_availability/tiers"
@@ -74,20 +74,19 @@ def _key_range(keys: list[str], start: str, end: str) -> list[str]:
 
 
 def refresh_requests(
-    instance: dg.DagsterInstance, database: DatabaseResource, trigger: str, now: dt.datetime
+    instance: dg.DagsterInstance, database: DatabaseResource, settings: Settings, trigger: str, now: dt.datetime
 ) -> tuple[list[dg.RunRequest], str]:
     """Run requests for the due huts that no run covers yet, in batches, most urgent first; and a
     one-line account of the selection (the tick's skip reason when it requests nothing).
 
     Runs whose worker is gone (Dagster stopped or crashed mid-run) are failed first
     (`liveness.fail_runs_without_worker`), so their huts count as due again, not as in flight."""
-    settings = load_settings()
     gone = fail_runs_without_worker(instance, by=f"the {trigger} tick")
     with database.database().connect() as conn:
         due = due_huts(conn, settings.tiers, now, settings.zone)
     busy = huts_in_flight(instance) if due else set()
     todo = [p for p in due if p.hut.slug not in busy]
-    size = huts_per_run()
+    size = settings.huts_per_run
     requests = []
     for i in range(0, len(todo), size):
         batch = todo[i : i + size]
@@ -131,11 +130,13 @@ def selection_note(due: int, in_flight: int, runs: int, gone: Sequence[FailedRun
     description="Priority selection (storage.selection.due_huts): due huts → hut_refresh_job runs; keeps"
     " the hut partitions in sync with the huts table.",
 )
-def hut_priority_sensor(context: dg.SensorEvaluationContext, database: DatabaseResource) -> dg.SensorResult:
+def hut_priority_sensor(
+    context: dg.SensorEvaluationContext, database: DatabaseResource, settings: dg.ResourceParam[Settings]
+) -> dg.SensorResult:
     """Request refresh runs for the due huts and sync the hut partitions (see the module docstring)."""
     with database.database().connect() as conn:
         changes = partition_changes(conn, context.instance)
-    requests, note = refresh_requests(context.instance, database, "sensor", dt.datetime.now(dt.UTC))
+    requests, note = refresh_requests(context.instance, database, settings, "sensor", dt.datetime.now(dt.UTC))
     if changes.add or changes.delete:
         note += f"; partitions: +{len(changes.add)} -{len(changes.delete)}"
     context.log.info(note)
@@ -154,9 +155,11 @@ def hut_priority_sensor(context: dg.SensorEvaluationContext, database: DatabaseR
     description="The seed's 30-minute CronJob: due huts that no run covers yet → hut_refresh_job runs.",
 )
 def hut_refresh_schedule(
-    context: dg.ScheduleEvaluationContext, database: DatabaseResource
+    context: dg.ScheduleEvaluationContext, database: DatabaseResource, settings: dg.ResourceParam[Settings]
 ) -> list[dg.RunRequest] | dg.SkipReason:
     """Every 30 minutes, request the due huts the sensor has not (see the module docstring)."""
-    requests, note = refresh_requests(context.instance, database, "schedule", context.scheduled_execution_time)
+    requests, note = refresh_requests(
+        context.instance, database, settings, "schedule", context.scheduled_execution_time
+    )
     context.log.info(note)
     return requests or dg.SkipReason(note)

@@ -24,8 +24,8 @@ Only public Dagster API (test_public_api.py guards it).
 from __future__ import annotations
 
 import dagster as dg
+from pydantic import Field
 
-from ..config import load_settings
 from ..parallel import store_all_sources
 from ..storage.database import Database
 from .refresh import (
@@ -43,6 +43,9 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
     """Stores hut bookings in PostgreSQL (current state and history) through the engine."""
 
     database: DatabaseResource
+    batch_size: int = Field(
+        default=20, ge=1, description="Huts per transaction (definitions.py: HUT_AVAILABILITY_BATCH_SIZE)."
+    )
 
     def handle_output(self, context: dg.OutputContext, obj: HutBookings) -> None:
         """Store the bookings (fetching them as they are written) and record what was stored."""
@@ -52,7 +55,7 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
         everything = store_all_sources(
             self.database.database(),
             obj.fetches,
-            batch_size=load_settings().batch_size,
+            batch_size=self.batch_size,
             on_fetched=recorder.on_fetched,
             on_stored=recorder.on_stored,
         )

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
+from ..config import Settings
 from .assets import IO_MANAGER_KEY, RefreshConfig, huts_to_refresh, refresh_start
 from .refresh import PROVIDER_POOL, REFRESHED_ASSETS, HutBookings
 from .resources import BookingProvidersResource, DatabaseResource
@@ -54,12 +55,13 @@ def refresh_huts(
     config: RefreshHutsConfig,
     database: DatabaseResource,
     providers: BookingProvidersResource,
+    settings: dg.ResourceParam[Settings],
 ) -> Iterator[dg.Output[HutBookings]]:
     """Refresh a batch of huts: fetch their bookings through the provider resource and hand them
     to the IO manager (engine.store_fetched), which fails the step, naming the huts, when some could
     not be fetched, retrying only those whose failure may pass (`refresh_failure`)."""
-    huts = huts_to_refresh(context, database, config.huts)
-    with providers.fetch(huts, start=refresh_start(), days=config.days) as bookings:
+    huts = huts_to_refresh(context, database, settings, config.huts)
+    with providers.fetch(huts, start=refresh_start(settings), days=config.days) as bookings:
         yield dg.Output(bookings)
 
 

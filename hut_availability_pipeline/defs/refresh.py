@@ -1,19 +1,21 @@
-"""One refresh of a set of huts, as Dagster sees it: a lazy plan, the engine run, per-hut metadata.
+"""One refresh of a set of huts, as Dagster sees it: the bookings fetched, their store, per-hut metadata.
 
-Design (one code path for writing availability):
+Design (one code path for writing availability), the way Dagster's docs split the work:
 
-- `hut_bookings` is a *plan*, not data: which huts, which dates, from which provider
-  (`HutBookingsPlan`). Building it fetches nothing, so a run costs no memory for N huts' horizons.
-- The IO manager hands the plan to `engine.run_update`, which streams the provider's answers and
-  writes current state and history of each batch in one transaction, fetching the next batch while
-  the previous one is written. The IO manager writes no SQL of its own.
+- The asset `hut_refresh` (or the op `refresh_huts` of the batch jobs) fetches through the provider
+  resource (`resources.BookingProvidersResource.fetch`) and returns `hut_bookings`: `HutBookings`,
+  the huts' bookings as lazy fetches, one per booking source (building it asks nothing, so a run
+  costs no memory for N huts' horizons).
+- The IO manager of `hut_bookings` stores them with `engine.store_fetched`, the CLI's path: each
+  source fetched at its own pace while its batches are written (current state and history of a
+  batch in one transaction). It writes no SQL of its own.
 - `HutRefreshRecorder` rides along on the engine's callbacks and turns its report into what the UI
   shows per hut partition: rows fetched, new, changed, unchanged, dates no longer returned, seconds
   spent fetching and writing, and a table of the fullest upcoming dates.
 
-The unit of a run is a *batch of huts* (up to `huts_per_run()`), not a hut: one run process, one
-engine call, one materialization per hut and asset. Sensor, schedule, UI backfills and the CLI
-all end here.
+The unit of a run is a *batch of huts* (up to HUT_AVAILABILITY_HUTS_PER_RUN), not a hut: one run
+process, one engine call per source, one materialization per hut and asset. Sensor, schedule, UI
+backfills and the CLI all end here.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from ..config import Settings, load_settings
+from ..config import Settings
 from ..domain.bookings import HutRef
 from ..engine import FetchedHuts, HutOutcome, UpdateReport
 from ..providers.registry import BookingService
@@ -56,12 +58,6 @@ Not attached to the steps as a `retry_policy`: Dagster would then retry an inter
 SIGTERM of a stop) as if the site had failed, and every failure alike. `refresh_failure` raises
 `dg.RetryRequested` with these numbers only for failures that may pass; an unknown hut (HTTP 404),
 an unusable answer or an unreachable site fail the step at once."""
-
-
-def huts_per_run() -> int:
-    """How many huts one refresh run handles (HUT_AVAILABILITY_HUTS_PER_RUN, default 300: the catalog's
-    567 huts are two runs; at one request per second a run takes about five minutes)."""
-    return load_settings().huts_per_run
 
 
 class HutRefreshRecorder(RefreshNotes):

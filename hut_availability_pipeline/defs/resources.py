@@ -1,12 +1,15 @@
-"""Resources: the availability database and the booking providers, configured per deployment.
+"""Resources: the settings, the availability database and the booking providers, per deployment.
 
-Both default to the process's settings (`load_settings()`: DATABASE_URL or the embedded server,
-HRS_BASE_URL), read when a run or tick uses them, so the same Definitions serve `hut-availability
-dev`, a deployment and the tests (which pass an explicit `conninfo` / `base_url`).
+`definitions.py` reads the settings once (`load_settings()`: a bad value fails loading the code
+location, naming the variable) and builds every resource from them: `settings` (the object itself,
+for sensors, schedules, assets and checks as `dg.ResourceParam[Settings]`), `database` (DATABASE_URL
+or the embedded server under HUT_AVAILABILITY_HOME) and `providers` (each provider's site root and
+the request interval). Nothing here reads the environment; tests pass an explicit `conninfo` /
+`base_urls`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster reads the `ResourceDependency` annotation at
+# class creation.
 import contextlib
 import datetime as dt
 import functools
@@ -15,7 +18,7 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 from pydantic import Field
 
-from ..config import DEFAULT_REQUEST_INTERVAL, Settings, load_settings
+from ..config import Settings
 from ..domain.bookings import HutRef
 from ..engine import FetchedHuts, fetch_huts
 from ..parallel import by_source
@@ -23,6 +26,8 @@ from ..providers.registry import PROVIDERS, BookingService, provider_for
 from ..storage.database import Database, open_database
 from .refresh import HutBookings
 
+SETTINGS_KEY = "settings"
+"""Resource key of the `config.Settings` the code location was loaded with."""
 REQUEST_INTERVAL_ENV = Settings.variable("request_interval")
 
 
@@ -40,17 +45,16 @@ class DatabaseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         description="libpq connection string or URL of an already migrated database; empty: the configured"
         " database (DATABASE_URL, else the embedded server under HUT_AVAILABILITY_HOME), migrated on first use.",
     )
+    settings: dg.ResourceDependency[Settings | None] = None  # type: ignore[assignment]
+    """The settings that name the configured database (given by `definitions.py`)."""
 
     def database(self) -> Database:
         """The database to read and write (cheap: opened and migrated once per process)."""
         if self.conninfo:
             return Database(self.conninfo)
-        return _configured_database(load_settings())
-
-
-def default_request_interval() -> float:
-    """Seconds between request starts: HUT_AVAILABILITY_REQUEST_INTERVAL, else the providers' polite 1 s."""
-    return load_settings().request_interval
+        if self.settings is None:
+            raise ValueError("DatabaseResource has no database: give a conninfo, or the settings (definitions.py does)")
+        return _configured_database(self.settings)
 
 
 class BookingProvidersResource(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -61,32 +65,41 @@ class BookingProvidersResource(dg.ConfigurableResource):  # type: ignore[type-ar
     base_urls: dict[str, str] = Field(
         default_factory=dict,
         description="Site root per booking source (e.g. {'hrs': 'http://127.0.0.1:8000'}); a source not named:"
-        " its setting (HRS_BASE_URL, HUETTEN_HOLIDAY_BASE_URL), else the site itself.",
+        " the site itself. definitions.py fills it from HRS_BASE_URL, HUETTEN_HOLIDAY_BASE_URL.",
     )
     request_interval: float | None = Field(
         default=None,
-        description=f"Seconds between request starts, per provider; empty: {REQUEST_INTERVAL_ENV}, else"
-        f" {DEFAULT_REQUEST_INTERVAL} (the sites tolerate about one request per second).",
+        description=f"Seconds between request starts, per provider; empty: the provider's own (1 s: the sites"
+        f" tolerate about one request per second). definitions.py fills it from {REQUEST_INTERVAL_ENV}.",
     )
 
     @classmethod
-    def at(cls, base_url: str, request_interval: float | None = None) -> BookingProvidersResource:
+    def from_settings(cls, settings: Settings) -> "BookingProvidersResource":
+        """Every provider at its configured site root, asked at the configured interval."""
+        return cls(
+            base_urls={p.source: str(getattr(settings, p.base_url_setting)) for p in PROVIDERS.values()},
+            request_interval=settings.request_interval,
+        )
+
+    @classmethod
+    def at(cls, base_url: str, request_interval: float | None = None) -> "BookingProvidersResource":
         """Every provider at one site root (the simulator serves them all)."""
         return cls(base_urls=dict.fromkeys(PROVIDERS, base_url), request_interval=request_interval)
 
-    def interval(self) -> float:
-        """The request interval in effect."""
-        return default_request_interval() if self.request_interval is None else self.request_interval
-
     def base_url(self, source: str) -> str:
         """The site root of a booking source."""
-        provider = provider_for(source)
-        return self.base_urls.get(source) or str(getattr(load_settings(), provider.base_url_setting))
+        return self.base_urls.get(source) or provider_for(source).default_base_url
+
+    def interval(self, source: str) -> float:
+        """The request interval in effect for a booking source."""
+        if self.request_interval is not None:
+            return self.request_interval
+        return provider_for(source).default_request_interval
 
     def service(self, source: str) -> BookingService:
         """A fresh client of a booking source's provider (not thread-safe: one per run and source);
         close it when done."""
-        return provider_for(source).create_service(self.base_url(source), self.interval())
+        return provider_for(source).create_service(self.base_url(source), self.interval(source))
 
     @contextlib.contextmanager
     def fetch(self, huts: Sequence[HutRef], *, start: dt.date, days: int | None) -> Iterator[HutBookings]:
@@ -98,5 +111,5 @@ class BookingProvidersResource(dg.ConfigurableResource):  # type: ignore[type-ar
             services: dict[str, BookingService] = {}
             for source, group in by_source(huts).items():
                 service = services[source] = stack.enter_context(self.service(source))
-                fetches[source] = fetch_huts(service, group, start=start, days=days, request_interval=self.interval())
+                fetches[source] = fetch_huts(service, group, start=start, days=days)
             yield HutBookings(fetches, services)
