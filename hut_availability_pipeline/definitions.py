@@ -15,10 +15,10 @@ import dagster as dg
 from .config import Settings, load_settings
 from .defs.after_refresh import after_refresh_sensor
 from .defs.assets import build_hut_refresh, hut_catalog
-from .defs.automation import hut_priority_sensor, hut_refresh_schedule
+from .defs.automation import REFRESH_SCHEDULES, hut_priority_sensor
 from .defs.checks import availability_checks, availability_checks_job, availability_checks_schedule
 from .defs.io_manager import HutAvailabilityIOManager
-from .defs.jobs import hut_backfill_job, hut_refresh_job
+from .defs.jobs import REFRESH_JOBS, hut_backfill_job
 from .defs.maintenance import dagster_maintenance_job, dagster_maintenance_schedule
 from .defs.reporting import hut_update_report_job
 from .defs.resources import SETTINGS_KEY, BookingProvidersResource, DatabaseResource
@@ -45,7 +45,7 @@ def build_definitions(
     providers = providers or BookingProvidersResource.from_settings(settings)
     assets: list[dg.AssetsDefinition] = [hut_catalog, build_hut_refresh(settings), *trend_assets]
     jobs: list[dg.JobDefinition | dg.UnresolvedAssetJobDefinition] = [
-        hut_refresh_job,
+        *REFRESH_JOBS.values(),
         hut_backfill_job,
         availability_checks_job,
         dagster_maintenance_job,
@@ -55,7 +55,7 @@ def build_definitions(
         watch_alerts_job,
     ]
     schedules: list[dg.ScheduleDefinition] = [
-        hut_refresh_schedule,
+        *REFRESH_SCHEDULES.values(),
         availability_checks_schedule,
         dagster_maintenance_schedule,
         build_trend_schedule(settings),

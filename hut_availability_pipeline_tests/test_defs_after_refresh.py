@@ -13,7 +13,7 @@ from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.after_refresh import after_refresh_sensor
 from hut_availability_pipeline.defs.checks import availability_checks
-from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
+from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
@@ -63,7 +63,7 @@ def refresh(
         DatabaseResource(conninfo=db.conninfo),
         BookingProvidersResource.at(simulator.base_url, request_interval=0),
     )
-    return defs.get_job_def(hut_refresh_job.name).execute_in_process(
+    return defs.get_job_def(REFRESH_JOBS["hrs"].name).execute_in_process(
         run_config=refresh_run_config(slugs, days=30), instance=instance, raise_on_error=False
     )
 

@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
+from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
@@ -34,7 +34,7 @@ def refreshed(db: Database) -> Iterator[tuple[Database, list[str], dg.Definition
             DatabaseResource(conninfo=db.conninfo),
             BookingProvidersResource.at(simulator.base_url, request_interval=0),
         )
-        run = defs.get_job_def(hut_refresh_job.name).execute_in_process(
+        run = defs.get_job_def(REFRESH_JOBS["hrs"].name).execute_in_process(
             run_config=refresh_run_config(slugs, days=30), instance=inst
         )
         assert run.success

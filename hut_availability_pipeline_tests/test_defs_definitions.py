@@ -13,9 +13,9 @@ import pytest
 
 from hut_availability_pipeline.config import ConfigError, Settings, load_settings
 from hut_availability_pipeline.definitions import build_definitions, defs
-from hut_availability_pipeline.defs.jobs import refresh_huts
+from hut_availability_pipeline.defs.jobs import REFRESH_JOBS
 from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
-from hut_availability_pipeline.defs.refresh import PROVIDER_POOL, REFRESH_RETRY_POLICY
+from hut_availability_pipeline.defs.refresh import BACKFILL_POOL, REFRESH_RETRY_POLICY
 from hut_availability_pipeline.storage.database import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,8 @@ def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
     dg.Definitions.validate_loadable(defs)
     repo = defs.get_repository_def()
     assert {j.name for j in repo.get_all_jobs()} >= {
-        "hut_refresh_job",
+        "hut_refresh_hrs_job",
+        "hut_refresh_huetten_holiday_job",
         "hut_backfill_job",
         "hut_availability_checks_job",
         "hut_update_report_job",
@@ -35,7 +36,8 @@ def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
         "watch_alerts_job",
     }
     assert {s.name for s in repo.schedule_defs} >= {
-        "hut_refresh_schedule",
+        "hut_refresh_hrs_schedule",
+        "hut_refresh_huetten_holiday_schedule",
         "hut_availability_checks_schedule",
         "dagster_maintenance_schedule",
         "hut_availability_trends_daily",
@@ -66,10 +68,12 @@ def test_lineage_runs_catalog_bookings_current_state_history() -> None:
     assert {"free_not_above_total", "one_open_state_per_hut_date", "fresh_per_tier"} <= checks
 
 
-def test_provider_calls_share_a_pool_and_retry_with_exponential_backoff_and_jitter() -> None:
+def test_each_provider_has_its_own_pool_and_calls_retry_with_exponential_backoff_and_jitter() -> None:
     hut_refresh = defs.get_assets_def("hut_availability")
-    for node in (hut_refresh.op, refresh_huts):
-        assert node.pool == PROVIDER_POOL
+    pools = {source: job.graph.node_named("refresh_huts").definition.pool for source, job in REFRESH_JOBS.items()}
+    assert pools == {"hrs": "provider_hrs", "huetten-holiday": "provider_huetten_holiday"}
+    assert hut_refresh.op.pool == BACKFILL_POOL
+    for node in (hut_refresh.op, *(job.graph.node_named("refresh_huts").definition for job in REFRESH_JOBS.values())):
         assert node.retry_policy is None, "a step retry policy would retry interrupts too (refresh_failure retries)"
     policy = REFRESH_RETRY_POLICY
     assert policy.max_retries >= 1

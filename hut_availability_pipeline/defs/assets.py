@@ -19,10 +19,10 @@ from ..storage.huts import bookable_huts, catalog_records, hut_count, huts_by_sl
 from ..storage.selection import today_in
 from .partitions import ensure_hut_partitions, hut_partitions, sync_hut_partitions
 from .refresh import (
+    BACKFILL_POOL,
     HUT_AVAILABILITY,
     HUT_AVAILABILITY_HISTORY,
     HUT_BOOKINGS,
-    PROVIDER_POOL,
     HutBookings,
     not_stored_since,
     tune_event_storage,
@@ -145,7 +145,7 @@ def build_hut_refresh(settings: Settings) -> dg.AssetsDefinition:
         specs=REFRESH_SPECS,
         partitions_def=hut_partitions,
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.huts_per_run),
-        pool=PROVIDER_POOL,
+        pool=BACKFILL_POOL,
         can_subset=False,
     )
     def hut_refresh(

@@ -41,9 +41,19 @@ HUT_AVAILABILITY = dg.AssetKey("hut_availability")
 HUT_AVAILABILITY_HISTORY = dg.AssetKey("hut_availability_history")
 REFRESHED_ASSETS = (HUT_BOOKINGS, HUT_AVAILABILITY, HUT_AVAILABILITY_HISTORY)
 
-PROVIDER_POOL = "hut_reservation_org"
-"""Concurrency pool of every op that calls the provider. Its limit (dagster.yaml: pools
-default_limit 1) caps how many refreshes ask the site at once, whatever the number of runs."""
+
+def provider_pool(source: str) -> str:
+    """The concurrency pool of the refresh op of one booking source (`provider_hrs`,
+    `provider_huetten_holiday`). Its limit (dagster.yaml: pools default_limit 1; `dagster instance
+    concurrency set provider_hrs N`) caps how many refreshes ask that site at once, whatever the
+    number of runs; each provider has its own, so a blocked or slow provider never holds the slot
+    of another."""
+    return "provider_" + source.replace("-", "_")
+
+
+BACKFILL_POOL = "hut_backfill"
+"""Concurrency pool of the `hut_refresh` asset op (UI backfills and partition runs, whose huts may
+be of any provider; each provider is fetched by its own thread at its own pace)."""
 
 HUTS_PER_RUN_ENV = Settings.variable("huts_per_run")
 

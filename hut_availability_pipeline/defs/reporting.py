@@ -40,7 +40,7 @@ def report_hut_update(context: dg.OpExecutionContext) -> dg.Output[int]:
     if not isinstance(recorded, RefreshResult):
         raise dg.Failure(
             description="This job records the work of `hut-availability update`; it does not fetch."
-            " To refresh huts from here, launch hut_refresh_job or materialize hut partitions.",
+            " To refresh huts from here, launch hut_refresh_<provider>_job or materialize hut partitions.",
             allow_retries=False,
         )
     report = recorded.report
