@@ -85,6 +85,9 @@ class UpdateReport:
 
 FetchedCallback = Callable[[HutFetchResult], None]
 StoredCallback = Callable[[BatchResult, int], None]
+OutcomesCallback = Callable[[list["HutOutcome"]], None]
+"""Called by the writer thread after each committed batch with the outcomes of its huts (after
+`on_stored`), e.g. to report stored huts while the next batches are fetched."""
 
 
 @dataclass
@@ -151,6 +154,7 @@ def store_fetched(
     batch_size: int = 20,
     on_fetched: FetchedCallback | None = None,
     on_stored: StoredCallback | None = None,
+    on_outcomes: OutcomesCallback | None = None,
 ) -> UpdateReport:
     """Store the huts of a lazy fetch as they arrive, `batch_size` huts per transaction, writing
     batch N while batch N+1 is fetched (the one writing path of the CLI, Dagster and benchmarks).
@@ -200,6 +204,8 @@ def store_fetched(
                         report.outcomes[r.hut.hut_id].counts = batch.counts.get(r.hut.hut_id)
                     if on_stored is not None:
                         on_stored(batch, len(results))
+                    if on_outcomes is not None:
+                        on_outcomes([report.outcomes[r.hut.hut_id] for r in results])
         except Exception as exc:
             failure.append(exc)
             while batches.get() is not None:

@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .domain.bookings import HutFetchResult, HutRef
-from .engine import FetchedCallback, FetchedHuts, StorageError, StoredCallback, UpdateReport, fetch_huts, store_fetched
+from .engine import (
+    FetchedCallback,
+    FetchedHuts,
+    OutcomesCallback,
+    StorageError,
+    StoredCallback,
+    UpdateReport,
+    fetch_huts,
+    store_fetched,
+)
 from .providers.registry import BookingService, provider_for
 from .storage.database import Database
 from .storage.writer import BatchResult
@@ -123,6 +132,7 @@ def store_all_sources(
     batch_size: int = 20,
     on_fetched: FetchedCallback | None = None,
     on_stored: StoredCallback | None = None,
+    on_outcomes: OutcomesCallback | None = None,
 ) -> UpdateAllReport:
     """Store the lazy fetch of each booking source (`engine.store_fetched`), each in its own thread,
     so every source is fetched at its own pace at the same time. A storage error ends only the
@@ -130,12 +140,15 @@ def store_all_sources(
     lock = threading.Lock()
     fetched: Callable[[HutFetchResult], None] | None = _locked(on_fetched, lock)
     stored: Callable[[BatchResult, int], None] | None = _locked(on_stored, lock)
+    outcomes: OutcomesCallback | None = _locked(on_outcomes, lock)
     runs = {source: SourceRun(source, len(f.huts)) for source, f in fetches.items()}
 
     def work(source: str) -> None:
         run = runs[source]
         try:
-            run.report = store_fetched(db, fetches[source], batch_size=batch_size, on_fetched=fetched, on_stored=stored)
+            run.report = store_fetched(
+                db, fetches[source], batch_size=batch_size, on_fetched=fetched, on_stored=stored, on_outcomes=outcomes
+            )
         except StorageError as exc:
             run.error = exc
 

@@ -6,7 +6,7 @@ stores them with `parallel.store_all_sources` → `engine.store_fetched`, the on
 the CLI, schedule, sensor and backfills: each source fetched at its own pace while its batches are
 written (current state and history of a batch in one transaction). It writes no SQL itself.
 
-What it records, once the bookings are stored:
+What it records:
 
 - Asset runs (a hut partition or a range, e.g. a UI backfill): per-partition metadata of
   hut_bookings, hut_availability and hut_availability_history through the public
@@ -14,19 +14,25 @@ What it records, once the bookings are stored:
   tables materialized. If a hut failed, it raises before any partition is marked materialized
   (`refresh.refresh_failure`: a retry that fetches the huts still missing, or a failure at once
   when no retry would help).
-- Op runs (`hut_refresh_*_job`: the sensor's and schedule's batches of any huts): one
-  AssetMaterialization per stored hut and asset (`OutputContext.log_event`), then the same
-  failure for the huts that failed.
+- Op runs (`hut_refresh_<provider>_job`: the sensor's and schedule's batches): one
+  AssetMaterialization per stored hut and asset (`OutputContext.log_event`), logged batch by batch
+  while the next batches are fetched (`MaterializationLog`), then the same failure for the huts
+  that failed.
 
 Only public Dagster API (test_public_api.py guards it).
 """
 
 from __future__ import annotations
 
+import queue
+import threading
+from types import TracebackType
+
 import dagster as dg
 from pydantic import Field
 
-from ..parallel import store_all_sources
+from ..engine import HutOutcome, OutcomesCallback
+from ..parallel import UpdateAllReport, store_all_sources
 from ..storage.database import Database
 from .refresh import (
     REFRESHED_ASSETS,
@@ -37,6 +43,47 @@ from .refresh import (
     report_metadata,
 )
 from .resources import DatabaseResource
+
+
+class MaterializationLog:
+    """Logs the materializations of an op run's stored huts from a thread of its own, batch by
+    batch as the engine commits them (`on_outcomes`), so Dagster's event writes (three per hut, one
+    statement and commit each through the public `log_event`) overlap the fetching and writing of
+    the next batches instead of following the whole fetch. Leaving waits for the last events and
+    raises what logging raised."""
+
+    def __init__(self, context: dg.OutputContext, recorder: HutRefreshRecorder) -> None:
+        self._context = context
+        self._recorder = recorder
+        self._queue: queue.SimpleQueue[list[HutOutcome] | None] = queue.SimpleQueue()
+        self._errors: list[BaseException] = []
+        self._thread = threading.Thread(target=self._log, name="hut-availability-events", daemon=True)
+
+    def __enter__(self) -> MaterializationLog:
+        self._thread.start()
+        return self
+
+    def put(self, outcomes: list[HutOutcome]) -> None:
+        """Log these huts' materializations (those stored) soon."""
+        self._queue.put(outcomes)
+
+    def _log(self) -> None:
+        while (outcomes := self._queue.get()) is not None:
+            if self._errors:
+                continue  # drain
+            try:
+                for materialization in self._recorder.materializations_of(outcomes):
+                    self._context.log_event(materialization)
+            except Exception as exc:
+                self._errors.append(exc)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._errors and exc is None:
+            raise self._errors[0]
 
 
 class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-arg]
@@ -52,22 +99,33 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
         if not isinstance(obj, HutBookings):
             raise TypeError(f"{context.name}: expected HutBookings, got {type(obj).__name__}")
         recorder = HutRefreshRecorder()
-        everything = store_all_sources(
-            self.database.database(),
-            obj.fetches,
-            batch_size=self.batch_size,
-            on_fetched=recorder.on_fetched,
-            on_stored=recorder.on_stored,
-        )
-        report = everything.merged
-        result = RefreshResult(report, recorder, obj.permanent_failures())
+        db = self.database.database()
         retry_number = dg.OpExecutionContext.get().retry_number
+
+        def store(on_outcomes: OutcomesCallback | None = None) -> UpdateAllReport:
+            return store_all_sources(
+                db,
+                obj.fetches,
+                batch_size=self.batch_size,
+                on_fetched=recorder.on_fetched,
+                on_stored=recorder.on_stored,
+                on_outcomes=on_outcomes,
+            )
+
         if context.has_asset_key:
-            if everything.storage_errors:
-                raise everything.storage_errors[0]
-            failure = refresh_failure(result, len(obj.huts), retry_number)
-            if failure is not None:
-                raise failure
+            everything = store()
+        else:
+            with MaterializationLog(context, recorder) as log:
+                everything = store(log.put)
+            context.add_output_metadata(report_metadata(everything.merged))
+        report = everything.merged
+        if everything.storage_errors:
+            raise everything.storage_errors[0]
+        result = RefreshResult(report, recorder, obj.permanent_failures())
+        failure = refresh_failure(result, len(obj.huts), retry_number)
+        if failure is not None:
+            raise failure  # asset runs: before any partition is marked materialized
+        if context.has_asset_key:
             # Per-partition metadata of the three assets the write materialized, through the
             # public current-context accessor (OutputContext has no partition-scoped call).
             asset_context = dg.AssetExecutionContext.get()
@@ -76,15 +134,6 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
                     asset_context.add_asset_metadata(
                         recorder.metadata(outcome, key), asset_key=key, partition_key=outcome.hut.slug
                     )
-        else:
-            for materialization in recorder.materializations(report):
-                context.log_event(materialization)
-            context.add_output_metadata(report_metadata(report))
-            if everything.storage_errors:
-                raise everything.storage_errors[0]
-            failure = refresh_failure(result, len(obj.huts), retry_number)
-            if failure is not None:
-                raise failure
         context.log.info(
             f"stored {len(report.stored)} hut(s) in {report.wall_seconds:.1f} s "
             f"({report.fetch_seconds:.1f} s fetching, {report.db_seconds:.1f} s writing)"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
@@ -122,9 +122,14 @@ class HutRefreshRecorder(RefreshNotes):
 
     def materializations(self, report: UpdateReport) -> list[dg.AssetMaterialization]:
         """One materialization per stored hut and refreshed asset, partitioned by hut slug."""
+        return self.materializations_of(report.stored)
+
+    def materializations_of(self, outcomes: Iterable[HutOutcome]) -> list[dg.AssetMaterialization]:
+        """The materializations of these huts' outcomes (those stored), per refreshed asset."""
         return [
             dg.AssetMaterialization(asset_key=key, partition=outcome.hut.slug, metadata=self.metadata(outcome, key))
-            for outcome in report.stored
+            for outcome in outcomes
+            if outcome.ok
             for key in REFRESHED_ASSETS
         ]
 
