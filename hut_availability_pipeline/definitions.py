@@ -1,7 +1,9 @@
 """The project's one Dagster `Definitions` (code location `hut_availability_pipeline`).
 
-Resources default to the process's settings (DATABASE_URL or the embedded server, HRS_BASE_URL),
-so `hut-availability dev`, a deployment and `dagster definitions validate` load the same object.
+The settings are read once, here (`load_settings()`), and passed down: the resources are built from
+them (DATABASE_URL or the embedded server, each provider's site root, the request interval, the
+batch size) and the settings object is itself a resource for sensors, schedules, assets and checks.
+So `hut-availability dev`, a deployment and `dagster definitions validate` load the same object.
 Jobs run in-process: each is one or a few light steps, and a step subprocess per run would cost
 more than the step's own start-up work.
 """
@@ -10,30 +12,40 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .config import load_settings
+from .config import Settings, load_settings
 from .defs.after_refresh import after_refresh_sensor
-from .defs.assets import hut_catalog, hut_refresh
-from .defs.automation import hut_priority_sensor, hut_refresh_schedule
+from .defs.assets import build_hut_refresh, hut_catalog
+from .defs.automation import REFRESH_SCHEDULES, hut_priority_sensor
 from .defs.checks import availability_checks, availability_checks_job, availability_checks_schedule
 from .defs.io_manager import HutAvailabilityIOManager
-from .defs.jobs import hut_backfill_job, hut_refresh_job
+from .defs.jobs import REFRESH_JOBS, hut_backfill_job
 from .defs.maintenance import dagster_maintenance_job, dagster_maintenance_schedule
 from .defs.reporting import hut_update_report_job
-from .defs.resources import DatabaseResource, HutReservationResource
+from .defs.resources import SETTINGS_KEY, BookingProvidersResource, DatabaseResource
 from .defs.retention import retention_job, retention_schedule
-from .defs.trends import trend_assets, trend_job, trend_schedule
+from .defs.trends import build_trend_schedule, trend_assets, trend_job
 from .defs.watches import watch_alerts_job, watch_alerts_sensor
 
 
 def build_definitions(
-    database: DatabaseResource | None = None, hut_reservation: HutReservationResource | None = None
+    database: DatabaseResource | None = None,
+    providers: BookingProvidersResource | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> dg.Definitions:
-    """All definitions, with the given resources (tests pass a database and the simulator's URL)."""
-    load_settings()  # a bad setting fails loading the code location, naming the variable, not every run
-    database = database or DatabaseResource()
-    assets: list[dg.AssetsDefinition] = [hut_catalog, hut_refresh, *trend_assets]
+    """All definitions, built from `settings` (default: read from the environment, here, once: a
+    bad value fails loading the code location with a message naming the variable, instead of
+    failing every run) and the given resources (tests pass a database and the simulator's URL).
+
+    The settings reach the definitions as resources (`settings`, and `database`, `providers` and
+    the IO manager built from them) and as the arguments of the factories of what Dagster needs
+    at load time (the backfill policy's huts per run, the trends schedule's time zone)."""
+    settings = settings or load_settings()
+    database = database or DatabaseResource(settings=settings)
+    providers = providers or BookingProvidersResource.from_settings(settings)
+    assets: list[dg.AssetsDefinition] = [hut_catalog, build_hut_refresh(settings), *trend_assets]
     jobs: list[dg.JobDefinition | dg.UnresolvedAssetJobDefinition] = [
-        hut_refresh_job,
+        *REFRESH_JOBS.values(),
         hut_backfill_job,
         availability_checks_job,
         dagster_maintenance_job,
@@ -43,10 +55,10 @@ def build_definitions(
         watch_alerts_job,
     ]
     schedules: list[dg.ScheduleDefinition] = [
-        hut_refresh_schedule,
+        *REFRESH_SCHEDULES.values(),
         availability_checks_schedule,
         dagster_maintenance_schedule,
-        trend_schedule,
+        build_trend_schedule(settings),
         retention_schedule,
     ]
     return dg.Definitions(
@@ -57,9 +69,10 @@ def build_definitions(
         sensors=[hut_priority_sensor, after_refresh_sensor, watch_alerts_sensor],
         executor=dg.in_process_executor,
         resources={
+            SETTINGS_KEY: settings,
             "database": database,
-            "hut_reservation": hut_reservation or HutReservationResource(),
-            "hut_availability_io_manager": HutAvailabilityIOManager(database=database),
+            "providers": providers,
+            "hut_availability_io_manager": HutAvailabilityIOManager(database=database, batch_size=settings.batch_size),
         },
     )
 

@@ -85,6 +85,42 @@ class UpdateReport:
 
 FetchedCallback = Callable[[HutFetchResult], None]
 StoredCallback = Callable[[BatchResult, int], None]
+OutcomesCallback = Callable[[list["HutOutcome"]], None]
+"""Called by the writer thread after each committed batch with the outcomes of its huts (after
+`on_stored`), e.g. to report stored huts while the next batches are fetched."""
+
+
+@dataclass
+class FetchedHuts:
+    """Huts being fetched from one provider, lazily: iterating `results` asks the provider, one hut
+    result at a time, so whoever stores them (`store_fetched`) overlaps writing with fetching.
+
+    `breaker` is the provider's circuit breaker: the store restores a block persisted by an earlier
+    process before the first request and persists one this fetch starts."""
+
+    huts: tuple[HutRef, ...]
+    results: Iterator[HutFetchResult]
+    breaker: CircuitBreaker | None = None
+
+
+def fetch_huts(
+    provider: BookingProvider,
+    huts: Sequence[HutRef],
+    *,
+    start: dt.date,
+    days: int | None = None,
+    request_interval: float | None = None,
+) -> FetchedHuts:
+    """The lazy fetch of `huts` from `provider` (nothing is asked until it is iterated): every day
+    from `start` the provider serves (its horizon differs per hut), or `days` days."""
+    if days is not None and days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    chosen = tuple(huts)
+
+    def results() -> Iterator[HutFetchResult]:
+        yield from provider.iter_bookings(chosen, start, days, request_interval)
+
+    return FetchedHuts(chosen, results(), _breaker_of(provider))
 
 
 def run_update(
@@ -107,11 +143,31 @@ def run_update(
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if days is not None and days < 1:
-        raise ValueError(f"days must be at least 1, got {days}")
+    fetched = fetch_huts(provider, huts, start=start, days=days, request_interval=request_interval)
+    return store_fetched(db, fetched, batch_size=batch_size, on_fetched=on_fetched, on_stored=on_stored)
+
+
+def store_fetched(
+    db: Database,
+    fetched: FetchedHuts,
+    *,
+    batch_size: int = 20,
+    on_fetched: FetchedCallback | None = None,
+    on_stored: StoredCallback | None = None,
+    on_outcomes: OutcomesCallback | None = None,
+) -> UpdateReport:
+    """Store the huts of a lazy fetch as they arrive, `batch_size` huts per transaction, writing
+    batch N while batch N+1 is fetched (the one writing path of the CLI, Dagster and benchmarks).
+
+    A hut that fails to fetch is recorded with its reason and never stops the others. A batch that
+    fails to store raises StorageError after the batches before it were committed.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     report = UpdateReport()
     started = time.perf_counter()
-    breaker = _breaker_of(provider)
+    huts = fetched.huts
+    breaker = fetched.breaker
     source_id = next((h.source_organization_id for h in huts if h.source_organization_id is not None), None)
     persisted: list[dt.datetime | None] = [None]
     if breaker is not None and source_id is not None:
@@ -148,6 +204,8 @@ def run_update(
                         report.outcomes[r.hut.hut_id].counts = batch.counts.get(r.hut.hut_id)
                     if on_stored is not None:
                         on_stored(batch, len(results))
+                    if on_outcomes is not None:
+                        on_outcomes([report.outcomes[r.hut.hut_id] for r in results])
         except Exception as exc:
             failure.append(exc)
             while batches.get() is not None:
@@ -160,7 +218,7 @@ def run_update(
     not_asked = 0
     try:
         fetch_started = time.perf_counter()
-        for result in provider.iter_bookings(huts, start, days, request_interval):
+        for result in fetched.results:
             report.outcomes[result.hut.hut_id] = HutOutcome(
                 hut=result.hut,
                 error=result.error,

@@ -10,6 +10,7 @@ Dagster record, and kept per source.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
@@ -18,12 +19,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .domain.bookings import HutFetchResult, HutRef
-from .engine import FetchedCallback, StorageError, StoredCallback, UpdateReport, run_update
+from .engine import (
+    FetchedCallback,
+    FetchedHuts,
+    OutcomesCallback,
+    StorageError,
+    StoredCallback,
+    UpdateReport,
+    fetch_huts,
+    store_fetched,
+)
 from .providers.registry import BookingService, provider_for
 from .storage.database import Database
 from .storage.writer import BatchResult
 
-__all__ = ["SourceRun", "UpdateAllReport", "by_source", "run_all_sources", "services_at"]
+__all__ = ["SourceRun", "UpdateAllReport", "by_source", "run_all_sources", "services_at", "store_all_sources"]
 
 ServiceFactory = Callable[[str], BookingService]
 """Makes the service of a booking source (the entry point gives it the site root from its settings)."""
@@ -100,39 +110,60 @@ def run_all_sources(
     else the service's own). A storage error ends only the source it happened in; the caller sees
     it in `storage_errors`."""
     groups = by_source(huts)
+    intervals = dict(request_intervals or {})
+    with contextlib.ExitStack() as services:
+        fetches = {
+            source: fetch_huts(
+                services.enter_context(service_for(source)),
+                group,
+                start=start,
+                days=days,
+                request_interval=intervals.get(source),
+            )
+            for source, group in groups.items()
+        }
+        return store_all_sources(db, fetches, batch_size=batch_size, on_fetched=on_fetched, on_stored=on_stored)
+
+
+def store_all_sources(
+    db: Database,
+    fetches: Mapping[str, FetchedHuts],
+    *,
+    batch_size: int = 20,
+    on_fetched: FetchedCallback | None = None,
+    on_stored: StoredCallback | None = None,
+    on_outcomes: OutcomesCallback | None = None,
+) -> UpdateAllReport:
+    """Store the lazy fetch of each booking source (`engine.store_fetched`), each in its own thread,
+    so every source is fetched at its own pace at the same time. A storage error ends only the
+    source it happened in; the caller sees it in `storage_errors`."""
     lock = threading.Lock()
     fetched: Callable[[HutFetchResult], None] | None = _locked(on_fetched, lock)
     stored: Callable[[BatchResult, int], None] | None = _locked(on_stored, lock)
-    runs = {source: SourceRun(source, len(group)) for source, group in groups.items()}
-    intervals = dict(request_intervals or {})
+    outcomes: OutcomesCallback | None = _locked(on_outcomes, lock)
+    runs = {source: SourceRun(source, len(f.huts)) for source, f in fetches.items()}
 
-    def work(source: str, group: list[HutRef]) -> None:
+    def work(source: str) -> None:
         run = runs[source]
-        with service_for(source) as service:
-            try:
-                run.report = run_update(
-                    db,
-                    service,
-                    group,
-                    start=start,
-                    days=days,
-                    request_interval=intervals.get(source),
-                    batch_size=batch_size,
-                    on_fetched=fetched,
-                    on_stored=stored,
-                )
-            except StorageError as exc:
-                run.error = exc
+        try:
+            run.report = store_fetched(
+                db, fetches[source], batch_size=batch_size, on_fetched=fetched, on_stored=stored, on_outcomes=outcomes
+            )
+        except StorageError as exc:
+            run.error = exc
 
     started = time.perf_counter()
-    threads = [
-        threading.Thread(target=work, args=(source, group), name=f"hut-availability-{source}", daemon=True)
-        for source, group in groups.items()
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    if len(fetches) == 1:  # one source: no thread needed
+        work(next(iter(fetches)))
+    else:
+        threads = [
+            threading.Thread(target=work, args=(source,), name=f"hut-availability-{source}", daemon=True)
+            for source in fetches
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     merged = _merge([run.report for run in runs.values() if run.report is not None])
     merged.wall_seconds = time.perf_counter() - started
     return UpdateAllReport(merged, runs)

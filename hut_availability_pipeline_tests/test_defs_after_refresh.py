@@ -9,11 +9,12 @@ from collections.abc import Iterator
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.after_refresh import after_refresh_sensor
 from hut_availability_pipeline.defs.checks import availability_checks
-from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
-from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
+from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
@@ -47,7 +48,7 @@ def tick(
     instance: dg.DagsterInstance, db: Database, cursor: str | None = None
 ) -> tuple[list[dg.RunRequest], str | None, str | None]:
     """(run requests, skip reason, new cursor) of one evaluation of the sensor."""
-    resources = {"database": DatabaseResource(conninfo=db.conninfo)}
+    resources = {"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()}
     with dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor) as context:
         result = after_refresh_sensor(context)
     assert isinstance(result, dg.SensorResult)
@@ -60,9 +61,9 @@ def refresh(
 ) -> dg.ExecuteInProcessResult:
     defs = build_definitions(
         DatabaseResource(conninfo=db.conninfo),
-        HutReservationResource(base_url=simulator.base_url, request_interval=0),
+        BookingProvidersResource.at(simulator.base_url, request_interval=0),
     )
-    return defs.get_job_def(hut_refresh_job.name).execute_in_process(
+    return defs.get_job_def(REFRESH_JOBS["hrs"].name).execute_in_process(
         run_config=refresh_run_config(slugs, days=30), instance=instance, raise_on_error=False
     )
 

@@ -12,16 +12,17 @@ from collections.abc import Iterator
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs.automation import hut_priority_sensor, hut_refresh_schedule, huts_in_flight
-from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
+from hut_availability_pipeline.defs.automation import REFRESH_SCHEDULES, hut_priority_sensor, huts_in_flight
+from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.liveness import GRPC_INFO_TAG
 from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
-from hut_availability_pipeline.defs.refresh import HUTS_PER_RUN_ENV
-from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.refresh import HUTS_PER_RUN_ENV, provider_pool
+from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +45,7 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 
 def evaluate(instance: dg.DagsterInstance, db: Database) -> dg.SensorResult:
-    resources = {"database": DatabaseResource(conninfo=db.conninfo)}
+    resources = {"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()}
     with dg.build_sensor_context(instance=instance, resources=resources) as context:
         result = hut_priority_sensor(context)
     assert isinstance(result, dg.SensorResult)
@@ -52,9 +53,9 @@ def evaluate(instance: dg.DagsterInstance, db: Database) -> dg.SensorResult:
 
 
 def schedule(instance: dg.DagsterInstance, db: Database, at: dt.datetime) -> list[dg.RunRequest] | dg.SkipReason:
-    resources = {"database": DatabaseResource(conninfo=db.conninfo)}
+    resources = {"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()}
     with dg.build_schedule_context(instance=instance, resources=resources, scheduled_execution_time=at) as context:
-        result = hut_refresh_schedule(context)
+        result = REFRESH_SCHEDULES["hrs"](context)
     assert isinstance(result, list | dg.SkipReason)
     return result
 
@@ -71,7 +72,7 @@ def test_new_huts_are_requested_in_batches_and_their_partitions_registered(
     result = evaluate(instance, db)
     assert requested(result) == [slugs[0:2], slugs[2:4], slugs[4:5]]
     request = result.run_requests[0]
-    assert request.job_name == hut_refresh_job.name
+    assert request.job_name == REFRESH_JOBS["hrs"].name
     assert request.tags["hut_availability/trigger"] == "sensor"
     assert request.tags["hut_availability/tiers"] == "new:2"
     (add,) = result.dynamic_partitions_requests
@@ -84,7 +85,7 @@ def test_huts_of_queued_or_running_runs_are_not_requested_again(
 ) -> None:
     instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, slugs)
     defs = build_definitions()
-    refresh = defs.get_job_def(hut_refresh_job.name)
+    refresh = defs.get_job_def(REFRESH_JOBS["hrs"].name)
     instance.create_run_for_job(
         refresh, run_config=refresh_run_config(slugs[:2]), status=dg.DagsterRunStatus.NOT_STARTED
     )
@@ -111,7 +112,7 @@ def test_a_run_whose_code_server_is_gone_is_failed_and_its_huts_requested_again(
     """What a stop of `dagster dev` mid-run leaves: a STARTED run whose code server (the address in
     its grpc_info tag) refuses connections. A run whose code server listens is left alone."""
     instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, slugs)
-    refresh = build_definitions().get_job_def(hut_refresh_job.name)
+    refresh = build_definitions().get_job_def(REFRESH_JOBS["hrs"].name)
     with socket.socket() as gone, socket.socket() as alive:
         gone.bind(("127.0.0.1", 0))
         alive.bind(("127.0.0.1", 0))
@@ -143,7 +144,7 @@ def test_skip_reasons_say_why_nothing_was_requested(
     db: Database, slugs: list[str], instance: dg.DagsterInstance
 ) -> None:
     instance.add_dynamic_partitions(HUT_PARTITIONS_NAME, slugs)
-    refresh = build_definitions().get_job_def(hut_refresh_job.name)
+    refresh = build_definitions().get_job_def(REFRESH_JOBS["hrs"].name)
     instance.create_run_for_job(refresh, run_config=refresh_run_config(slugs), status=dg.DagsterRunStatus.NOT_STARTED)
     result = evaluate(instance, db)
     assert not result.run_requests
@@ -177,9 +178,9 @@ def test_refreshed_huts_are_not_due_so_the_sensor_and_the_schedule_skip(
     with SimulatorServer(SimulatorConfig(seed=5, speed=0.0), port=0) as simulator:
         defs = build_definitions(
             DatabaseResource(conninfo=db.conninfo),
-            HutReservationResource(base_url=simulator.base_url, request_interval=0),
+            BookingProvidersResource.at(simulator.base_url, request_interval=0),
         )
-        run = defs.get_job_def(hut_refresh_job.name).execute_in_process(
+        run = defs.get_job_def(REFRESH_JOBS["hrs"].name).execute_in_process(
             run_config=scheduled[0].run_config, instance=instance, tags=scheduled[0].tags
         )
     assert run.success
@@ -192,9 +193,48 @@ def test_refreshed_huts_are_not_due_so_the_sensor_and_the_schedule_skip(
     assert isinstance(later, list) and sorted(slug for batch in requested(later) for slug in batch) == sorted(slugs)
 
 
-def test_the_schedule_replaces_the_seed_cronjob() -> None:
-    assert hut_refresh_schedule.cron_schedule == "*/30 * * * *"
-    assert hut_refresh_schedule.job_name == hut_refresh_job.name
-    assert hut_refresh_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+def test_the_schedules_replace_the_seed_cronjob_one_per_provider() -> None:
+    assert set(REFRESH_SCHEDULES) == {"hrs", "huetten-holiday"}
+    for source, schedule in REFRESH_SCHEDULES.items():
+        assert schedule.cron_schedule == "*/30 * * * *"
+        assert schedule.job_name == REFRESH_JOBS[source].name
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert hut_priority_sensor.default_status == dg.DefaultSensorStatus.RUNNING
-    assert hut_refresh_schedule.__doc__ and hut_priority_sensor.minimum_interval_seconds == 60
+    assert hut_priority_sensor.minimum_interval_seconds == 60
+
+
+def test_the_sensor_requests_runs_per_provider_each_in_its_job_pool_and_tag(
+    db: Database, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Due huts of both providers: every run's huts are of one provider; the run is of that
+    provider's job, tagged with it and its pool, and the job's op waits for that pool only."""
+    monkeypatch.setenv(HUTS_PER_RUN_ENV, "2")
+    cabins = [HutRecord("huetten-holiday", str(n), f"cabin-{n}", f"Cabin {n}") for n in (1, 2, 3)]
+    with db.connect() as conn:
+        load_huts(conn, catalog_records()[:3] + cabins)
+        source_of = {h.slug: h.source for h in bookable_huts(conn)}
+    result = evaluate(instance, db)
+    defs = build_definitions(DatabaseResource(conninfo=db.conninfo))
+    runs: dict[str, list[list[str]]] = {}
+    for request, huts in zip(result.run_requests, requested(result), strict=True):
+        source = request.tags["hut_availability/provider"]
+        assert {source_of[slug] for slug in huts} == {source}
+        assert request.job_name == REFRESH_JOBS[source].name
+        pool = defs.get_job_def(request.job_name).graph.node_named("refresh_huts").definition.pool
+        assert request.tags["hut_availability/pool"] == pool == provider_pool(source)
+        runs.setdefault(source, []).append(huts)
+    assert {source: [len(h) for h in batches] for source, batches in runs.items()} == {
+        "hrs": [2, 1],
+        "huetten-holiday": [2, 1],
+    }
+    assert provider_pool("hrs") != provider_pool("huetten-holiday")
+    # the schedule of each provider requests only its own huts
+    at = dt.datetime.now(dt.UTC)
+    with dg.instance_for_test() as fresh:
+        resources = {"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()}
+        with dg.build_schedule_context(instance=fresh, resources=resources, scheduled_execution_time=at) as context:
+            holiday = REFRESH_SCHEDULES["huetten-holiday"](context)
+    assert isinstance(holiday, list) and {r.job_name for r in holiday} == {"hut_refresh_huetten_holiday_job"}
+    assert sorted(s for huts in requested(holiday) for s in huts) == sorted(
+        s for s, src in source_of.items() if src == "huetten-holiday"
+    )

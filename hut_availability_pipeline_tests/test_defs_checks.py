@@ -10,8 +10,8 @@ import dagster as dg
 import pytest
 
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
-from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
+from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
@@ -32,9 +32,9 @@ def refreshed(db: Database) -> Iterator[tuple[Database, list[str], dg.Definition
     with SimulatorServer(SimulatorConfig(seed=2, speed=0.0), port=0) as simulator, dg.instance_for_test() as inst:
         defs = build_definitions(
             DatabaseResource(conninfo=db.conninfo),
-            HutReservationResource(base_url=simulator.base_url, request_interval=0),
+            BookingProvidersResource.at(simulator.base_url, request_interval=0),
         )
-        run = defs.get_job_def(hut_refresh_job.name).execute_in_process(
+        run = defs.get_job_def(REFRESH_JOBS["hrs"].name).execute_in_process(
             run_config=refresh_run_config(slugs, days=30), instance=inst
         )
         assert run.success
@@ -133,7 +133,7 @@ def _definitions(db: Database) -> dg.Definitions:
     """Definitions on `db` whose provider is never called (the checks only read the database)."""
     return build_definitions(
         DatabaseResource(conninfo=db.conninfo),
-        HutReservationResource(base_url="http://127.0.0.1:9", request_interval=0),
+        BookingProvidersResource.at("http://127.0.0.1:9", request_interval=0),
     )
 
 

@@ -204,7 +204,7 @@ def test_dev_serves_the_ui_runs_the_pipeline_and_stops_cleanly(
             "selector": {
                 "repositoryLocationName": LOCATION,
                 "repositoryName": "__repository__",
-                "jobName": "hut_refresh_job",
+                "jobName": "hut_refresh_hrs_job",
             },
             "runConfigData": {"ops": {"refresh_huts": {"config": {"huts": partition_keys[:2]}}}},
         },

@@ -48,7 +48,7 @@ class Dev:
         return wait_for(what, condition, timeout, self.tree, self.process)
 
     def runs(self, status: str | None = None) -> list[dict[str, Any]]:
-        filters: dict[str, Any] = {"pipelineName": "hut_refresh_job"}
+        filters: dict[str, Any] = {"pipelineName": "hut_refresh_hrs_job"}
         if status:
             filters["statuses"] = [status]
         return self.ui.query(RUNS_QUERY, f=filters)["runsOrError"]["results"]  # type: ignore[no-any-return]

@@ -17,17 +17,17 @@ import pytest
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs import refresh
 from hut_availability_pipeline.defs.io_manager import HutAvailabilityIOManager
-from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
+from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
 from hut_availability_pipeline.defs.refresh import HutRefreshRecorder, fullest_dates_table
 from hut_availability_pipeline.defs.reporting import report_update
-from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.domain.dates import today_in
 from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, huts_by_slug, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, huts_by_slug, load_huts
 
 from .helpers import count
 
@@ -63,7 +63,7 @@ def instance() -> Iterator[dg.DagsterInstance]:
 def definitions(db: Database, simulator: SimulatorServer) -> dg.Definitions:
     return build_definitions(
         DatabaseResource(conninfo=db.conninfo),
-        HutReservationResource(base_url=simulator.base_url, request_interval=0),
+        BookingProvidersResource.at(simulator.base_url, request_interval=0),
     )
 
 
@@ -120,10 +120,10 @@ def test_a_hut_partition_is_materialized_end_to_end(
 def test_a_backfill_of_three_chosen_huts_is_one_run_with_their_materializations(
     db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
 ) -> None:
-    """`dagster job launch -j hut_refresh_job` with three slugs: one run, nine materializations,
+    """`dagster job launch -j hut_refresh_hrs_job` with three slugs: one run, nine materializations,
     and no other hut fetched."""
     chosen = [huts[4], huts[1], huts[2]]
-    job = definitions(db, simulator).get_job_def(hut_refresh_job.name)
+    job = definitions(db, simulator).get_job_def(REFRESH_JOBS["hrs"].name)
     result = job.execute_in_process(run_config=refresh_run_config(chosen), instance=instance)
     assert result.success
     assert len(instance.get_runs()) == 1
@@ -183,7 +183,7 @@ def test_a_failing_hut_fails_the_run_naming_it_and_the_retry_skips_stored_huts(
     try:
         result = (
             definitions(db, simulator)
-            .get_job_def(hut_refresh_job.name)
+            .get_job_def(REFRESH_JOBS["hrs"].name)
             .execute_in_process(run_config=refresh_run_config(huts[:2]), instance=instance, raise_on_error=False)
         )
     finally:
@@ -210,7 +210,7 @@ def test_an_unknown_hut_id_fails_the_run_on_the_first_answer(
     try:
         result = (
             definitions(db, simulator)
-            .get_job_def(hut_refresh_job.name)
+            .get_job_def(REFRESH_JOBS["hrs"].name)
             .execute_in_process(run_config=refresh_run_config(huts[:3]), instance=instance, raise_on_error=False)
         )
     finally:
@@ -248,10 +248,10 @@ def test_an_unreachable_site_fails_the_run_within_a_minute_naming_the_host(
             s.bind(("127.0.0.1", 0))
             base_url = f"http://127.0.0.1:{s.getsockname()[1]}"
     defs = build_definitions(
-        DatabaseResource(conninfo=db.conninfo), HutReservationResource(base_url=base_url, request_interval=1.0)
+        DatabaseResource(conninfo=db.conninfo), BookingProvidersResource.at(base_url, request_interval=1.0)
     )
     started = time.monotonic()
-    result = defs.get_job_def(hut_refresh_job.name).execute_in_process(
+    result = defs.get_job_def(REFRESH_JOBS["hrs"].name).execute_in_process(
         run_config=refresh_run_config(slugs), instance=instance, raise_on_error=False
     )
     seconds = time.monotonic() - started
@@ -274,7 +274,7 @@ def test_an_unreachable_site_fails_the_run_within_a_minute_naming_the_host(
 def test_an_unknown_hut_fails_without_retry(
     db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
 ) -> None:
-    job = definitions(db, simulator).get_job_def(hut_refresh_job.name)
+    job = definitions(db, simulator).get_job_def(REFRESH_JOBS["hrs"].name)
     result = job.execute_in_process(
         run_config=refresh_run_config(["no-such-hut"]), instance=instance, raise_on_error=False
     )
@@ -429,3 +429,53 @@ def test_hut_catalog_registers_active_huts_and_reports_the_catalog_corrections(
     assert len(table) == 2 + 20  # 18 coordinates, 2 test huts (Testhütte Carolin has both)
     assert "| testhutte-carolin | test hut: inactive |" in table
     assert "| mischabelhutte-aacz | coordinates 46.1/78.88 cannot be a hut and cannot be fixed: dropped |" in table
+
+
+def huetten_holiday_huts(db: Database, cabins: int = 2) -> list[str]:
+    """Hütten-Holiday cabins 1..N (the simulator serves them), as slugs."""
+    records = [HutRecord("huetten-holiday", str(n), f"cabin-{n}", f"Cabin {n}") for n in range(1, cabins + 1)]
+    with db.connect() as conn:
+        load_huts(conn, records)
+        return [h.slug for h in bookable_huts(conn) if h.source == "huetten-holiday"]
+
+
+def test_a_refresh_run_of_huetten_holiday_huts_fetches_them_through_their_provider(
+    db: Database, simulator: SimulatorServer, instance: dg.DagsterInstance
+) -> None:
+    """hut-reservation.org is down (nothing listens on its port): the Hütten-Holiday run never asks
+    it, stores its cabins and gives each its materializations."""
+    cabins = huetten_holiday_huts(db)
+    providers = BookingProvidersResource(
+        base_urls={"hrs": "http://127.0.0.1:9", "huetten-holiday": simulator.base_url}, request_interval=0
+    )
+    defs = build_definitions(DatabaseResource(conninfo=db.conninfo), providers)
+    job = defs.get_job_def(REFRESH_JOBS["huetten-holiday"].name)
+    result = job.execute_in_process(run_config=refresh_run_config(cabins, days=40), instance=instance)
+    assert result.success
+    assert result.dagster_run.tags["hut_availability/provider"] == "huetten-holiday"
+    with db.connect() as conn:
+        stored = dict(
+            conn.execute(
+                "SELECT h.slug, count(*) FROM hut_availability a JOIN huts h ON h.id = a.hut_id GROUP BY h.slug"
+            ).fetchall()
+        )
+    assert stored == dict.fromkeys(cabins, 40)
+    for asset in REFRESHED:
+        assert sorted(m.partition for m in materializations(instance, asset)) == sorted(cabins)
+    state = values(materializations(instance, "hut_availability", cabins[0])[0])
+    assert state["rows_fetched"] == 40 and state["new"] == 40
+
+
+def test_a_provider_job_refuses_huts_of_another_provider_naming_their_job(
+    db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
+) -> None:
+    cabins = huetten_holiday_huts(db, 1)
+    job = definitions(db, simulator).get_job_def(REFRESH_JOBS["hrs"].name)
+    result = job.execute_in_process(
+        run_config=refresh_run_config([huts[0], cabins[0]], days=5), instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    message = failure.event_specific_data.error.message
+    assert f"{cabins[0]} (huetten-holiday)" in message and "hut_refresh_huetten_holiday_job" in message
+    assert count(db, "hut_availability") == 0

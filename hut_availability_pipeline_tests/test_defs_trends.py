@@ -6,12 +6,13 @@ import datetime as dt
 
 import dagster as dg
 
+from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.defs.resources import DatabaseResource
 from hut_availability_pipeline.defs.trends import (
+    build_trend_schedule,
     hut_availability_trends,
     trend_assets,
     trend_job,
-    trend_schedule,
 )
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.trends import read_trends
@@ -35,7 +36,7 @@ def materialize(db: Database, now: str | None = NOW.isoformat()) -> dg.ExecuteIn
     config = {"ops": {"hut_availability_trends": {"config": {"now": now}}}} if now else None
     return dg.materialize(
         trend_assets,
-        resources={"database": DatabaseResource(conninfo=db.conninfo)},
+        resources={"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()},
         run_config=config,
         instance=dg.DagsterInstance.ephemeral(),
     )
@@ -73,7 +74,7 @@ def test_materialization_of_an_empty_database(db):
 def test_a_bad_now_fails_with_a_clear_message(db):
     out = dg.materialize(
         trend_assets,
-        resources={"database": DatabaseResource(conninfo=db.conninfo)},
+        resources={"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()},
         run_config={"ops": {"hut_availability_trends": {"config": {"now": "2026-07-10 12:00"}}}},
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
@@ -84,13 +85,14 @@ def test_a_bad_now_fails_with_a_clear_message(db):
 
 
 def test_asset_job_and_schedule_wiring(db):
+    trend_schedule = build_trend_schedule(load_settings())
     assert hut_availability_trends.key == dg.AssetKey("hut_availability_trends")
     assert hut_availability_trends.asset_deps[hut_availability_trends.key] == {dg.AssetKey("hut_availability_history")}
     defs = dg.Definitions(
         assets=trend_assets,
         jobs=[trend_job],
         schedules=[trend_schedule],
-        resources={"database": DatabaseResource(conninfo=db.conninfo)},
+        resources={"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()},
     )
     dg.Definitions.validate_loadable(defs)
     job = defs.resolve_job_def("hut_availability_trends_job")

@@ -11,8 +11,8 @@ import dagster as dg
 import pytest
 
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
-from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
+from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
+from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.defs.watches import DELIVERY_POOL, deliver_notifications, watch_alerts_sensor
 from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
@@ -53,7 +53,7 @@ def test_a_refresh_run_is_followed_by_one_watch_run_that_delivers_once(db: Datab
         huts = bookable_huts(conn)
     today = dt.date.today()
     defs = build_definitions(
-        DatabaseResource(conninfo=db.conninfo), HutReservationResource(base_url=simulator.base_url, request_interval=0)
+        DatabaseResource(conninfo=db.conninfo), BookingProvidersResource.at(simulator.base_url, request_interval=0)
     )
     with webhook_receiver() as receiver, dg.instance_for_test() as instance:
         with db.connect() as conn:
@@ -61,7 +61,7 @@ def test_a_refresh_run_is_followed_by_one_watch_run_that_delivers_once(db: Datab
                 spec = WatchSpec(WatchKind.hut, (hut.hut_id,), today, today + dt.timedelta(days=400))
                 add_watch(conn, spec, receiver.url(), hut.slug)
         assert tick(instance)[0] == []
-        refresh = defs.get_job_def(hut_refresh_job.name).execute_in_process(
+        refresh = defs.get_job_def(REFRESH_JOBS["hrs"].name).execute_in_process(
             run_config=refresh_run_config([h.slug for h in huts]), instance=instance
         )
         assert refresh.success

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import pytest
 
 from hut_availability_pipeline.domain.bookings import HutRef
-from hut_availability_pipeline.engine import StorageError, run_update
+from hut_availability_pipeline.engine import StorageError, fetch_huts, run_update, store_fetched
 from hut_availability_pipeline.providers import HutReservationService
 from hut_availability_pipeline.simulator import FaultConfig
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
@@ -111,3 +112,26 @@ def test_a_raising_callback_fails_the_run_instead_of_hanging_it(db, simulator):
     with db.connect() as conn:
         stored = conn.execute("SELECT count(DISTINCT hut_id) FROM hut_availability").fetchone()
     assert stored == (1,), "the first batch committed before its callback raised; nothing after it"
+
+
+def test_a_lazy_fetch_asks_nothing_until_stored_and_reports_each_batch_as_committed(db, simulator):
+    """`fetch_huts` builds the fetch without a request; `store_fetched` writes it in batches and
+    hands each committed batch's outcomes (with their counts) to `on_outcomes`."""
+    huts = _load(db, 5)
+    requests: list[str] = []
+    client = httpx.Client(
+        timeout=20, follow_redirects=True, event_hooks={"request": [lambda r: requests.append(str(r.url))]}
+    )
+    service = HutReservationService(base_url=simulator.base_url, request_interval=0, client=client)
+    fetched = fetch_huts(service, huts, start=_sim_today(simulator), days=7)
+    assert requests == [] and fetched.huts == tuple(huts) and fetched.breaker is service.breaker
+    batches: list[list[tuple[str, int]]] = []
+
+    def committed(outcomes):
+        rows = count(db, "hut_availability")  # this batch is committed when it is reported
+        assert rows == 7 * (sum(len(b) for b in batches) + len(outcomes))
+        batches.append([(o.hut.slug, o.counts.new) for o in outcomes])
+
+    report = store_fetched(db, fetched, batch_size=2, on_outcomes=committed)
+    assert batches == [[(h.slug, 7) for h in huts[i : i + 2]] for i in range(0, 5, 2)]
+    assert len(requests) == 5 and len(report.stored) == 5

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from ..config import load_settings
+from ..config import Settings
 from ..storage.selection import hut_priorities
 from .checks import availability_checks_job
 from .jobs import KIND_TAG, REFRESH_KIND, REPORT_KIND
@@ -57,9 +57,8 @@ def refresh_runs_finished(context: dg.SensorEvaluationContext) -> FinishedRefres
     return FinishedRefreshes(list(records), max(records, key=lambda r: r.update_timestamp))
 
 
-def first_load_done(database: DatabaseResource) -> bool:
+def first_load_done(database: DatabaseResource, settings: Settings) -> bool:
     """Every active bookable hut has been tried at least once (stored or failed)."""
-    settings = load_settings()
     with database.database().connect() as conn:
         priorities = hut_priorities(conn, settings.tiers, dt.datetime.now(dt.UTC), settings.zone)
     return bool(priorities) and all(p.last_attempt is not None for p in priorities)
@@ -72,7 +71,9 @@ def first_load_done(database: DatabaseResource) -> bool:
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="After refresh runs finish: run the data checks; the first trends once the first load is done.",
 )
-def after_refresh_sensor(context: dg.SensorEvaluationContext, database: DatabaseResource) -> dg.SensorResult:
+def after_refresh_sensor(
+    context: dg.SensorEvaluationContext, database: DatabaseResource, settings: dg.ResourceParam[Settings]
+) -> dg.SensorResult:
     """Request the checks (and the first trends) after refresh runs (see the module docstring)."""
     finished = refresh_runs_finished(context)
     if finished is None:
@@ -82,7 +83,7 @@ def after_refresh_sensor(context: dg.SensorEvaluationContext, database: Database
     requests = [checks]
     note = f"{len(finished.records)} refresh run(s) finished: checks requested"
     if context.instance.get_latest_materialization_event(TRENDS_ASSET) is None:
-        if first_load_done(database):
+        if first_load_done(database, settings):
             requests.append(dg.RunRequest(run_key="first-trends", job_name=trend_job.name))
             note += "; the first load is done: trends requested"
         else:

@@ -2,7 +2,9 @@
 
 Lineage: hut_catalog → hut_bookings → hut_availability → hut_availability_history. The three
 per-hut assets come from one op (`hut_refresh`) because the engine writes current state and history
-of a batch in one transaction; see `refresh.py` for the design and `io_manager.py` for the writing.
+of a batch in one transaction: the op fetches `hut_bookings` through the provider resource, the IO
+manager of `hut_bookings` stores them in both tables (`io_manager.py`), and the op then reports
+hut_availability and hut_availability_history materialized.
 """
 
 import datetime as dt
@@ -11,22 +13,21 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 from pydantic import Field
 
-from ..config import load_settings
+from ..config import Settings
+from ..domain.bookings import HutRef
 from ..storage.huts import bookable_huts, catalog_records, hut_count, huts_by_slug, load_huts
 from ..storage.selection import today_in
 from .partitions import ensure_hut_partitions, hut_partitions, sync_hut_partitions
 from .refresh import (
+    BACKFILL_POOL,
     HUT_AVAILABILITY,
     HUT_AVAILABILITY_HISTORY,
     HUT_BOOKINGS,
-    PROVIDER_POOL,
-    REFRESHED_ASSETS,
-    HutBookingsPlan,
-    huts_per_run,
+    HutBookings,
     not_stored_since,
     tune_event_storage,
 )
-from .resources import DatabaseResource, HutReservationResource
+from .resources import BookingProvidersResource, DatabaseResource
 
 GROUP = "availability"
 IO_MANAGER_KEY = "hut_availability_io_manager"
@@ -80,16 +81,14 @@ class RefreshConfig(dg.Config):
     )
 
 
-def build_plan(
+def huts_to_refresh(
     context: dg.OpExecutionContext | dg.AssetExecutionContext,
     database: DatabaseResource,
-    provider: HutReservationResource,
+    settings: Settings,
     slugs: Sequence[str],
-    days: int | None,
-) -> HutBookingsPlan:
-    """The lazy `hut_bookings` of a run. A retried step plans only the huts that have not been
-    stored since the run was created (the others are done; the site is not asked twice)."""
-    settings = load_settings()
+) -> list[HutRef]:
+    """The huts of a refresh step. A retried step gets only the huts that have not been stored
+    since the run was created (the others are done; the site is not asked twice)."""
     db = database.database()
     with db.connect() as conn:
         try:
@@ -106,55 +105,65 @@ def build_plan(
         since = record.create_timestamp if record else dt.datetime.now(dt.UTC)
         huts = not_stored_since(db, settings, huts, since)
         context.log.info(f"retry {context.retry_number}: {len(huts)} of {len(slugs)} hut(s) still to fetch")
-    return HutBookingsPlan(
-        huts=tuple(huts),
-        start=today_in(settings.zone, dt.datetime.now(dt.UTC)),
-        days=days,
-        batch_size=settings.batch_size,
-        provider=provider,
-        retry_number=context.retry_number,
-    )
+    return huts
+
+
+def refresh_start(settings: Settings) -> dt.date:
+    """The first night a refresh stores: today in the configured zone."""
+    return today_in(settings.zone, dt.datetime.now(dt.UTC))
 
 
 _PARTITIONED = {"partitions_def": hut_partitions, "group_name": GROUP, "kinds": {"postgres"}}
+REFRESH_SPECS = [
+    dg.AssetSpec(
+        HUT_BOOKINGS,
+        deps=[hut_catalog],
+        description="What the provider answered for a hut: one row per date (free, total, status).",
+        **_PARTITIONED,  # type: ignore[arg-type]
+    ).with_io_manager_key(IO_MANAGER_KEY),
+    dg.AssetSpec(
+        HUT_AVAILABILITY,
+        deps=[HUT_BOOKINGS],
+        description="Current state (table hut_availability): one row per hut and date, latest check.",
+        **_PARTITIONED,  # type: ignore[arg-type]
+    ),
+    dg.AssetSpec(
+        HUT_AVAILABILITY_HISTORY,
+        deps=[HUT_AVAILABILITY],
+        description="Change log (table hut_availability_history): one row per state of a hut-date.",
+        **_PARTITIONED,  # type: ignore[arg-type]
+    ),
+]
 
 
-@dg.multi_asset(
-    name="hut_refresh",
-    specs=[
-        dg.AssetSpec(
-            HUT_BOOKINGS,
-            deps=[hut_catalog],
-            description="What the provider answered for a hut: one row per date (free, total, status).",
-            **_PARTITIONED,  # type: ignore[arg-type]
-        ).with_io_manager_key(IO_MANAGER_KEY),
-        dg.AssetSpec(
-            HUT_AVAILABILITY,
-            deps=[HUT_BOOKINGS],
-            description="Current state (table hut_availability): one row per hut and date, latest check.",
-            **_PARTITIONED,  # type: ignore[arg-type]
-        ).with_io_manager_key(IO_MANAGER_KEY),
-        dg.AssetSpec(
-            HUT_AVAILABILITY_HISTORY,
-            deps=[HUT_AVAILABILITY],
-            description="Change log (table hut_availability_history): one row per state of a hut-date.",
-            **_PARTITIONED,  # type: ignore[arg-type]
-        ).with_io_manager_key(IO_MANAGER_KEY),
-    ],
-    partitions_def=hut_partitions,
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=huts_per_run()),
-    pool=PROVIDER_POOL,
-    can_subset=False,
-)
-def hut_refresh(
-    context: dg.AssetExecutionContext,
-    config: RefreshConfig,
-    database: DatabaseResource,
-    hut_reservation: HutReservationResource,
-) -> Iterator[dg.Output[HutBookingsPlan]]:
-    """Refresh the targeted hut partitions: fetch each hut's bookings and store current state and
-    history (one engine call for the whole partition range; a UI backfill of many huts is a few
-    runs of up to HUT_AVAILABILITY_HUTS_PER_RUN huts each)."""
-    plan = build_plan(context, database, hut_reservation, context.partition_keys, config.days)
-    for key in REFRESHED_ASSETS:
-        yield dg.Output(plan, output_name=key.to_python_identifier())
+def build_hut_refresh(settings: Settings) -> dg.AssetsDefinition:
+    """The `hut_refresh` multi-asset, whose backfills run up to HUT_AVAILABILITY_HUTS_PER_RUN hut
+    partitions per run (definitions.py builds it from the settings it read)."""
+
+    @dg.multi_asset(
+        name="hut_refresh",
+        specs=REFRESH_SPECS,
+        partitions_def=hut_partitions,
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.huts_per_run),
+        pool=BACKFILL_POOL,
+        can_subset=False,
+    )
+    def hut_refresh(
+        context: dg.AssetExecutionContext,
+        config: RefreshConfig,
+        database: DatabaseResource,
+        providers: BookingProvidersResource,
+        settings: dg.ResourceParam[Settings],
+    ) -> Iterator[dg.Output[HutBookings] | dg.MaterializeResult]:  # type: ignore[type-arg]
+        """Refresh the targeted hut partitions: fetch each hut's bookings from its provider (one
+        lazy fetch per booking source, the sources at once) and hand them to the IO manager, which
+        stores current state and history through the engine; a UI backfill of many huts is a few
+        runs of up to HUT_AVAILABILITY_HUTS_PER_RUN huts each."""
+        huts = huts_to_refresh(context, database, settings, context.partition_keys)
+        with providers.fetch(huts, start=refresh_start(settings), days=config.days) as bookings:
+            yield dg.Output(bookings, output_name=HUT_BOOKINGS.to_python_identifier())
+        # Stored by the IO manager (which raised, had a hut failed): the tables are materialized too.
+        yield dg.MaterializeResult(asset_key=HUT_AVAILABILITY)
+        yield dg.MaterializeResult(asset_key=HUT_AVAILABILITY_HISTORY)
+
+    return hut_refresh

@@ -8,7 +8,7 @@ from typing import Any
 
 import dagster as dg
 
-from ..config import load_settings
+from ..config import Settings
 from ..domain.hut_catalog import COUNTRY_BOXES, REGION
 from ..domain.tiers import Tier
 from ..storage.selection import hut_priorities, today_in
@@ -87,10 +87,9 @@ def one_open_state_per_hut_date(database: DatabaseResource) -> dg.AssetCheckResu
 
 
 @dg.asset_check(asset=HUT_AVAILABILITY, name="upcoming_days_covered", blocking=False)
-def upcoming_days_covered(database: DatabaseResource) -> dg.AssetCheckResult:
+def upcoming_days_covered(database: DatabaseResource, settings: dg.ResourceParam[Settings]) -> dg.AssetCheckResult:
     """Every active hut has a state for each of the coming horizon days (14 by default) or a
     recorded fetch failure."""
-    settings = load_settings()
     params = {
         "today": today_in(settings.zone, dt.datetime.now(dt.UTC)),
         "horizon_days": settings.tiers.horizon_days,
@@ -103,10 +102,9 @@ def upcoming_days_covered(database: DatabaseResource) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset=HUT_AVAILABILITY, name="fresh_per_tier", blocking=False)
-def fresh_per_tier(database: DatabaseResource) -> dg.AssetCheckResult:
+def fresh_per_tier(database: DatabaseResource, settings: dg.ResourceParam[Settings]) -> dg.AssetCheckResult:
     """High-, medium- and low-tier huts were checked within their tier's interval plus slack
     (tiers and last checks from storage.selection)."""
-    settings = load_settings()
     now = dt.datetime.now(dt.UTC)
     with database.database().connect() as conn:
         priorities = hut_priorities(conn, settings.tiers, now, settings.zone)

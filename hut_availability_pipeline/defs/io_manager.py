@@ -1,65 +1,143 @@
-"""The IO manager of the refreshed assets: stores a `HutBookingsPlan` through the core engine.
+"""The IO manager of `hut_bookings`: stores the bookings a refresh fetched, through the core engine.
 
-`handle_output` runs the plan with `engine.run_update` (fetch and write overlap; current state
-and history of a batch in one transaction) and records per-hut metadata. It writes no SQL itself.
+An asset or op fetches through the provider resource (`BookingProvidersResource.fetch`) and
+returns `HutBookings`: the run's huts as lazy fetches, one per booking source. `handle_output`
+stores them with `parallel.store_all_sources` → `engine.store_fetched`, the one writing path of
+the CLI, schedule, sensor and backfills: each source fetched at its own pace while its batches are
+written (current state and history of a batch in one transaction). It writes no SQL itself.
 
-- Asset runs (a hut partition or a range, e.g. a UI backfill): the three outputs of `hut_refresh`
-  carry the same plan; the first one runs it, each adds its per-hut partition metadata through the
-  public `AssetExecutionContext.get().add_asset_metadata(partition_key=...)`. If a hut failed, the first output raises
-  before
-  any partition is marked materialized (`refresh.refresh_failure`: a retry that fetches the huts
-  still missing, or a failure at once when no retry would help).
-- Op runs (`hut_refresh_job`: the sensor's and schedule's batches of any huts): the output logs one
-  AssetMaterialization per stored hut and asset (`OutputContext.log_event`); the op raises
-  afterwards for failed huts.
+What it records:
+
+- Asset runs (a hut partition or a range, e.g. a UI backfill): per-partition metadata of
+  hut_bookings, hut_availability and hut_availability_history through the public
+  `AssetExecutionContext.add_asset_metadata(partition_key=...)`; the asset then reports the two
+  tables materialized. If a hut failed, it raises before any partition is marked materialized
+  (`refresh.refresh_failure`: a retry that fetches the huts still missing, or a failure at once
+  when no retry would help).
+- Op runs (`hut_refresh_<provider>_job`: the sensor's and schedule's batches): one
+  AssetMaterialization per stored hut and asset (`OutputContext.log_event`), logged batch by batch
+  while the next batches are fetched (`MaterializationLog`), then the same failure for the huts
+  that failed.
 
 Only public Dagster API (test_public_api.py guards it).
 """
 
 from __future__ import annotations
 
-import dagster as dg
+import queue
+import threading
+from types import TracebackType
 
+import dagster as dg
+from pydantic import Field
+
+from ..engine import HutOutcome, OutcomesCallback
+from ..parallel import UpdateAllReport, store_all_sources
 from ..storage.database import Database
-from .refresh import HutBookingsPlan, refresh_failure, report_metadata
+from .refresh import (
+    REFRESHED_ASSETS,
+    HutBookings,
+    HutRefreshRecorder,
+    RefreshResult,
+    refresh_failure,
+    report_metadata,
+)
 from .resources import DatabaseResource
 
 
+class MaterializationLog:
+    """Logs the materializations of an op run's stored huts from a thread of its own, batch by
+    batch as the engine commits them (`on_outcomes`), so Dagster's event writes (three per hut, one
+    statement and commit each through the public `log_event`) overlap the fetching and writing of
+    the next batches instead of following the whole fetch. Leaving waits for the last events and
+    raises what logging raised."""
+
+    def __init__(self, context: dg.OutputContext, recorder: HutRefreshRecorder) -> None:
+        self._context = context
+        self._recorder = recorder
+        self._queue: queue.SimpleQueue[list[HutOutcome] | None] = queue.SimpleQueue()
+        self._errors: list[BaseException] = []
+        self._thread = threading.Thread(target=self._log, name="hut-availability-events", daemon=True)
+
+    def __enter__(self) -> MaterializationLog:
+        self._thread.start()
+        return self
+
+    def put(self, outcomes: list[HutOutcome]) -> None:
+        """Log these huts' materializations (those stored) soon."""
+        self._queue.put(outcomes)
+
+    def _log(self) -> None:
+        while (outcomes := self._queue.get()) is not None:
+            if self._errors:
+                continue  # drain
+            try:
+                for materialization in self._recorder.materializations_of(outcomes):
+                    self._context.log_event(materialization)
+            except Exception as exc:
+                self._errors.append(exc)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._errors and exc is None:
+            raise self._errors[0]
+
+
 class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-arg]
-    """Stores hut bookings plans in PostgreSQL through `engine.run_update`."""
+    """Stores hut bookings in PostgreSQL (current state and history) through the engine."""
 
     database: DatabaseResource
+    batch_size: int = Field(
+        default=20, ge=1, description="Huts per transaction (definitions.py: HUT_AVAILABILITY_BATCH_SIZE)."
+    )
 
-    def handle_output(self, context: dg.OutputContext, obj: HutBookingsPlan) -> None:
-        """Run the plan through the engine (once per plan) and record what it stored: per-hut
-        materializations (op runs) or per-partition metadata of this output (asset runs)."""
-        if not isinstance(obj, HutBookingsPlan):
-            raise TypeError(f"{context.name}: expected a HutBookingsPlan, got {type(obj).__name__}")
-        first = obj.result is None
-        result = obj.run(self.database.database())
-        report = result.report
-        if not context.has_asset_key:
-            for materialization in result.recorder.materializations(report):
-                context.log_event(materialization)
-            context.add_output_metadata(report_metadata(report))
-            return
-        failure = refresh_failure(result, len(obj.huts), obj.retry_number)
+    def handle_output(self, context: dg.OutputContext, obj: HutBookings) -> None:
+        """Store the bookings (fetching them as they are written) and record what was stored."""
+        if not isinstance(obj, HutBookings):
+            raise TypeError(f"{context.name}: expected HutBookings, got {type(obj).__name__}")
+        recorder = HutRefreshRecorder()
+        db = self.database.database()
+        retry_number = dg.OpExecutionContext.get().retry_number
+
+        def store(on_outcomes: OutcomesCallback | None = None) -> UpdateAllReport:
+            return store_all_sources(
+                db,
+                obj.fetches,
+                batch_size=self.batch_size,
+                on_fetched=recorder.on_fetched,
+                on_stored=recorder.on_stored,
+                on_outcomes=on_outcomes,
+            )
+
+        if context.has_asset_key:
+            everything = store()
+        else:
+            with MaterializationLog(context, recorder) as log:
+                everything = store(log.put)
+            context.add_output_metadata(report_metadata(everything.merged))
+        report = everything.merged
+        if everything.storage_errors:
+            raise everything.storage_errors[0]
+        result = RefreshResult(report, recorder, obj.permanent_failures())
+        failure = refresh_failure(result, len(obj.huts), retry_number)
         if failure is not None:
-            raise failure
-        if first:
-            context.log.info(
-                f"stored {len(report.stored)} hut(s) in {report.wall_seconds:.1f} s "
-                f"({report.fetch_seconds:.1f} s fetching, {report.db_seconds:.1f} s writing)"
-            )
-        # Per-partition metadata of this output, through the public current-context accessor
-        # (OutputContext has no partition-scoped metadata call of its own).
-        asset_context = dg.AssetExecutionContext.get()
-        for outcome in report.stored:
-            asset_context.add_asset_metadata(
-                result.recorder.metadata(outcome, context.asset_key),
-                asset_key=context.asset_key,
-                partition_key=outcome.hut.slug,
-            )
+            raise failure  # asset runs: before any partition is marked materialized
+        if context.has_asset_key:
+            # Per-partition metadata of the three assets the write materialized, through the
+            # public current-context accessor (OutputContext has no partition-scoped call).
+            asset_context = dg.AssetExecutionContext.get()
+            for key in REFRESHED_ASSETS:
+                for outcome in report.stored:
+                    asset_context.add_asset_metadata(
+                        recorder.metadata(outcome, key), asset_key=key, partition_key=outcome.hut.slug
+                    )
+        context.log.info(
+            f"stored {len(report.stored)} hut(s) in {report.wall_seconds:.1f} s "
+            f"({report.fetch_seconds:.1f} s fetching, {report.db_seconds:.1f} s writing)"
+        )
 
     def load_input(self, context: dg.InputContext) -> Database:
         """The tables live in PostgreSQL and are read with SQL: an input gets the database."""

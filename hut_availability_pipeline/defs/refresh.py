@@ -1,19 +1,21 @@
-"""One refresh of a set of huts, as Dagster sees it: a lazy plan, the engine run, per-hut metadata.
+"""One refresh of a set of huts, as Dagster sees it: the bookings fetched, their store, per-hut metadata.
 
-Design (one code path for writing availability):
+Design (one code path for writing availability), the way Dagster's docs split the work:
 
-- `hut_bookings` is a *plan*, not data: which huts, which dates, from which provider
-  (`HutBookingsPlan`). Building it fetches nothing, so a run costs no memory for N huts' horizons.
-- The IO manager hands the plan to `engine.run_update`, which streams the provider's answers and
-  writes current state and history of each batch in one transaction, fetching the next batch while
-  the previous one is written. The IO manager writes no SQL of its own.
+- The asset `hut_refresh` (or the op `refresh_huts` of the batch jobs) fetches through the provider
+  resource (`resources.BookingProvidersResource.fetch`) and returns `hut_bookings`: `HutBookings`,
+  the huts' bookings as lazy fetches, one per booking source (building it asks nothing, so a run
+  costs no memory for N huts' horizons).
+- The IO manager of `hut_bookings` stores them with `engine.store_fetched`, the CLI's path: each
+  source fetched at its own pace while its batches are written (current state and history of a
+  batch in one transaction). It writes no SQL of its own.
 - `HutRefreshRecorder` rides along on the engine's callbacks and turns its report into what the UI
   shows per hut partition: rows fetched, new, changed, unchanged, dates no longer returned, seconds
   spent fetching and writing, and a table of the fullest upcoming dates.
 
-The unit of a run is a *batch of huts* (up to `huts_per_run()`), not a hut: one run process, one
-engine call, one materialization per hut and asset. Sensor, schedule, UI backfills and the CLI
-all end here.
+The unit of a run is a *batch of huts* (up to HUT_AVAILABILITY_HUTS_PER_RUN), not a hut: one run
+process, one engine call per source, one materialization per hut and asset. Sensor, schedule, UI
+backfills and the CLI all end here.
 """
 
 from __future__ import annotations
@@ -21,27 +23,37 @@ from __future__ import annotations
 import datetime as dt
 import os
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
 
-from ..config import Settings, load_settings
+from ..config import Settings
 from ..domain.bookings import HutRef
-from ..engine import HutOutcome, UpdateReport, run_update
+from ..engine import FetchedHuts, HutOutcome, UpdateReport
+from ..providers.registry import BookingService
 from ..refresh_notes import HutNotes, RefreshNotes, fullest_dates_table
 from ..storage.database import Database
 from ..storage.selection import hut_priorities
-from .resources import HutReservationResource
 
 HUT_BOOKINGS = dg.AssetKey("hut_bookings")
 HUT_AVAILABILITY = dg.AssetKey("hut_availability")
 HUT_AVAILABILITY_HISTORY = dg.AssetKey("hut_availability_history")
 REFRESHED_ASSETS = (HUT_BOOKINGS, HUT_AVAILABILITY, HUT_AVAILABILITY_HISTORY)
 
-PROVIDER_POOL = "hut_reservation_org"
-"""Concurrency pool of every op that calls the provider. Its limit (dagster.yaml: pools
-default_limit 1) caps how many refreshes ask the site at once, whatever the number of runs."""
+
+def provider_pool(source: str) -> str:
+    """The concurrency pool of the refresh op of one booking source (`provider_hrs`,
+    `provider_huetten_holiday`). Its limit (dagster.yaml: pools default_limit 1; `dagster instance
+    concurrency set provider_hrs N`) caps how many refreshes ask that site at once, whatever the
+    number of runs; each provider has its own, so a blocked or slow provider never holds the slot
+    of another."""
+    return "provider_" + source.replace("-", "_")
+
+
+BACKFILL_POOL = "hut_backfill"
+"""Concurrency pool of the `hut_refresh` asset op (UI backfills and partition runs, whose huts may
+be of any provider; each provider is fetched by its own thread at its own pace)."""
 
 HUTS_PER_RUN_ENV = Settings.variable("huts_per_run")
 
@@ -56,12 +68,6 @@ Not attached to the steps as a `retry_policy`: Dagster would then retry an inter
 SIGTERM of a stop) as if the site had failed, and every failure alike. `refresh_failure` raises
 `dg.RetryRequested` with these numbers only for failures that may pass; an unknown hut (HTTP 404),
 an unusable answer or an unreachable site fail the step at once."""
-
-
-def huts_per_run() -> int:
-    """How many huts one refresh run handles (HUT_AVAILABILITY_HUTS_PER_RUN, default 300: the catalog's
-    567 huts are two runs; at one request per second a run takes about five minutes)."""
-    return load_settings().huts_per_run
 
 
 class HutRefreshRecorder(RefreshNotes):
@@ -116,9 +122,14 @@ class HutRefreshRecorder(RefreshNotes):
 
     def materializations(self, report: UpdateReport) -> list[dg.AssetMaterialization]:
         """One materialization per stored hut and refreshed asset, partitioned by hut slug."""
+        return self.materializations_of(report.stored)
+
+    def materializations_of(self, outcomes: Iterable[HutOutcome]) -> list[dg.AssetMaterialization]:
+        """The materializations of these huts' outcomes (those stored), per refreshed asset."""
         return [
             dg.AssetMaterialization(asset_key=key, partition=outcome.hut.slug, metadata=self.metadata(outcome, key))
-            for outcome in report.stored
+            for outcome in outcomes
+            if outcome.ok
             for key in REFRESHED_ASSETS
         ]
 
@@ -148,11 +159,11 @@ def failures_text(report: UpdateReport) -> str:
 @dataclass
 class RefreshResult:
     """An engine report and the recorder that watched it (a refresh run, or a CLI update to record);
-    `permanent`: source hut ids whose failure no retry mends (the provider said so)."""
+    `permanent`: (source, source hut id) of the huts whose failure no retry mends (the provider said so)."""
 
     report: UpdateReport
     recorder: HutRefreshRecorder
-    permanent: frozenset[str] = frozenset()
+    permanent: frozenset[tuple[str, str]] = frozenset()
 
 
 def refresh_failure(result: RefreshResult, planned: int, retry_number: int) -> Exception | None:
@@ -177,7 +188,7 @@ def refresh_failure(result: RefreshResult, planned: int, retry_number: int) -> E
             metadata=failed_huts,
             allow_retries=False,
         )
-    retryable = [o for o in report.failed if o.hut.source_hut_id not in result.permanent]
+    retryable = [o for o in report.failed if (o.hut.source, o.hut.source_hut_id) not in result.permanent]
     failure = dg.Failure(description=f"{summary}:\n{failures_text(report)}", metadata=failed_huts, allow_retries=False)
     if not retryable:
         return failure
@@ -191,39 +202,29 @@ def refresh_failure(result: RefreshResult, planned: int, retry_number: int) -> E
 
 
 @dataclass
-class HutBookingsPlan:
-    """The value of `hut_bookings` in a run: the huts and dates to fetch and the provider to ask.
+class HutBookings:
+    """The value of `hut_bookings` in a run: the bookings of the run's huts, as lazy fetches, one
+    per booking source, each from that source's own service (`BookingProvidersResource.fetch`).
 
-    Lazy on purpose: the IO manager runs it through the engine (`run`), once, however many of the
-    refreshed assets it stores."""
+    Nothing is fetched until the IO manager stores them (`engine.store_fetched`): fetching and
+    writing overlap, and a run holds one batch of huts in memory, not N huts' horizons."""
 
-    huts: tuple[HutRef, ...]
-    start: dt.date
-    days: int | None
-    batch_size: int
-    provider: HutReservationResource
-    retry_number: int = 0
-    result: RefreshResult | None = None
+    fetches: dict[str, FetchedHuts]
+    services: dict[str, BookingService]
 
-    def run(self, db: Database) -> RefreshResult:
-        """Fetch and store the planned huts with the engine (only the first call does work)."""
-        if self.result is None:
-            recorder = HutRefreshRecorder()
-            with self.provider.service() as service:
-                report = run_update(
-                    db,
-                    service,
-                    self.huts,
-                    start=self.start,
-                    days=self.days,
-                    request_interval=service.request_interval,
-                    batch_size=self.batch_size,
-                    on_fetched=recorder.on_fetched,
-                    on_stored=recorder.on_stored,
-                )
-                permanent = frozenset(service.permanent_failures)
-            self.result = RefreshResult(report, recorder, permanent)
-        return self.result
+    @property
+    def huts(self) -> tuple[HutRef, ...]:
+        """Every hut of the run, source by source."""
+        return tuple(h for fetched in self.fetches.values() for h in fetched.huts)
+
+    def permanent_failures(self) -> frozenset[tuple[str, str]]:
+        """(source, source hut id) of the huts whose failure no retry mends, as their services
+        said while fetching (read after the store)."""
+        return frozenset(
+            (source, hut_id)
+            for source, service in self.services.items()
+            for hut_id in getattr(service, "permanent_failures", ())
+        )
 
 
 EVENT_BATCH_SIZE_ENV = "DAGSTER_EVENT_BATCH_SIZE"

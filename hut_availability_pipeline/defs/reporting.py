@@ -13,7 +13,7 @@ import logging
 
 import dagster as dg
 
-from ..config import Settings, load_settings
+from ..config import Settings
 from ..engine import UpdateReport
 from ..refresh_notes import RefreshNotes
 from .jobs import HUT_COUNT_TAG, KIND_TAG, REPORT_KIND, TRIGGER_TAG
@@ -40,7 +40,7 @@ def report_hut_update(context: dg.OpExecutionContext) -> dg.Output[int]:
     if not isinstance(recorded, RefreshResult):
         raise dg.Failure(
             description="This job records the work of `hut-availability update`; it does not fetch."
-            " To refresh huts from here, launch hut_refresh_job or materialize hut partitions.",
+            " To refresh huts from here, launch hut_refresh_<provider>_job or materialize hut partitions.",
             allow_retries=False,
         )
     report = recorded.report
@@ -83,11 +83,15 @@ def report_update(
     is stored either way, so this never fails the update."""
     if not report.outcomes:
         return None
+    owned = instance is None
+    if instance is None and settings is None:
+        raise TypeError("report_update needs the caller's settings (for the project's instance) or an instance")
     try:
-        from .instance import project_instance
+        if instance is None:
+            assert settings is not None
+            from .instance import project_instance
 
-        owned = instance is None
-        instance = instance or project_instance(settings or load_settings())
+            instance = project_instance(settings)
         try:
             result = hut_update_report_job.execute_in_process(
                 instance=instance,

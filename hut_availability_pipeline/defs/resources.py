@@ -1,21 +1,33 @@
-"""Resources: the availability database and the booking provider, configured per deployment.
+"""Resources: the settings, the availability database and the booking providers, per deployment.
 
-Both default to the process's settings (`load_settings()`: DATABASE_URL or the embedded server,
-HRS_BASE_URL), read when a run or tick uses them, so the same Definitions serve `hut-availability
-dev`, a deployment and the tests (which pass an explicit `conninfo` / `base_url`).
+`definitions.py` reads the settings once (`load_settings()`: a bad value fails loading the code
+location, naming the variable) and builds every resource from them: `settings` (the object itself,
+for sensors, schedules, assets and checks as `dg.ResourceParam[Settings]`), `database` (DATABASE_URL
+or the embedded server under HUT_AVAILABILITY_HOME) and `providers` (each provider's site root and
+the request interval). Nothing here reads the environment; tests pass an explicit `conninfo` /
+`base_urls`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster reads the `ResourceDependency` annotation at
+# class creation.
+import contextlib
+import datetime as dt
 import functools
+from collections.abc import Iterator, Sequence
 
 import dagster as dg
 from pydantic import Field
 
-from ..config import Settings, load_settings
-from ..providers.hut_reservation import DEFAULT_REQUEST_INTERVAL, HutReservationService
+from ..config import Settings
+from ..domain.bookings import HutRef
+from ..engine import FetchedHuts, fetch_huts
+from ..parallel import by_source
+from ..providers.registry import PROVIDERS, BookingService, provider_for
 from ..storage.database import Database, open_database
+from .refresh import HutBookings
 
+SETTINGS_KEY = "settings"
+"""Resource key of the `config.Settings` the code location was loaded with."""
 REQUEST_INTERVAL_ENV = Settings.variable("request_interval")
 
 
@@ -33,36 +45,71 @@ class DatabaseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         description="libpq connection string or URL of an already migrated database; empty: the configured"
         " database (DATABASE_URL, else the embedded server under HUT_AVAILABILITY_HOME), migrated on first use.",
     )
+    settings: dg.ResourceDependency[Settings | None] = None  # type: ignore[assignment]
+    """The settings that name the configured database (given by `definitions.py`)."""
 
     def database(self) -> Database:
         """The database to read and write (cheap: opened and migrated once per process)."""
         if self.conninfo:
             return Database(self.conninfo)
-        return _configured_database(load_settings())
+        if self.settings is None:
+            raise ValueError("DatabaseResource has no database: give a conninfo, or the settings (definitions.py does)")
+        return _configured_database(self.settings)
 
 
-def default_request_interval() -> float:
-    """Seconds between request starts: HUT_AVAILABILITY_REQUEST_INTERVAL, else the provider's polite 1 s."""
-    return load_settings().request_interval
+class BookingProvidersResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """The booking systems (`providers.registry`: hut-reservation.org, Hütten-Holiday, or the
+    simulator): where bookings come from and how politely we ask. An asset or op calls `fetch`;
+    the IO manager stores what it yields."""
 
-
-class HutReservationResource(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """hut-reservation.org (or its simulator): where bookings come from and how politely we ask."""
-
-    base_url: str | None = Field(
-        default=None, description="Site root; empty: HRS_BASE_URL, else https://www.hut-reservation.org."
+    base_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Site root per booking source (e.g. {'hrs': 'http://127.0.0.1:8000'}); a source not named:"
+        " the site itself. definitions.py fills it from HRS_BASE_URL, HUETTEN_HOLIDAY_BASE_URL.",
     )
     request_interval: float | None = Field(
         default=None,
-        description=f"Seconds between request starts; empty: {REQUEST_INTERVAL_ENV}, else"
-        f" {DEFAULT_REQUEST_INTERVAL} (the site tolerates about one request per second).",
+        description=f"Seconds between request starts, per provider; empty: the provider's own (1 s: the sites"
+        f" tolerate about one request per second). definitions.py fills it from {REQUEST_INTERVAL_ENV}.",
     )
 
-    def interval(self) -> float:
-        """The request interval in effect."""
-        return default_request_interval() if self.request_interval is None else self.request_interval
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "BookingProvidersResource":
+        """Every provider at its configured site root, asked at the configured interval."""
+        return cls(
+            base_urls={p.source: str(getattr(settings, p.base_url_setting)) for p in PROVIDERS.values()},
+            request_interval=settings.request_interval,
+        )
 
-    def service(self) -> HutReservationService:
-        """A fresh provider client (not thread-safe: one per run); close it when done."""
-        base_url = self.base_url or load_settings().hrs_base_url
-        return HutReservationService(base_url=base_url, request_interval=self.interval())
+    @classmethod
+    def at(cls, base_url: str, request_interval: float | None = None) -> "BookingProvidersResource":
+        """Every provider at one site root (the simulator serves them all)."""
+        return cls(base_urls=dict.fromkeys(PROVIDERS, base_url), request_interval=request_interval)
+
+    def base_url(self, source: str) -> str:
+        """The site root of a booking source."""
+        return self.base_urls.get(source) or provider_for(source).default_base_url
+
+    def interval(self, source: str) -> float:
+        """The request interval in effect for a booking source."""
+        if self.request_interval is not None:
+            return self.request_interval
+        return provider_for(source).default_request_interval
+
+    def service(self, source: str) -> BookingService:
+        """A fresh client of a booking source's provider (not thread-safe: one per run and source);
+        close it when done."""
+        return provider_for(source).create_service(self.base_url(source), self.interval(source))
+
+    @contextlib.contextmanager
+    def fetch(self, huts: Sequence[HutRef], *, start: dt.date, days: int | None) -> Iterator[HutBookings]:
+        """The bookings of `huts` from `start` (every day served, or `days`), as one lazy fetch per
+        booking source with its own service: nothing is asked until they are iterated (by the IO
+        manager, through the engine). The services are closed on leaving."""
+        with contextlib.ExitStack() as stack:
+            fetches: dict[str, FetchedHuts] = {}
+            services: dict[str, BookingService] = {}
+            for source, group in by_source(huts).items():
+                service = services[source] = stack.enter_context(self.service(source))
+                fetches[source] = fetch_huts(service, group, start=start, days=days)
+            yield HutBookings(fetches, services)

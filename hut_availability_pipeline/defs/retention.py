@@ -6,7 +6,7 @@ import datetime as dt
 
 import dagster as dg
 
-from ..config import load_settings
+from ..config import Settings
 from ..storage.retention import RetentionPolicy, apply_retention
 from ..storage.selection import today_in
 from .resources import DatabaseResource
@@ -21,9 +21,13 @@ class RetentionConfig(dg.Config):
 
 
 @dg.op(description="Drop history partitions (months) older than the retention window.")
-def apply_retention_op(context: dg.OpExecutionContext, config: RetentionConfig, database: DatabaseResource) -> None:
+def apply_retention_op(
+    context: dg.OpExecutionContext,
+    config: RetentionConfig,
+    database: DatabaseResource,
+    settings: dg.ResourceParam[Settings],
+) -> None:
     """Apply the retention policy and report what was removed as metadata."""
-    settings = load_settings()
     base = RetentionPolicy.from_settings(settings)
     try:
         policy = RetentionPolicy(

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from ..config import load_settings
+from ..config import Settings
 from ..storage.trends import TrendRun, compute_trends, trend_highlights
 from .resources import DatabaseResource
 
@@ -72,11 +72,13 @@ def summary_markdown(run: TrendRun, highlights: pd.DataFrame) -> str:
     ),
 )
 def hut_availability_trends(
-    context: dg.AssetExecutionContext, config: TrendConfig, database: DatabaseResource
+    context: dg.AssetExecutionContext,
+    config: TrendConfig,
+    database: DatabaseResource,
+    settings: dg.ResourceParam[Settings],
 ) -> dg.MaterializeResult:
     """Derive the trends from the change history and describe the run in metadata."""
     db = database.database()
-    settings = load_settings()
     with db.connect() as conn:
         run = compute_trends(conn, _parse_now(config.now), settings.zone)
         highlights = trend_highlights(conn, run.today)
@@ -104,10 +106,13 @@ trend_job = dg.define_asset_job(
     description="Derive the availability trends from the change history.",
 )
 
-trend_schedule = dg.ScheduleDefinition(
-    name="hut_availability_trends_daily",
-    job=trend_job,
-    cron_schedule="45 23 * * *",  # late, so that "the last 7 days" are 7 nearly complete local days
-    execution_timezone=load_settings().timezone,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
+
+def build_trend_schedule(settings: Settings) -> dg.ScheduleDefinition:
+    """The daily trends run, late in the configured zone's evening (definitions.py builds it)."""
+    return dg.ScheduleDefinition(
+        name="hut_availability_trends_daily",
+        job=trend_job,
+        cron_schedule="45 23 * * *",  # late, so that "the last 7 days" are 7 nearly complete local days
+        execution_timezone=settings.timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
