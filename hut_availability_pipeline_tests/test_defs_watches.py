@@ -5,12 +5,16 @@ message to a real webhook; its steps' metadata count what they did."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
+from hut_availability_pipeline.defs import instance as project_instance
 from hut_availability_pipeline.defs.jobs import hut_refresh_job, refresh_run_config
 from hut_availability_pipeline.defs.resources import DatabaseResource, HutReservationResource
 from hut_availability_pipeline.defs.watches import DELIVERY_POOL, deliver_notifications, watch_alerts_sensor
@@ -19,8 +23,12 @@ from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
 from hut_availability_pipeline.storage.watches import add_watch
+from hut_availability_pipeline.storage.writer import write_batch
 
+from .helpers import add_huts, result
 from .receivers import webhook_receiver
+
+DAY0 = dt.date.today() + dt.timedelta(days=30)
 
 
 @pytest.fixture(autouse=True)
@@ -95,3 +103,74 @@ def test_a_refresh_run_is_followed_by_one_watch_run_that_delivers_once(db: Datab
 def test_delivery_is_its_own_step_with_a_retry_policy_in_a_pool():
     assert deliver_notifications.retry_policy is not None and deliver_notifications.retry_policy.max_retries == 3
     assert deliver_notifications.pool == DELIVERY_POOL
+
+
+@pytest.fixture
+def project_dagster_home(tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A DAGSTER_HOME with the project's dagster.yaml (as `hut-availability dev` prepares it),
+    Dagster's storage in the test database."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path))
+    monkeypatch.setenv(project_instance.DAGSTER_POSTGRES_URL_ENV, db.sqlalchemy_url("psycopg2"))
+    return Path(project_instance.prepare_dagster_home(load_settings())["DAGSTER_HOME"])
+
+
+def step_times(instance: dg.DagsterInstance, run_id: str, step: str) -> tuple[float, float]:
+    """When `step` of the run started and succeeded (epoch seconds)."""
+    [started] = [
+        e.timestamp for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START) if e.step_key == step
+    ]
+    [ended] = [
+        e.timestamp for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS) if e.step_key == step
+    ]
+    return started, ended
+
+
+def test_the_delivery_pool_of_dagster_yaml_lets_one_delivery_step_run_at_a_time(
+    db: Database, project_dagster_home: Path
+):
+    """dagster.yaml's pools default_limit (1) is the `watch_delivery` pool's limit: while one run
+    delivers to a slow channel, a second run's delivery step does not start (not even to wait for
+    the storage's delivery lock) until the first one's has ended."""
+    [hut, _] = add_huts(db)
+    defs = build_definitions(
+        DatabaseResource(conninfo=db.conninfo),
+        HutReservationResource(base_url="http://127.0.0.1:9", request_interval=0),
+    )
+    job = defs.get_job_def("watch_alerts_job")
+    with webhook_receiver() as receiver:
+        receiver.delay = 3.0
+        with db.connect() as conn:
+            spec = WatchSpec(WatchKind.hut, (hut.hut_id,), DAY0, DAY0)
+            add_watch(conn, spec, receiver.url(), "Konkordia")
+            write_batch(conn, [result(hut, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), [3], start=DAY0)])
+        outcomes: dict[str, dg.ExecuteInProcessResult] = {}
+
+        def run(name: str) -> None:
+            instance = dg.DagsterInstance.from_config(str(project_dagster_home))
+            try:
+                outcomes[name] = job.execute_in_process(instance=instance)
+            finally:
+                instance.dispose()
+
+        first = threading.Thread(target=run, args=("first",))
+        first.start()
+        assert receiver.arrived.wait(120), "the first run never delivered"
+        run("second")  # its delivery step waits for the pool's one slot
+        first.join(120)
+    assert outcomes["first"].success and outcomes["second"].success
+    assert receiver.most_at_once == 1 and len(receiver.received) == 1
+    instance = dg.DagsterInstance.from_config(str(project_dagster_home))
+    try:
+        limits = (
+            instance.get_concurrency_config().pool_config.default_pool_limit,
+            instance.event_log_storage.get_concurrency_info(DELIVERY_POOL).slot_count,
+        )
+        _, first_end = step_times(instance, outcomes["first"].run_id, "deliver_notifications")
+        second_start, _ = step_times(instance, outcomes["second"].run_id, "deliver_notifications")
+        evaluated, _ = step_times(instance, outcomes["second"].run_id, "evaluate_watches")
+    finally:
+        instance.dispose()
+    assert evaluated < first_end, "the second run ran while the first one delivered"
+    assert second_start >= first_end - 0.01, "two delivery steps ran at once"
+    assert limits == (1, 1)  # dagster.yaml's default limit, given to the pool when a step first claimed it
