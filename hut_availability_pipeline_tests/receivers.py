@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -19,15 +18,18 @@ from aiosmtpd.controller import Controller
 class WebhookReceiver:
     """Records the JSON bodies POSTed to it (and their headers, in `headers`); answers `status`
     (500: a failing channel). With `delay` it holds each request that long after recording it
-    and before answering (a slow channel): `arrived` is set when a request has been recorded,
-    and `most_at_once` is the most requests it held at the same time."""
+    and before answering (a slow channel; `delays`, if not empty, gives the next requests' delays
+    first): `arrived` is set when a request has been recorded, and `most_at_once` is the most
+    requests it held at the same time."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.status = 200
         self.delay = 0.0
+        self.delays: list[float] = []
         self.arrived = threading.Event()
+        self.release = threading.Event()  # ends every hold (set when the receiver stops)
         self.most_at_once = 0
         self._at_once = 0
         self._lock = threading.Lock()
@@ -43,9 +45,10 @@ class WebhookReceiver:
                     if receiver.status == 200:
                         receiver.received.append({"path": self.path, **body})
                         receiver.headers.append(dict(self.headers.items()))
+                    delay = receiver.delays.pop(0) if receiver.delays else receiver.delay
                 receiver.arrived.set()
                 try:
-                    time.sleep(receiver.delay)
+                    receiver.release.wait(delay)
                     self.send_response(receiver.status)
                     self.end_headers()
                 except OSError:  # the sender is gone (killed while we held its request)
@@ -72,6 +75,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     try:
         yield receiver
     finally:
+        receiver.release.set()
         receiver.server.shutdown()
         receiver.server.server_close()
 

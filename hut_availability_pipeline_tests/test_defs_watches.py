@@ -5,7 +5,12 @@ message to a real webhook; its steps' metadata count what they did."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +30,7 @@ from hut_availability_pipeline.storage.huts import bookable_huts, catalog_record
 from hut_availability_pipeline.storage.watches import add_watch
 from hut_availability_pipeline.storage.writer import write_batch
 
+from .conftest import libpq_url
 from .helpers import add_huts, result
 from .receivers import webhook_receiver
 
@@ -174,3 +180,75 @@ def test_the_delivery_pool_of_dagster_yaml_lets_one_delivery_step_run_at_a_time(
     assert evaluated < first_end, "the second run ran while the first one delivered"
     assert second_start >= first_end - 0.01, "two delivery steps ran at once"
     assert limits == (1, 1)  # dagster.yaml's default limit, given to the pool when a step first claimed it
+
+
+def test_sigkill_of_a_dagster_run_mid_delivery_loses_nothing_and_resends_only_the_message_in_flight(
+    db: Database, project_dagster_home: Path, tmp_path: Path
+):
+    """A real run (`dagster job execute`, the project's instance) is SIGKILLed, with all its
+    processes, while a slow webhook holds its second message's request open. What is delivered
+    stays delivered; the message in flight was not recorded as delivered, so the next run sends it
+    again, with the same idempotency key (header, JSON field, last line): never lost, at most one
+    duplicate per crash, and a receiver that dedupes by the key sees each message once."""
+    [hut, _] = add_huts(db)
+    env = {
+        **os.environ,
+        "DATABASE_URL": libpq_url(db),
+        "HUT_AVAILABILITY_HOME": str(tmp_path),
+        "DAGSTER_HOME": str(project_dagster_home),
+        project_instance.DAGSTER_POSTGRES_URL_ENV: db.sqlalchemy_url("psycopg2"),
+    }
+    command = [
+        *(str(Path(sys.executable).parent / "dagster"), "job", "execute"),
+        *("-m", "hut_availability_pipeline.definitions", "-a", "defs", "-j", "watch_alerts_job"),
+    ]
+    with webhook_receiver() as receiver:
+        with db.connect() as conn:
+            for night in range(3):  # three watches, three messages
+                spec = WatchSpec(
+                    WatchKind.hut, (hut.hut_id,), DAY0 + dt.timedelta(days=night), DAY0 + dt.timedelta(days=night)
+                )
+                add_watch(conn, spec, receiver.url(), f"night {night}")
+            write_batch(conn, [result(hut, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), [3, 3, 3], start=DAY0)])
+        receiver.delays = [0.0, 600.0]  # the second message's request is held open
+        with subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        ) as run:
+            deadline = time.monotonic() + 180
+            while len(receiver.received) < 2 and time.monotonic() < deadline and run.poll() is None:
+                time.sleep(0.05)
+            assert len(receiver.received) == 2, run.stdout.read().decode() if run.poll() is not None else "too slow"  # type: ignore[union-attr]
+            os.killpg(run.pid, signal.SIGKILL)  # the run's process and any child of it
+            assert run.wait(30) == -signal.SIGKILL
+        # The dead run still holds the pool's one slot: no run would deliver again until Dagster
+        # ends it. Under `dagster dev` the code server fails a run whose worker died (or
+        # defs/liveness.py does, when the code server died too) and the daemon's run monitoring
+        # then frees its slots (dagster.yaml: free_slots_after_run_end_seconds). Here, without a
+        # code server or daemon, the test does those two steps itself.
+        instance = dg.DagsterInstance.from_config(str(project_dagster_home))
+        try:
+            [dead] = instance.get_runs(filters=dg.RunsFilter(job_name="watch_alerts_job"))
+            assert dead.status == dg.DagsterRunStatus.STARTED
+            assert instance.event_log_storage.get_concurrency_info(DELIVERY_POOL).claimed_slots
+            instance.report_run_failed(dead, "its process was killed (SIGKILL) mid-delivery")
+            instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
+        finally:
+            instance.dispose()
+        with db.connect() as conn:
+            delivered = conn.execute(
+                "SELECT idempotency_key, delivered_at IS NOT NULL FROM notifications ORDER BY id"
+            ).fetchall()
+        keys = [key for key, _ in delivered]
+        assert [done for _, done in delivered] == [True, False, False]  # the one in flight: not recorded
+        assert [m["idempotency_key"] for m in receiver.received] == keys[:2]
+        again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert again.returncode == 0, again.stdout + again.stderr
+        with db.connect() as conn:
+            assert conn.execute("SELECT count(*) FROM notifications WHERE delivered_at IS NULL").fetchone() == (0,)
+        third = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert third.returncode == 0, third.stdout + third.stderr
+    received = [m["idempotency_key"] for m in receiver.received]
+    assert received == [keys[0], keys[1], keys[1], keys[2]]  # the one in flight twice, nothing lost
+    assert [h["Idempotency-Key"] for h in receiver.headers] == received
+    assert [m["message"].rsplit("\n", 1)[-1] for m in receiver.received] == [f"[{k}]" for k in received]
+    assert len(set(received)) == 3  # deduped by the key: each message once
