@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import httpx
 import pytest
 
 from hut_availability_pipeline.config import load_settings
@@ -252,3 +254,93 @@ def test_sigkill_of_a_dagster_run_mid_delivery_loses_nothing_and_resends_only_th
     assert [h["Idempotency-Key"] for h in receiver.headers] == received
     assert [m["message"].rsplit("\n", 1)[-1] for m in receiver.received] == [f"[{k}]" for k in received]
     assert len(set(received)) == 3  # deduped by the key: each message once
+
+
+RUN_METADATA_QUERY = """
+query($id: ID!) {
+  runOrError(runId: $id) {
+    ... on Run {
+      status
+      eventConnection {
+        events {
+          ... on ExecutionStepOutputEvent {
+            stepKey
+            metadataEntries { label ... on IntMetadataEntry { intValue } }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_the_ui_shows_per_run_how_many_watches_were_evaluated_fired_and_delivered(
+    db: Database, project_dagster_home: Path, tmp_path: Path
+):
+    """What the Dagster UI shows of a watch run, asked of a real dagster-webserver over its
+    GraphQL API (the UI's own source): each step's counts, on the run's page."""
+    [hut, other] = add_huts(db)
+    defs = build_definitions(
+        DatabaseResource(conninfo=db.conninfo),
+        HutReservationResource(base_url="http://127.0.0.1:9", request_interval=0),
+    )
+    with webhook_receiver() as receiver:
+        with db.connect() as conn:
+            for h in (hut, other):
+                add_watch(conn, WatchSpec(WatchKind.hut, (h.hut_id,), DAY0, DAY0), receiver.url(), h.slug)
+            add_watch(conn, WatchSpec(WatchKind.hut, (hut.hut_id,), DAY0, DAY0, beds=9), receiver.url())  # too few
+            write_batch(
+                conn,
+                [result(h, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), [3], start=DAY0) for h in (hut, other)],
+            )
+        instance = dg.DagsterInstance.from_config(str(project_dagster_home))
+        try:
+            run = defs.get_job_def("watch_alerts_job").execute_in_process(instance=instance)
+        finally:
+            instance.dispose()
+    assert run.success and len(receiver.received) == 2
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": libpq_url(db),
+        "HUT_AVAILABILITY_HOME": str(tmp_path),
+        "DAGSTER_HOME": str(project_dagster_home),
+        project_instance.DAGSTER_POSTGRES_URL_ENV: db.sqlalchemy_url("psycopg2"),
+    }
+    command = [
+        str(Path(sys.executable).parent / "dagster-webserver"),
+        *("-m", "hut_availability_pipeline.definitions", "-a", "defs", "-h", "127.0.0.1", "-p", str(port)),
+    ]
+    with subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    ) as web:
+        try:
+            data = None
+            deadline = time.monotonic() + 180
+            while data is None and time.monotonic() < deadline and web.poll() is None:
+                try:
+                    answer = httpx.post(
+                        f"http://127.0.0.1:{port}/graphql",
+                        json={"query": RUN_METADATA_QUERY, "variables": {"id": run.run_id}},
+                        timeout=10,
+                    )
+                    data = answer.json()["data"]["runOrError"] if answer.status_code == 200 else None
+                except httpx.HTTPError:
+                    time.sleep(1)
+            assert data is not None, web.stderr.read().decode()[-3000:] if web.poll() is not None else "no answer"  # type: ignore[union-attr]
+        finally:
+            os.killpg(web.pid, signal.SIGTERM)
+            web.wait(60)
+    shown = {
+        event["stepKey"]: {entry["label"]: entry.get("intValue") for entry in event["metadataEntries"]}
+        for event in data["eventConnection"]["events"]
+        if event.get("stepKey")
+    }
+    assert data["status"] == "SUCCESS"
+    assert shown == {
+        "evaluate_watches": {"watches evaluated": 3, "watches fired": 2, "watches expired": 0},
+        "deliver_notifications": {"notifications delivered": 2, "notifications failed": 0},
+    }
