@@ -272,9 +272,8 @@ def evaluate_changes(
     since, started = row
     ids = None if since is None else changed_watch_ids(conn, since - overlap, today)
     result = evaluate(conn, today, ids)
-    with conn.transaction():
+    with conn.transaction():  # greatest() skips NULL: the first call sets it
         conn.execute("UPDATE watch_evaluation SET changes_since = greatest(changes_since, %s)", (started,))
-        conn.execute("UPDATE watch_evaluation SET changes_since = %s WHERE changes_since IS NULL", (started,))
     return result
 
 
