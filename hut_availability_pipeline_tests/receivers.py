@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -19,8 +20,9 @@ class WebhookReceiver:
     """Records the JSON bodies POSTed to it (and their headers, in `headers`); answers `status`
     (500: a failing channel). With `delay` it holds each request that long after recording it
     and before answering (a slow channel; `delays`, if not empty, gives the next requests' delays
-    first): `arrived` is set when a request has been recorded, and `most_at_once` is the most
-    requests it held at the same time."""
+    first): `arrived` is set when a request has been recorded, `answered_at` holds when (epoch
+    seconds) each request was answered, and `most_at_once` is the most requests it held at the
+    same time."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
@@ -31,6 +33,7 @@ class WebhookReceiver:
         self.arrived = threading.Event()
         self.release = threading.Event()  # ends every hold (set when the receiver stops)
         self.most_at_once = 0
+        self.answered_at: list[float] = []
         self._at_once = 0
         self._lock = threading.Lock()
         receiver = self
@@ -49,6 +52,7 @@ class WebhookReceiver:
                 receiver.arrived.set()
                 try:
                     receiver.release.wait(delay)
+                    receiver.answered_at.append(time.time())
                     self.send_response(receiver.status)
                     self.end_headers()
                 except OSError:  # the sender is gone (killed while we held its request)
