@@ -207,15 +207,14 @@ def evaluate(conn: psycopg.Connection[Any], today: dt.date, watch_ids: Sequence[
     transaction: expire those whose window has passed, apply the re-notify rule, and queue the
     notifications it decides in the outbox.
 
-    Set-based: one statement locks and reads the watches, one reads the nights they can use
+    Set-based: one statement locks the watches and one reads them, one reads the nights they can use
     (once per hut-date), one writes every watch's new memory and one queues the notifications,
     whatever the number of watches; the rules run in Python on what was read (domain/watches.py).
     """
     with conn.transaction():
+        locked = conn.execute(query("watch_lock"), {"ids": None if watch_ids is None else list(watch_ids)}).fetchall()
         with conn.cursor(row_factory=class_row(_EvaluatedWatch)) as cur:
-            watches = cur.execute(
-                query("watch_evaluate"), {"ids": None if watch_ids is None else list(watch_ids)}
-            ).fetchall()
+            watches = cur.execute(query("watch_evaluate"), {"ids": [row[0] for row in locked]}).fetchall()
         expired = [w.id for w in watches if window_passed(w.spec, today)]
         if expired:
             conn.execute("UPDATE watches SET expired_at = now() WHERE id = ANY(%s)", (expired,))
