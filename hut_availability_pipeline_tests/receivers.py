@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -16,21 +17,49 @@ from aiosmtpd.controller import Controller
 
 
 class WebhookReceiver:
-    """Records the JSON bodies POSTed to it; answers `status` (500: a failing channel)."""
+    """Records the JSON bodies POSTed to it (and their headers, in `headers`); answers `status`
+    (500: a failing channel). With `delay` it holds each request that long after recording it
+    and before answering (a slow channel; `delays`, if not empty, gives the next requests' delays
+    first): `arrived` is set when a request has been recorded, `answered_at` holds when (epoch
+    seconds) each request was answered, and `most_at_once` is the most requests it held at the
+    same time."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self.status = 200
+        self.delay = 0.0
+        self.delays: list[float] = []
+        self.arrived = threading.Event()
+        self.release = threading.Event()  # ends every hold (set when the receiver stops)
+        self.most_at_once = 0
+        self.answered_at: list[float] = []
+        self._at_once = 0
+        self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                if receiver.status == 200:
-                    receiver.received.append({"path": self.path, **body})
-                self.send_response(receiver.status)
-                self.end_headers()
+                with receiver._lock:
+                    receiver._at_once += 1
+                    receiver.most_at_once = max(receiver.most_at_once, receiver._at_once)
+                    if receiver.status == 200:
+                        receiver.received.append({"path": self.path, **body})
+                        receiver.headers.append(dict(self.headers.items()))
+                    delay = receiver.delays.pop(0) if receiver.delays else receiver.delay
+                receiver.arrived.set()
+                try:
+                    receiver.release.wait(delay)
+                    receiver.answered_at.append(time.time())
+                    self.send_response(receiver.status)
+                    self.end_headers()
+                except OSError:  # the sender is gone (killed while we held its request)
+                    pass
+                finally:
+                    with receiver._lock:
+                        receiver._at_once -= 1
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -50,6 +79,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     try:
         yield receiver
     finally:
+        receiver.release.set()
         receiver.server.shutdown()
         receiver.server.server_close()
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
-from hut_availability_pipeline.notify.channels import UnknownChannelError, check_url, redact
+from hut_availability_pipeline.notify.channels import UnknownChannelError, check_url, redact, with_idempotency_key
 from hut_availability_pipeline.notify.delivery import deliver_due
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.watches import add_watch, evaluate, read_watches, retry_delay
@@ -41,6 +41,9 @@ def test_a_json_webhook_gets_the_message_once(db: Database):
     assert message["title"] == "Free: Konkordia"
     assert f"{DAY0} Hut 0: 3 free https://www.hut-reservation.org" in message["message"]
     assert message["message"].endswith(f"[watch-{watch}-episode-1-0]")
+    # the same key where a webhook receiver looks first: a header and a field of the payload
+    assert receiver.headers[0]["Idempotency-Key"] == f"watch-{watch}-episode-1-0"
+    assert message["idempotency_key"] == f"watch-{watch}-episode-1-0"
 
 
 def test_an_email_reaches_the_smtp_server(db: Database):
@@ -127,3 +130,13 @@ def test_an_mqtt_message_reaches_the_local_broker(db: Database):
         client.disconnect()
     [payload] = got
     assert f"{DAY0} Hut 0: 3 free" in payload.decode()
+
+
+def test_only_generic_webhooks_get_the_key_as_a_header_and_json_ones_as_a_field_too():
+    key = "watch-7-episode-2-1"
+    assert with_idempotency_key("json://127.0.0.1:8/x?method=PUT", key) == (
+        f"json://127.0.0.1:8/x?method=PUT&+Idempotency-Key={key}&:idempotency_key={key}"
+    )
+    assert with_idempotency_key("forms://example.org/x", key) == f"forms://example.org/x?+Idempotency-Key={key}"
+    for url in ("ntfy://ntfy.sh/topic", "mailtos://u:p@example.com", "mqtt://127.0.0.1/t"):
+        assert with_idempotency_key(url, key) == url  # the key is in the message's last line only

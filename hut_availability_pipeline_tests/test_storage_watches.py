@@ -3,14 +3,20 @@ re-notify rule across evaluations, expiry, tours, and which watches changes touc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import random
+import threading
+import time
 
 import psycopg
 import pytest
 
-from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
+from hut_availability_pipeline.domain.day_state import DayState
+from hut_availability_pipeline.domain.watches import Night, WatchKind, WatchMemory, WatchSpec, decide, options
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.watches import (
+    Evaluation,
     add_watch,
     changed_watch_ids,
     evaluate,
@@ -155,3 +161,91 @@ def test_bad_rows_are_refused_by_the_database_and_removing_deletes_the_outbox(db
         assert remove_watch(conn, watch)
         assert not remove_watch(conn, watch)
     assert outbox(db) == []
+
+
+def test_one_evaluation_of_many_watches_sharing_nights_decides_what_the_rules_decide_for_each(db: Database):
+    """The set-based evaluation (the nights of all watches read once, filtered in SQL to bookable
+    nights with a free place) decides for every watch what the domain rules decide on all of its
+    nights read one by one, including nights with free places that are not bookable online
+    (a winter room, an unknown state)."""
+    rng = random.Random(7)
+    huts = add_huts(db, 4)
+    ids = [h.hut_id for h in huts]
+    specs = []
+    for n in range(40):
+        first = day(rng.randrange(8))
+        if n % 2:
+            last = first + dt.timedelta(days=rng.randrange(4))
+            specs.append(WatchSpec(WatchKind.hut, (rng.choice(ids),), first, last, 1, rng.randint(1, 4)))
+        else:
+            tour = tuple(rng.sample(ids, rng.randint(2, 3)))
+            specs.append(WatchSpec(WatchKind.tour, tour, first, first, 1, rng.randint(1, 4)))
+    with db.connect() as conn:
+        watches = [add_watch(conn, spec, URL) for spec in specs]
+        states = [None, None, DayState.winter_room, DayState.unknown]  # None: bookable or full, by the places
+        write_batch(
+            conn,
+            [
+                result(h, later(1), [rng.randint(0, 5) for _ in range(14)], start=DAY0, state=state)
+                for h, state in zip(huts, states, strict=True)
+            ],
+        )
+        nights = {
+            (hut_id, date): Night(DayState(state), free, first_checked, link)
+            for hut_id, date, state, free, first_checked, link in conn.execute(
+                "SELECT hut_id, availability_date, day_state, free, first_checked, link FROM hut_availability"
+            )
+        }
+        created = dict(conn.execute("SELECT id, created_at FROM watches").fetchall())
+        assert evaluate(conn, TODAY).evaluated == len(watches)
+        stored = {w.id: w for w in read_watches(conn, watches)}
+    expected = {}
+    for watch, spec in zip(watches, specs, strict=True):
+        found = options(dataclasses.replace(spec, created_at=created[watch]), nights, TODAY)
+        expected[watch] = decide(WatchMemory(), found, 0).memory
+    assert {w: stored[w].memory for w in watches} == expected
+    assert any(m.satisfied for m in expected.values()) and not all(m.satisfied for m in expected.values())
+    assert {w for w, m in expected.items() if m.satisfied} == {w for w, _, _, _ in outbox(db)}
+
+
+def test_an_evaluation_that_waited_for_another_one_continues_its_episode_and_loses_no_message(db: Database):
+    """Two evaluators at once: the second waits for the first one's lock on the watch and then
+    reads what it committed (the watch's memory and the episode's notifications), so its own
+    message gets the next sequence instead of colliding with the first one's key and vanishing."""
+    [hut, _] = add_huts(db)
+    with db.connect() as conn:
+        watch = add_watch(conn, WatchSpec(WatchKind.hut, (hut.hut_id,), day(0), day(0)), URL)
+        write_batch(conn, [result(hut, later(1), [3], start=DAY0)])
+        assert evaluate(conn, TODAY).fired == 1  # episode 1, sequence 0
+    with db.connect() as first, db.connect() as conn:
+        with first.transaction():  # the first evaluator, deciding "more places: 5" and not yet committed
+            first.execute("SELECT id FROM watches WHERE id = %s FOR UPDATE", (watch,))
+            first.execute("UPDATE watches SET notified_free = 5 WHERE id = %s", (watch,))
+            first.execute(
+                "INSERT INTO notifications (watch_id, episode, sequence, idempotency_key, title, body)"
+                " VALUES (%s, 1, 1, %s, 't', 'b')",
+                (watch, f"watch-{watch}-episode-1-1"),
+            )
+            write_batch(conn, [result(hut, later(2), [7], start=DAY0)])  # and then even more
+            second: dict[str, Evaluation | BaseException] = {}
+
+            def evaluate_too() -> None:
+                try:
+                    with db.connect() as other:
+                        second["result"] = evaluate(other, TODAY)
+                except BaseException as error:
+                    second["result"] = error
+
+            waiter = threading.Thread(target=evaluate_too)
+            waiter.start()
+            deadline = time.monotonic() + 30
+            blocked = False
+            while time.monotonic() < deadline and not blocked and waiter.is_alive():
+                row = conn.execute("SELECT EXISTS (SELECT FROM pg_locks WHERE NOT granted)").fetchone()
+                blocked = bool(row and row[0])
+                time.sleep(0.02)
+            assert blocked, second
+        waiter.join(30)
+    assert isinstance(second["result"], Evaluation), second
+    assert second["result"].fired == 1
+    assert [key for _, _, _, key in outbox(db)] == [f"watch-{watch}-episode-1-{s}" for s in (0, 1, 2)]

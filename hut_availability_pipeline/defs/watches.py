@@ -5,9 +5,12 @@ deliver the outbox, as two steps of `watch_alerts_job` (the same engine calls as
 report) that finished since its cursor and requests one run for them. The evaluation step reads
 the changes since its last run from the history (storage/watches.py: evaluate_changes), so a run
 evaluates only the watches whose hut-dates changed. Delivery is its own step with its own retry
-policy, in the `watch_delivery` pool: limit the pool (`dagster instance concurrency set
-watch_delivery 1`) and no two runs deliver at once, so a channel is not flooded; the storage side
-already serializes senders with an advisory lock. Each step's metadata says how many watches were
+policy, in the `watch_delivery` pool, whose limit is 1 (dagster.yaml's pools default_limit,
+which Dagster gives a pool the first time a step claims it; `dagster instance concurrency set
+watch_delivery 1` pins it should the default change): no two runs deliver at once, and a run
+that would deliver waits for the slot before its step starts. Within the step, messages go out
+one after the other (notify/delivery.py); the storage side also serializes senders (the CLI's
+`alerts send` too) with an advisory lock. Each step's metadata says how many watches were
 evaluated, fired and expired, and how many notifications were delivered and failed.
 """
 
@@ -15,7 +18,7 @@ import datetime as dt
 
 import dagster as dg
 
-from ..config import load_settings
+from ..config import Settings
 from ..domain.dates import today_in
 from ..notify.delivery import deliver_due
 from ..storage.watches import evaluate_changes
@@ -27,8 +30,9 @@ INTERVAL_SECONDS = 30
 
 
 @dg.op(description="Evaluate the watches touched by changes since the last evaluation; queue notifications.")
-def evaluate_watches(context: dg.OpExecutionContext, database: DatabaseResource) -> int:
-    settings = load_settings()
+def evaluate_watches(
+    context: dg.OpExecutionContext, database: DatabaseResource, settings: dg.ResourceParam[Settings]
+) -> int:
     with database.database().connect() as conn:
         result = evaluate_changes(conn, today_in(settings.zone, dt.datetime.now(dt.UTC)))
     context.add_output_metadata(

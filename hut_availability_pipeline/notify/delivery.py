@@ -4,8 +4,14 @@ A sender holds a session advisory lock while it delivers, so the CLI's `alerts s
 Dagster run never send the same message at once; each notification is read FOR UPDATE SKIP LOCKED
 and marked delivered (or failed, with its error and the next attempt after a backoff) in the
 transaction that sent it. What was decided but not delivered when a process died is still in the
-outbox and goes out with the next sender. A crash after a channel accepted a message but before
-its commit sends it again: the message carries its idempotency key for receivers that dedupe.
+outbox and goes out with the next sender.
+
+The guarantee is at least once: a crash while a message is being sent (the channel may have it,
+its delivery is not recorded) sends that message again with the next sender. As one message is
+in flight at a time, a crash doubles at most one message, and both copies carry the same
+idempotency key (notify/channels.py: the last line; for generic webhooks also a header and a JSON
+field) for receivers that drop duplicates. Tested with SIGKILL of a Dagster run mid-send
+(test_defs_watches.py).
 """
 
 from __future__ import annotations

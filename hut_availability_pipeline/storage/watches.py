@@ -10,13 +10,13 @@ or by two processes at once, decides a message once.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import class_row
 
 from ..domain.day_state import DayState
 from ..domain.watches import Night, Option, WatchKind, WatchMemory, WatchSpec, decide, message, options, window_passed
@@ -149,70 +149,116 @@ def changed_watch_ids(conn: psycopg.Connection[Any], since: dt.datetime, today: 
     return sorted(int(row[0]) for row in rows)
 
 
+@dataclass(frozen=True)
+class _EvaluatedWatch:
+    """What the evaluation reads of a watch (sql/queries/watch_evaluate.sql)."""
+
+    id: int
+    name: str | None
+    kind: str
+    date_from: dt.date
+    date_to: dt.date
+    nights: int
+    beds: int
+    created_at: dt.datetime
+    satisfied: bool
+    episode: int
+    notified_options: int
+    notified_free: int
+    hut_ids: list[int]
+    sequence: int
+
+    @functools.cached_property
+    def spec(self) -> WatchSpec:
+        return WatchSpec(
+            WatchKind(self.kind),
+            tuple(self.hut_ids),
+            self.date_from,
+            self.date_to,
+            self.nights,
+            self.beds,
+            self.created_at,
+        )
+
+    @property
+    def memory(self) -> WatchMemory:
+        return WatchMemory(self.satisfied, self.episode, self.notified_options, self.notified_free)
+
+
+def _free_nights(
+    conn: psycopg.Connection[Any], watch_ids: Sequence[int], today: dt.date
+) -> dict[tuple[int, dt.date], Night]:
+    """The nights that can count for the watches (bookable, a free place, from today on), by
+    (hut, date), one mapping for all of them (sql/queries/watch_nights.sql)."""
+    nights: dict[tuple[int, dt.date], Night] = {}
+    if not watch_ids:
+        return nights
+    bookable = DayState.bookable
+    with conn.cursor(binary=True) as cur:
+        cur.execute(query("watch_nights"), {"watch_ids": list(watch_ids), "today": today})
+        for hut_id, date, free, first_checked, link in cur.fetchall():
+            if (hut_id, date) not in nights:
+                nights[(hut_id, date)] = Night(bookable, free, first_checked, link)
+    return nights
+
+
 def evaluate(conn: psycopg.Connection[Any], today: dt.date, watch_ids: Sequence[int] | None = None) -> Evaluation:
     """Evaluate the watches `watch_ids` (None: every active one) against the current state, in one
     transaction: expire those whose window has passed, apply the re-notify rule, and queue the
-    notifications it decides in the outbox."""
+    notifications it decides in the outbox.
+
+    Set-based: one statement locks the watches and one reads them, one reads the nights they can use
+    (once per hut-date), one writes every watch's new memory and one queues the notifications,
+    whatever the number of watches; the rules run in Python on what was read (domain/watches.py).
+    """
     with conn.transaction():
-        ids = (
-            [int(r[0]) for r in conn.execute("SELECT id FROM watches WHERE expired_at IS NULL")]
-            if watch_ids is None
-            else list(watch_ids)
-        )
-        # Lock the watches in id order: concurrent evaluators take turns per watch, never deadlock.
-        locked = conn.execute(
-            "SELECT id FROM watches WHERE id = ANY(%s) AND expired_at IS NULL ORDER BY id FOR UPDATE", (ids,)
-        ).fetchall()
-        watches = read_watches(conn, [int(r[0]) for r in locked])
+        locked = conn.execute(query("watch_lock"), {"ids": None if watch_ids is None else list(watch_ids)}).fetchall()
+        with conn.cursor(row_factory=class_row(_EvaluatedWatch)) as cur:
+            watches = cur.execute(query("watch_evaluate"), {"ids": [row[0] for row in locked]}).fetchall()
         expired = [w.id for w in watches if window_passed(w.spec, today)]
         if expired:
             conn.execute("UPDATE watches SET expired_at = now() WHERE id = ANY(%s)", (expired,))
-        live = [w for w in watches if w.id not in set(expired)]
-        nights: dict[int, dict[tuple[int, dt.date], Night]] = defaultdict(dict)
-        with conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(query("watch_nights"), {"watch_ids": [w.id for w in live], "today": today})
-            for row in cur:
-                nights[row["watch_id"]][(row["hut_id"], row["availability_date"])] = Night(
-                    DayState(row["day_state"]), row["free"], row["first_checked"], row["link"]
-                )
-        sequences = dict(
-            conn.execute(
-                "SELECT w.id, count(n.id) FROM watches w LEFT JOIN notifications n ON n.watch_id = w.id"
-                " AND n.kind = 'availability' AND n.episode = w.episode WHERE w.id = ANY(%s) GROUP BY w.id",
-                ([w.id for w in live],),
-            ).fetchall()
-        )
-        fired = 0
-        updates = []
-        outbox = []
+        gone = set(expired)
+        live = [w for w in watches if w.id not in gone]
+        nights = _free_nights(conn, [w.id for w in live], today)
+        memories: list[WatchMemory] = []
+        fired: list[tuple[_EvaluatedWatch, list[Option], int, int]] = []
         for watch in live:
-            found = options(watch.spec, nights[watch.id], today)
-            decision = decide(watch.memory, found, int(sequences.get(watch.id, 0)))
-            m = decision.memory
-            updates.append((m.satisfied, m.episode, m.notified_options, m.notified_free, watch.id))
+            found = options(watch.spec, nights, today)
+            decision = decide(watch.memory, found, watch.sequence)
+            memories.append(decision.memory)
             if decision.notify is not None:
-                episode, sequence = decision.notify
-                title, body = _message(watch, found)
-                outbox.append(
-                    (watch.id, episode, sequence, f"watch-{watch.id}-episode-{episode}-{sequence}", title, body)
-                )
-                fired += 1
-        with conn.cursor() as cur:
-            cur.executemany(
-                "UPDATE watches SET satisfied = %s, episode = %s, notified_options = %s, notified_free = %s,"
-                " evaluated_at = now() WHERE id = %s",
-                updates,
+                fired.append((watch, found, *decision.notify))
+        if live:
+            conn.execute(
+                query("watch_remember"),
+                {
+                    "ids": [w.id for w in live],
+                    "satisfied": [m.satisfied for m in memories],
+                    "episode": [m.episode for m in memories],
+                    "notified_options": [m.notified_options for m in memories],
+                    "notified_free": [m.notified_free for m in memories],
+                },
             )
-            cur.executemany(
-                "INSERT INTO notifications (watch_id, episode, sequence, idempotency_key, title, body)"
-                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING",
-                outbox,
-            )
-    return Evaluation(evaluated=len(live), fired=fired, expired=len(expired))
+        if fired:
+            _queue(conn, fired)
+    return Evaluation(evaluated=len(live), fired=len(fired), expired=len(expired))
 
 
-def _message(watch: StoredWatch, found: Sequence[Option]) -> tuple[str, str]:
-    return message(watch.spec, found, dict(zip(watch.hut_ids, watch.hut_names, strict=True)), watch.name)
+def _queue(conn: psycopg.Connection[Any], fired: Sequence[tuple[_EvaluatedWatch, list[Option], int, int]]) -> None:
+    """Write the decided notifications (their messages name the huts) into the outbox."""
+    hut_ids = sorted({hut for watch, *_ in fired for hut in watch.hut_ids})
+    names = dict(conn.execute("SELECT id, name FROM huts WHERE id = ANY(%s)", (hut_ids,)).fetchall())
+    rows: dict[str, list[Any]] = {k: [] for k in ("watch_ids", "episodes", "sequences", "keys", "titles", "bodies")}
+    for watch, found, episode, sequence in fired:
+        title, body = message(watch.spec, found, names, watch.name)
+        rows["watch_ids"].append(watch.id)
+        rows["episodes"].append(episode)
+        rows["sequences"].append(sequence)
+        rows["keys"].append(f"watch-{watch.id}-episode-{episode}-{sequence}")
+        rows["titles"].append(title)
+        rows["bodies"].append(body)
+    conn.execute(query("watch_queue"), rows)
 
 
 def evaluate_changes(
@@ -225,9 +271,8 @@ def evaluate_changes(
     since, started = row
     ids = None if since is None else changed_watch_ids(conn, since - overlap, today)
     result = evaluate(conn, today, ids)
-    with conn.transaction():
+    with conn.transaction():  # greatest() skips NULL: the first call sets it
         conn.execute("UPDATE watch_evaluation SET changes_since = greatest(changes_since, %s)", (started,))
-        conn.execute("UPDATE watch_evaluation SET changes_since = %s WHERE changes_since IS NULL", (started,))
     return result
 
 
