@@ -34,8 +34,40 @@ class UnknownHutSlugError(LookupError):
     """A watch names a hut we do not have."""
 
 
+class _WatchColumns:
+    """A watch's spec and memory from its columns, for the row classes that read them by name."""
+
+    kind: str
+    hut_ids: list[int]
+    date_from: dt.date
+    date_to: dt.date
+    nights: int
+    beds: int
+    created_at: dt.datetime
+    satisfied: bool
+    episode: int
+    notified_options: int
+    notified_free: int
+
+    @functools.cached_property
+    def spec(self) -> WatchSpec:
+        return WatchSpec(
+            WatchKind(self.kind),
+            tuple(self.hut_ids),
+            self.date_from,
+            self.date_to,
+            self.nights,
+            self.beds,
+            self.created_at,
+        )
+
+    @property
+    def memory(self) -> WatchMemory:
+        return WatchMemory(self.satisfied, self.episode, self.notified_options, self.notified_free)
+
+
 @dataclass(frozen=True)
-class StoredWatch:
+class StoredWatch(_WatchColumns):
     """A watch as stored, with its huts in order and its newest notification (if any)."""
 
     id: int
@@ -63,22 +95,6 @@ class StoredWatch:
     last_attempt_at: dt.datetime | None
     last_error: str | None
     delivered_at: dt.datetime | None
-
-    @property
-    def spec(self) -> WatchSpec:
-        return WatchSpec(
-            WatchKind(self.kind),
-            tuple(self.hut_ids),
-            self.date_from,
-            self.date_to,
-            self.nights,
-            self.beds,
-            self.created_at,
-        )
-
-    @property
-    def memory(self) -> WatchMemory:
-        return WatchMemory(self.satisfied, self.episode, self.notified_options, self.notified_free)
 
 
 @dataclass(frozen=True)
@@ -150,7 +166,7 @@ def changed_watch_ids(conn: psycopg.Connection[Any], since: dt.datetime, today: 
 
 
 @dataclass(frozen=True)
-class _EvaluatedWatch:
+class _EvaluatedWatch(_WatchColumns):
     """What the evaluation reads of a watch (sql/queries/watch_evaluate.sql)."""
 
     id: int
@@ -167,22 +183,6 @@ class _EvaluatedWatch:
     notified_free: int
     hut_ids: list[int]
     sequence: int
-
-    @functools.cached_property
-    def spec(self) -> WatchSpec:
-        return WatchSpec(
-            WatchKind(self.kind),
-            tuple(self.hut_ids),
-            self.date_from,
-            self.date_to,
-            self.nights,
-            self.beds,
-            self.created_at,
-        )
-
-    @property
-    def memory(self) -> WatchMemory:
-        return WatchMemory(self.satisfied, self.episode, self.notified_options, self.notified_free)
 
 
 def _free_nights(
