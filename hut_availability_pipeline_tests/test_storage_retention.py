@@ -100,7 +100,7 @@ def test_retention_job_runs_in_dagster(db: Database) -> None:
     days = (dt.date.today() - dt.date(2025, 6, 1)).days  # cutoff between the two filled periods
     outcome = retention_job.execute_in_process(
         run_config={"ops": {"apply_retention_op": {"config": {"history_days": days}}}},
-        resources={"database": DatabaseResource(conninfo=db.conninfo)},
+        resources={"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()},
     )
     assert outcome.success
     assert count(db, "hut_availability_history") == 8

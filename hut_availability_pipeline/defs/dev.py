@@ -32,7 +32,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..config import DEMO_HOME, Settings
+from ..config import DEMO_HOME, Settings, load_settings
 from ..storage.database import open_database
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
@@ -182,17 +182,18 @@ def _prepare_huts(env: dict[str, str], *, load_catalog: bool) -> None:
     saved = dict(os.environ)
     os.environ.update(env)
     try:
+        database = DatabaseResource(settings=load_settings())  # the settings dev itself runs with
         with dg.DagsterInstance.get() as instance:
             if load_catalog:
                 result = dg.materialize(
-                    [hut_catalog], instance=instance, resources={"database": DatabaseResource()},
+                    [hut_catalog], instance=instance, resources={"database": database},
                     tags={TRIGGER_TAG: "dev"},
                 )  # fmt: skip
                 (event,) = result.asset_materializations_for_node("hut_catalog")
                 added = event.metadata["catalog_added"].value
                 print(f"hut-availability dev: loaded the packaged catalog: {added} huts", flush=True)
             else:
-                with DatabaseResource().database().connect() as conn:
+                with database.database().connect() as conn:
                     changes = sync_hut_partitions(conn, instance)
                 if changes.add or changes.delete:
                     counts = f"+{len(changes.add)} -{len(changes.delete)}"
