@@ -34,8 +34,10 @@ class UnknownHutSlugError(LookupError):
     """A watch names a hut we do not have."""
 
 
+@dataclass(frozen=True)
 class _WatchColumns:
-    """A watch's spec and memory from its columns, for the row classes that read them by name."""
+    """The columns of a watch that make its spec and memory, shared by the row classes that read
+    watches by name (their own columns follow)."""
 
     kind: str
     hut_ids: list[int]
@@ -72,20 +74,9 @@ class StoredWatch(_WatchColumns):
 
     id: int
     name: str | None
-    kind: str
-    date_from: dt.date
-    date_to: dt.date
-    nights: int
-    beds: int
     notify_url: str
-    created_at: dt.datetime
     expired_at: dt.datetime | None
     evaluated_at: dt.datetime | None
-    satisfied: bool
-    episode: int
-    notified_options: int
-    notified_free: int
-    hut_ids: list[int]
     hut_slugs: list[str]
     hut_names: list[str]
     notification_id: int | None
@@ -171,17 +162,6 @@ class _EvaluatedWatch(_WatchColumns):
 
     id: int
     name: str | None
-    kind: str
-    date_from: dt.date
-    date_to: dt.date
-    nights: int
-    beds: int
-    created_at: dt.datetime
-    satisfied: bool
-    episode: int
-    notified_options: int
-    notified_free: int
-    hut_ids: list[int]
     sequence: int
 
 
