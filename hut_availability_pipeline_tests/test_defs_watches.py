@@ -39,6 +39,17 @@ from .receivers import webhook_receiver
 DAY0 = dt.date.today() + dt.timedelta(days=30)
 
 
+def project_environment(db: Database, home: Path, dagster_home: Path) -> dict[str, str]:
+    """The environment of a Dagster process on the test's database and the project's instance."""
+    return {
+        **os.environ,
+        "DATABASE_URL": libpq_url(db),
+        "HUT_AVAILABILITY_HOME": str(home),
+        "DAGSTER_HOME": str(dagster_home),
+        project_instance.DAGSTER_POSTGRES_URL_ENV: db.sqlalchemy_url("psycopg2"),
+    }
+
+
 @pytest.fixture(autouse=True)
 def _event_batching(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
@@ -194,13 +205,7 @@ def test_sigkill_of_a_dagster_run_mid_delivery_loses_nothing_and_resends_only_th
     again, with the same idempotency key (header, JSON field, last line): never lost, at most one
     duplicate per crash, and a receiver that dedupes by the key sees each message once."""
     [hut, _] = add_huts(db)
-    env = {
-        **os.environ,
-        "DATABASE_URL": libpq_url(db),
-        "HUT_AVAILABILITY_HOME": str(tmp_path),
-        "DAGSTER_HOME": str(project_dagster_home),
-        project_instance.DAGSTER_POSTGRES_URL_ENV: db.sqlalchemy_url("psycopg2"),
-    }
+    env = project_environment(db, tmp_path, project_dagster_home)
     command = [
         *(str(Path(sys.executable).parent / "dagster"), "job", "execute"),
         *("-m", "hut_availability_pipeline.definitions", "-a", "defs", "-j", "watch_alerts_job"),
@@ -304,13 +309,7 @@ def test_the_ui_shows_per_run_how_many_watches_were_evaluated_fired_and_delivere
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": libpq_url(db),
-        "HUT_AVAILABILITY_HOME": str(tmp_path),
-        "DAGSTER_HOME": str(project_dagster_home),
-        project_instance.DAGSTER_POSTGRES_URL_ENV: db.sqlalchemy_url("psycopg2"),
-    }
+    env = project_environment(db, tmp_path, project_dagster_home)
     command = [
         str(Path(sys.executable).parent / "dagster-webserver"),
         *("-m", "hut_availability_pipeline.definitions", "-a", "defs", "-h", "127.0.0.1", "-p", str(port)),
