@@ -71,7 +71,7 @@ NOT_BOOKABLE_ONLINE = "not_bookable_online"
 
 
 def served_state(free: int | None, total: int | None, status: str) -> State:
-    """The state a served day must be stored as, written out from the site's rules (README's
+    """The state a served day must be stored as, written out from the site's rules (the manual's
     mapping table) rather than taken from the parser: no places offered (CLOSED, or SERVICED with
     freeBeds null or 0 of 0) → free NULL, total 0; total raised to free."""
     if status == "CLOSED":

@@ -2,9 +2,10 @@
 
 The entry points (the CLI's `main`, the Dagster definitions and instance, the API through the CLI)
 call `load_settings()` and pass the object down; storage, providers and the engine take values,
-never the environment. Every variable of the README's Configuration table is a field here, so a
-bad value stops the command at start-up with a `ConfigError` that names the variable (and never
-shows the value of a URL that may hold a password), instead of failing every run later.
+never the environment. Every setting is a field here, so a bad value stops the command at start-up
+with a `ConfigError` that names the variable (and never shows the value of a URL that may hold a
+password), instead of failing every run later. Each field's `description` is its documentation: the
+manual's configuration reference is generated from them (`reference.py`).
 """
 
 from __future__ import annotations
@@ -48,46 +49,196 @@ class Settings(BaseSettings):
     # Variables whose value is never shown in an error: they may carry a password.
     SECRET_VARIABLES: ClassVar[frozenset[str]] = frozenset({"DATABASE_URL", "DAGSTER_POSTGRES_URL"})
 
-    home: Path = Field(Path(DEFAULT_HOME), validation_alias="HUT_AVAILABILITY_HOME")
-    # None → the embedded server under `home`
-    database_url: str | None = Field(None, validation_alias="DATABASE_URL", repr=False)
-    hrs_base_url: str = Field(DEFAULT_HRS_BASE_URL, validation_alias="HRS_BASE_URL")
-    huetten_holiday_base_url: str = Field(DEFAULT_HUETTEN_HOLIDAY_BASE_URL, validation_alias="HUETTEN_HOLIDAY_BASE_URL")
-    timezone: str = Field(DEFAULT_TIMEZONE, validation_alias="HUT_AVAILABILITY_TIMEZONE")
-    batch_size: int = Field(20, ge=1, validation_alias="HUT_AVAILABILITY_BATCH_SIZE")
-    request_interval: float = Field(
-        DEFAULT_REQUEST_INTERVAL, ge=0, validation_alias="HUT_AVAILABILITY_REQUEST_INTERVAL"
+    home: Path = Field(
+        Path(DEFAULT_HOME),
+        validation_alias="HUT_AVAILABILITY_HOME",
+        description=(
+            "Where the embedded PostgreSQL keeps its data, Dagster its home and `dev` its logs; reused "
+            "between runs. The demo (`dev --simulator`) keeps its own home in its `demo` subdirectory."
+        ),
     )
-    huts_per_run: int = Field(DEFAULT_HUTS_PER_RUN, ge=1, validation_alias="HUT_AVAILABILITY_HUTS_PER_RUN")
+    # None → the embedded server under `home`
+    database_url: str | None = Field(
+        None,
+        validation_alias="DATABASE_URL",
+        description=(
+            "The data's PostgreSQL (14 or newer), e.g. `postgresql://user:pw@host:5432/db` or the "
+            "socket form `postgresql://user@/db?host=/run/postgresql`. Unset: the embedded server under"
+            " the home, started on first use. Its value is never shown (it may hold a password)."
+        ),
+        repr=False,
+    )
+    hrs_base_url: str = Field(
+        DEFAULT_HRS_BASE_URL,
+        validation_alias="HRS_BASE_URL",
+        description="The hut-reservation.org site, or the simulator (e.g. `http://127.0.0.1:8099`).",
+    )
+    huetten_holiday_base_url: str = Field(
+        DEFAULT_HUETTEN_HOLIDAY_BASE_URL,
+        validation_alias="HUETTEN_HOLIDAY_BASE_URL",
+        description="The Hütten-Holiday site, or the simulator (which serves both sites on one address).",
+    )
+    timezone: str = Field(
+        DEFAULT_TIMEZONE,
+        validation_alias="HUT_AVAILABILITY_TIMEZONE",
+        description=(
+            'The IANA time zone that says what "today" is for the priority selection and the date words'
+            " (`today`, `tomorrow`, `weekend`)."
+        ),
+    )
+    batch_size: int = Field(
+        20,
+        ge=1,
+        validation_alias="HUT_AVAILABILITY_BATCH_SIZE",
+        description="Huts per database transaction: a run killed mid-way loses at most the batch in flight.",
+    )
+    request_interval: float = Field(
+        DEFAULT_REQUEST_INTERVAL,
+        ge=0,
+        validation_alias="HUT_AVAILABILITY_REQUEST_INTERVAL",
+        description=(
+            "Seconds between the starts of two requests to one site, per provider, in Dagster runs and "
+            "`update` (whose `--request-interval` overrides it)."
+        ),
+    )
+    huts_per_run: int = Field(
+        DEFAULT_HUTS_PER_RUN,
+        ge=1,
+        validation_alias="HUT_AVAILABILITY_HUTS_PER_RUN",
+        description="Huts per Dagster refresh run (and per run of a UI backfill).",
+    )
     # None → `home`/dagster
-    dagster_home: Path | None = Field(None, validation_alias="DAGSTER_HOME")
+    dagster_home: Path | None = Field(
+        None,
+        validation_alias="DAGSTER_HOME",
+        description=(
+            "Dagster's home (the `dagster.yaml` its processes read). Unset: `dagster` under the home. A"
+            " relative path is made absolute."
+        ),
+    )
     # None → a database `dagster` beside the data
-    dagster_postgres_url: str | None = Field(None, validation_alias="DAGSTER_POSTGRES_URL", repr=False)
+    dagster_postgres_url: str | None = Field(
+        None,
+        validation_alias="DAGSTER_POSTGRES_URL",
+        description=(
+            "Dagster's own storage (runs, events, schedules), a `postgresql+psycopg2://` URL. Unset: a "
+            "database `dagster` on the data's server, created on first start (needs the CREATEDB "
+            "privilege). Its value is never shown."
+        ),
+        repr=False,
+    )
     # where `deploy code-server` listens and where the webserver and daemon find it (deploy/workspace.yaml)
     code_server_host: str = Field(
-        DEFAULT_CODE_SERVER_HOST, min_length=1, validation_alias="HUT_AVAILABILITY_CODE_SERVER_HOST"
+        DEFAULT_CODE_SERVER_HOST,
+        min_length=1,
+        validation_alias="HUT_AVAILABILITY_CODE_SERVER_HOST",
+        description=(
+            "Where `deploy code-server` listens and where the webserver and the daemon find it "
+            "(`deploy/workspace.yaml`)."
+        ),
     )
     code_server_port: int = Field(
-        DEFAULT_CODE_SERVER_PORT, ge=1, le=65535, validation_alias="HUT_AVAILABILITY_CODE_SERVER_PORT"
+        DEFAULT_CODE_SERVER_PORT,
+        ge=1,
+        le=65535,
+        validation_alias="HUT_AVAILABILITY_CODE_SERVER_PORT",
+        description="The code server's port (see `HUT_AVAILABILITY_CODE_SERVER_HOST`).",
     )
-    tier_horizon_days: int = Field(14, ge=1, validation_alias="HUT_AVAILABILITY_TIER_HORIZON_DAYS")
-    tier_high_threshold: float = Field(75.0, ge=0, le=100, validation_alias="HUT_AVAILABILITY_TIER_HIGH_THRESHOLD")
-    tier_low_threshold: float = Field(25.0, ge=0, le=100, validation_alias="HUT_AVAILABILITY_TIER_LOW_THRESHOLD")
-    tier_high_minutes: float = Field(30, gt=0, validation_alias="HUT_AVAILABILITY_TIER_HIGH_MINUTES")
-    tier_medium_minutes: float = Field(180, gt=0, validation_alias="HUT_AVAILABILITY_TIER_MEDIUM_MINUTES")
-    tier_low_minutes: float = Field(1440, gt=0, validation_alias="HUT_AVAILABILITY_TIER_LOW_MINUTES")
-    tier_unknown_minutes: float = Field(10080, gt=0, validation_alias="HUT_AVAILABILITY_TIER_UNKNOWN_MINUTES")
-    retry_base_minutes: float = Field(30, gt=0, validation_alias="HUT_AVAILABILITY_RETRY_BASE_MINUTES")
-    retry_max_minutes: float = Field(10080, gt=0, validation_alias="HUT_AVAILABILITY_RETRY_MAX_MINUTES")
+    tier_horizon_days: int = Field(
+        14,
+        ge=1,
+        validation_alias="HUT_AVAILABILITY_TIER_HORIZON_DAYS",
+        description="Days ahead whose occupancy decides a hut's tier (how often it is refreshed).",
+    )
+    tier_high_threshold: float = Field(
+        75.0,
+        ge=0,
+        le=100,
+        validation_alias="HUT_AVAILABILITY_TIER_HIGH_THRESHOLD",
+        description="Occupancy percent above which a hut is in the high tier.",
+    )
+    tier_low_threshold: float = Field(
+        25.0,
+        ge=0,
+        le=100,
+        validation_alias="HUT_AVAILABILITY_TIER_LOW_THRESHOLD",
+        description=(
+            "Occupancy percent above which a hut is in the medium tier (at or below it: low). At most "
+            "the high threshold."
+        ),
+    )
+    tier_high_minutes: float = Field(
+        30,
+        gt=0,
+        validation_alias="HUT_AVAILABILITY_TIER_HIGH_MINUTES",
+        description="Refresh interval of a high-tier hut, in minutes.",
+    )
+    tier_medium_minutes: float = Field(
+        180,
+        gt=0,
+        validation_alias="HUT_AVAILABILITY_TIER_MEDIUM_MINUTES",
+        description="Refresh interval of a medium-tier hut, in minutes.",
+    )
+    tier_low_minutes: float = Field(
+        1440,
+        gt=0,
+        validation_alias="HUT_AVAILABILITY_TIER_LOW_MINUTES",
+        description="Refresh interval of a low-tier hut, in minutes.",
+    )
+    tier_unknown_minutes: float = Field(
+        10080,
+        gt=0,
+        validation_alias="HUT_AVAILABILITY_TIER_UNKNOWN_MINUTES",
+        description="Refresh interval of a hut with no known occupancy in the horizon, in minutes.",
+    )
+    retry_base_minutes: float = Field(
+        30,
+        gt=0,
+        validation_alias="HUT_AVAILABILITY_RETRY_BASE_MINUTES",
+        description="Backoff of a failing hut: retried after base × 2^(failures − 1) minutes ...",
+    )
+    retry_max_minutes: float = Field(
+        10080,
+        gt=0,
+        validation_alias="HUT_AVAILABILITY_RETRY_MAX_MINUTES",
+        description="... at most this many minutes; a failing hut is never forgotten.",
+    )
     retention_history_days: int = Field(
-        DEFAULT_HISTORY_DAYS, ge=1, validation_alias="HUT_AVAILABILITY_RETENTION_HISTORY_DAYS"
+        DEFAULT_HISTORY_DAYS,
+        ge=1,
+        validation_alias="HUT_AVAILABILITY_RETENTION_HISTORY_DAYS",
+        description=(
+            "History of availability dates older than this many days is dropped (whole monthly "
+            "partitions) by the daily retention job."
+        ),
     )
     # None → keep current-state rows of past dates
-    retention_current_days: int | None = Field(None, ge=1, validation_alias="HUT_AVAILABILITY_RETENTION_CURRENT_DAYS")
+    retention_current_days: int | None = Field(
+        None,
+        ge=1,
+        validation_alias="HUT_AVAILABILITY_RETENTION_CURRENT_DAYS",
+        description=(
+            "Current-state rows of dates older than this many days are deleted. Unset: they are kept as"
+            " the final record of each night."
+        ),
+    )
     # the base map's tile URL template; "" (given as `none`) → no tiles
-    map_tiles: str = Field(DEFAULT_MAP_TILES, validation_alias="HUT_AVAILABILITY_MAP_TILES")
+    map_tiles: str = Field(
+        DEFAULT_MAP_TILES,
+        validation_alias="HUT_AVAILABILITY_MAP_TILES",
+        description=(
+            "The web map's base-map tiles: an http(s) URL template with `{z}`, `{x}`, `{y}` (XYZ tiles "
+            "in Web Mercator); its host is the only other host the pages' Content-Security-Policy "
+            "allows (images only). `none`: no tiles, no request to another host."
+        ),
+    )
     map_tiles_attribution: str = Field(
-        DEFAULT_MAP_TILES_ATTRIBUTION, validation_alias="HUT_AVAILABILITY_MAP_TILES_ATTRIBUTION"
+        DEFAULT_MAP_TILES_ATTRIBUTION,
+        validation_alias="HUT_AVAILABILITY_MAP_TILES_ATTRIBUTION",
+        description=(
+            "The tiles' attribution, shown on the map (for OpenStreetMap's tiles linked to its "
+            "copyright page, as its tile policy asks)."
+        ),
     )
 
     def __init__(self, **values: Any) -> None:
@@ -204,7 +355,7 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(_describe(exc)) from None
 
 
-# pydantic's wording for the checks of numbers, in the words of the README's table
+# pydantic's wording for the checks of numbers, in plain words
 _REASONS = {
     "int_parsing": "is not a whole number",
     "int_from_float": "is not a whole number",

@@ -5,7 +5,7 @@ site's page), else a slug made from the name; huts already stored keep their slu
 through the catalog's rule (`domain.hut_catalog.place`: implausible ones are fixed or dropped).
 A hut on two booking systems has one source of record: discovery adds the cabins of one source as
 huts of that source; to move an existing hut to another source, load a CSV row with its slug and
-the new source (see the README).
+the new source (see docs/guide/huts.md).
 """
 
 from __future__ import annotations

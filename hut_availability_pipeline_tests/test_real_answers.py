@@ -9,8 +9,8 @@ and the writer, into PostgreSQL.
   instant) gives every hut-date exactly the history of the served states, nothing lost and
   nothing invented.
 
-The expected states are written out here from the README's mapping table, not taken from the
-parser.
+The expected states are written out here from the manual's mapping table (docs/reference/data-model.md),
+not taken from the parser.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def calendar_day(entry: dict[str, Any]) -> dt.date:
 
 
 def expected_state(entry: dict[str, Any]) -> Stored:
-    """The README's mapping table, for the day shapes of real answers."""
+    """The manual's mapping table, for the day shapes of real answers."""
     status, free, total = entry["hutStatus"], entry["freeBeds"], entry["totalSleepingPlaces"]
     if status == "CLOSED":
         return ("closed", None, 0)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv with Python 3.11+ and install the project (with test tools) into it.
+# Create .venv with Python 3.11+ and install the project (with test and manual tools) into it.
 # Re-installs only when pyproject.toml changed since the last install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "bootstrap: installing the project and its dependencies into .venv" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[test]"
+  .venv/bin/python -m pip install --quiet -e ".[test,docs]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

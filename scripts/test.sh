@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command: set up .venv, then lint, type-check and run the whole test suite.
+# The README's test command: set up .venv, then lint, type-check, build the manual strictly
+# (into a temporary directory) and run the whole test suite.
 # Extra arguments go to pytest (e.g. ./scripts/test.sh -k writer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,9 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/runtime-$(id -u)}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy hut_availability_pipeline
+site_dir=$(mktemp -d)
+trap 'rm -rf "$site_dir"' EXIT
+.venv/bin/mkdocs build --strict --quiet --site-dir "$site_dir"
 set +e
 .venv/bin/pytest "$@"
 status=$?

@@ -1,0 +1,58 @@
+"""The manual's generated reference pages and the front page's length (reference.py, README.md)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hut_availability_pipeline.cli import COMMANDS
+from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.reference import (
+    CLI_MARKER,
+    SETTINGS_MARKER,
+    cli_reference,
+    settings_table,
+    undescribed_settings,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+README_MAX_LINES = 200
+
+
+def test_readme_is_a_front_page():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= README_MAX_LINES, f"README.md has {len(lines)} lines; the manual (docs/) is for the rest"
+
+
+def test_every_setting_has_a_description():
+    assert undescribed_settings() == [], "describe these settings in config.py (Field(description=...))"
+
+
+def test_settings_table_lists_every_setting_once_with_its_default_and_description():
+    table = settings_table()
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    variables = [re.match(r"\| `([^`]+)`", row).group(1) for row in rows]
+    assert variables == [Settings.variable(name) for name in Settings.model_fields]
+    assert len(variables) == len(set(variables))
+    by_variable = dict(zip(variables, rows, strict=True))
+    assert "| whole number, ≥ 1 | `20` | Huts per database transaction" in by_variable["HUT_AVAILABILITY_BATCH_SIZE"]
+    assert "| text | (unset) |" in by_variable["DATABASE_URL"]
+    assert "≥ 1, ≤ 65535 | `4000` |" in by_variable["HUT_AVAILABILITY_CODE_SERVER_PORT"]
+    # a description with a table's separator stays one cell
+    assert all(row.count(" | ") == 3 for row in rows)
+
+
+def test_cli_reference_has_the_help_of_every_command_and_subcommand():
+    text = cli_reference()
+    for command in COMMANDS:
+        assert f"### `hut-availability {command}`" in text
+        assert f"usage: hut-availability {command} " in text
+    for nested in ("huts load", "huts discover", "db stop", "watch add", "deploy env"):
+        assert f"#### `hut-availability {nested}`" in text
+    assert "--no-dagster-report" in text
+
+
+def test_the_reference_pages_carry_their_markers():
+    docs = ROOT / "docs"
+    assert SETTINGS_MARKER in (docs / "reference" / "configuration.md").read_text(encoding="utf-8")
+    assert CLI_MARKER in (docs / "reference" / "cli.md").read_text(encoding="utf-8")

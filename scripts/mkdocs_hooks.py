@@ -1,0 +1,19 @@
+"""mkdocs hooks (mkdocs.yml `hooks:`): the reference pages generated from the code.
+
+A page's marker is replaced by what `hut_availability_pipeline.reference` renders: the settings
+table (`<!-- generated: settings -->`) and the command line's help (`<!-- generated: cli -->`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hut_availability_pipeline.reference import CLI_MARKER, SETTINGS_MARKER, cli_reference, settings_table
+
+
+def on_page_markdown(markdown: str, **_: Any) -> str:
+    if SETTINGS_MARKER in markdown:
+        markdown = markdown.replace(SETTINGS_MARKER, settings_table())
+    if CLI_MARKER in markdown:
+        markdown = markdown.replace(CLI_MARKER, cli_reference())
+    return markdown
