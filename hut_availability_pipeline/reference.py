@@ -4,10 +4,13 @@
   environment variable, type, default, bounds and description.
 - `cli_reference()`: the `--help` of every command and subcommand of `hut-availability`, from the
   argparse parser the command line itself uses.
+- `api_reference()`: every endpoint of the HTTP API with its parameters and answers, from the OpenAPI
+  description the API publishes (its routers and `api.openapi`).
 
-The manual's build calls them (`scripts/mkdocs_hooks.py` replaces the markers `SETTINGS_MARKER` and
-`CLI_MARKER` in a page); nothing at run time does. Importing this module loads pydantic (the
-settings) but no command module; `cli_reference` imports every command's module.
+The manual's build calls them (`scripts/mkdocs_hooks.py` replaces the markers `SETTINGS_MARKER`,
+`CLI_MARKER` and `API_MARKER` in a page); nothing at run time does. Importing this module loads
+pydantic (the settings) but no command module; `cli_reference` imports every command's module and
+`api_reference` FastAPI and the API's routes.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from .config import Settings
 
 SETTINGS_MARKER = "<!-- generated: settings -->"
 CLI_MARKER = "<!-- generated: cli -->"
+API_MARKER = "<!-- generated: api -->"
 CLI_WIDTH = 100
 """Columns of the generated `--help` texts (argparse otherwise takes the terminal's width)."""
 
@@ -112,3 +116,73 @@ def cli_reference() -> str:
             del os.environ["COLUMNS"]
         else:
             os.environ["COLUMNS"] = previous
+
+
+def published_openapi() -> dict[str, Any]:
+    """The OpenAPI description the API publishes at /openapi.json, without a database: the same
+    routers and the same post-processing (`api.openapi.openapi_of`) as `api.app.create_app`."""
+    from fastapi import FastAPI
+
+    from .api.openapi import openapi_of
+    from .api.routes import availability, browse, huts
+
+    app = FastAPI(title="Hut availability", version="1")
+    for module in (availability, huts, browse):
+        app.include_router(module.router)
+    return openapi_of(app)()
+
+
+def _schema_words(schema: dict[str, Any]) -> str:
+    """A parameter's schema in words: its type, bounds, pattern or values."""
+    if "anyOf" in schema:
+        kinds = [_schema_words(option) for option in schema["anyOf"] if option.get("type") != "null"]
+        return " or ".join(kind for kind in kinds if kind)
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    kind = schema.get("type", "")
+    if kind == "array":
+        return f"list of {_schema_words(schema.get('items', {}))} (repeat the parameter)"
+    words = [kind] if kind else []
+    if "enum" in schema:
+        words = ["one of " + ", ".join(f"`{value}`" if value != "" else "empty" for value in schema["enum"])]
+    if "minimum" in schema and "maximum" in schema:
+        words.append(f"{schema['minimum']}–{schema['maximum']}")
+    if "maxLength" in schema:
+        words.append(f"at most {schema['maxLength']} characters")
+    if "pattern" in schema and len(schema["pattern"]) <= 60:
+        words.append(f"pattern `{schema['pattern']}`")
+    return ", ".join(words)
+
+
+def api_reference() -> str:
+    """Markdown of every endpoint of the published OpenAPI description: summary, description,
+    parameters and answers."""
+    spec = published_openapi()
+    parts: list[str] = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            parts.append(f"### `{method.upper()} {path}`\n")
+            if operation.get("summary"):
+                summary = operation["summary"]
+                parts.append(f"**{summary}{'' if summary.endswith(('.', '?', '!')) else '.'}**\n")
+            if operation.get("description"):
+                parts.append(operation["description"].strip() + "\n")
+            parameters = operation.get("parameters", [])
+            if parameters:
+                parts.append("| parameter | in | type | default | meaning |\n|---|---|---|---|---|")
+                for parameter in parameters:
+                    schema = parameter.get("schema", {})
+                    default = schema.get("default")
+                    shown = "(required)" if parameter.get("required") else ("" if default is None else f"`{default}`")
+                    description = parameter.get("description") or schema.get("description") or ""
+                    parts.append(
+                        f"| `{parameter['name']}` | {parameter['in']} | {_cell(_schema_words(schema))} | "
+                        f"{_cell(shown)} | {_cell(description)} |"
+                    )
+                parts.append("")
+            answers = ", ".join(
+                f"{status} {response.get('description', '')}".strip()
+                for status, response in operation.get("responses", {}).items()
+            )
+            parts.append(f"Answers: {answers}.\n")
+    return "\n".join(parts)

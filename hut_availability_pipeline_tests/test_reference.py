@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.cli import COMMANDS
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.reference import (
+    API_MARKER,
     CLI_MARKER,
     SETTINGS_MARKER,
+    api_reference,
     cli_reference,
+    published_openapi,
     settings_table,
     undescribed_settings,
 )
@@ -52,7 +56,24 @@ def test_cli_reference_has_the_help_of_every_command_and_subcommand():
     assert "--no-dagster-report" in text
 
 
+def test_the_api_reference_is_the_description_the_app_publishes(db):
+    published = create_app(db, Settings(), web=True).openapi()
+    assert published_openapi()["paths"] == published["paths"]
+    assert published_openapi()["components"] == published["components"]
+
+
+def test_api_reference_has_every_endpoint_and_parameter():
+    text = api_reference()
+    for path, operations in published_openapi()["paths"].items():
+        for method, operation in operations.items():
+            assert f"### `{method.upper()} {path}`" in text
+            for parameter in operation.get("parameters", []):
+                assert f"| `{parameter['name']}` | {parameter['in']} |" in text
+    assert "| `days` | query | integer, 1–31 | `4` | How many dates. |" in text
+
+
 def test_the_reference_pages_carry_their_markers():
     docs = ROOT / "docs"
     assert SETTINGS_MARKER in (docs / "reference" / "configuration.md").read_text(encoding="utf-8")
     assert CLI_MARKER in (docs / "reference" / "cli.md").read_text(encoding="utf-8")
+    assert API_MARKER in (docs / "reference" / "api.md").read_text(encoding="utf-8")

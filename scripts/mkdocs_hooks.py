@@ -1,14 +1,22 @@
 """mkdocs hooks (mkdocs.yml `hooks:`): the reference pages generated from the code.
 
 A page's marker is replaced by what `hut_availability_pipeline.reference` renders: the settings
-table (`<!-- generated: settings -->`) and the command line's help (`<!-- generated: cli -->`).
+table (`<!-- generated: settings -->`), the command line's help (`<!-- generated: cli -->`) and
+the HTTP API's endpoints (`<!-- generated: api -->`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hut_availability_pipeline.reference import CLI_MARKER, SETTINGS_MARKER, cli_reference, settings_table
+from hut_availability_pipeline.reference import (
+    API_MARKER,
+    CLI_MARKER,
+    SETTINGS_MARKER,
+    api_reference,
+    cli_reference,
+    settings_table,
+)
 
 
 def on_page_markdown(markdown: str, **_: Any) -> str:
@@ -16,4 +24,6 @@ def on_page_markdown(markdown: str, **_: Any) -> str:
         markdown = markdown.replace(SETTINGS_MARKER, settings_table())
     if CLI_MARKER in markdown:
         markdown = markdown.replace(CLI_MARKER, cli_reference())
+    if API_MARKER in markdown:
+        markdown = markdown.replace(API_MARKER, api_reference())
     return markdown
