@@ -1,7 +1,7 @@
 """Reference pages of the manual generated from the code, so they cannot drift from it.
 
-- `settings_table()`: every field of `config.Settings` as a markdown table, from the field's own
-  environment variable, type, default, bounds and description.
+- `settings_reference()`: every field of `config.Settings`, from the field's own environment
+  variable, type, default, bounds and description.
 - `cli_reference()`: the `--help` of every command and subcommand of `hut-availability`, from the
   argparse parser the command line itself uses.
 - `api_reference()`: every endpoint of the HTTP API with its parameters and answers, from the OpenAPI
@@ -68,19 +68,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def settings_table() -> str:
-    """Markdown table of every setting: variable, type and bounds, default, meaning."""
-    lines = ["| variable | type | default | meaning |", "|---|---|---|---|"]
+def settings_reference() -> str:
+    """Markdown of every setting, a section each (so each has an anchor): its environment variable as
+    the heading, its description, then its type and bounds and its default."""
+    parts = []
     for name, field in Settings.model_fields.items():
         kind = _type_name(field.annotation)
         bounds = _bounds(field)
-        if bounds:
-            kind = f"{kind}, {bounds}"
-        description = field.description or ""
-        lines.append(
-            f"| `{Settings.variable(name)}` | {_cell(kind)} | {_cell(_default(name, field))} | {_cell(description)} |"
-        )
-    return "\n".join(lines) + "\n"
+        facts = f"*Type:* {kind}{f', {bounds}' if bounds else ''}. *Default:* {_default(name, field)}."
+        parts.append(f"### `{Settings.variable(name)}`\n\n{field.description or ''}\n\n{facts}\n")
+    return "\n".join(parts)
 
 
 def undescribed_settings() -> list[str]:

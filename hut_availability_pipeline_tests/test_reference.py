@@ -15,7 +15,7 @@ from hut_availability_pipeline.reference import (
     api_reference,
     cli_reference,
     published_openapi,
-    settings_table,
+    settings_reference,
     undescribed_settings,
 )
 
@@ -32,18 +32,17 @@ def test_every_setting_has_a_description():
     assert undescribed_settings() == [], "describe these settings in config.py (Field(description=...))"
 
 
-def test_settings_table_lists_every_setting_once_with_its_default_and_description():
-    table = settings_table()
-    rows = [line for line in table.splitlines() if line.startswith("| `")]
-    variables = [re.match(r"\| `([^`]+)`", row).group(1) for row in rows]
+def test_settings_reference_lists_every_setting_once_with_its_type_default_and_description():
+    text = settings_reference()
+    variables = re.findall(r"^### `([^`]+)`$", text, flags=re.MULTILINE)
     assert variables == [Settings.variable(name) for name in Settings.model_fields]
-    assert len(variables) == len(set(variables))
-    by_variable = dict(zip(variables, rows, strict=True))
-    assert "| whole number, ≥ 1 | `20` | Huts per database transaction" in by_variable["HUT_AVAILABILITY_BATCH_SIZE"]
-    assert "| text | (unset) |" in by_variable["DATABASE_URL"]
-    assert "≥ 1, ≤ 65535 | `4000` |" in by_variable["HUT_AVAILABILITY_CODE_SERVER_PORT"]
-    # a description with a table's separator stays one cell
-    assert all(row.count(" | ") == 3 for row in rows)
+    sections = dict(zip(variables, re.split(r"^### `[^`]+`$", text, flags=re.MULTILINE)[1:], strict=True))
+    assert sections["HUT_AVAILABILITY_BATCH_SIZE"] == (
+        "\n\nHuts per database transaction: a run killed mid-way loses at most the batch in flight.\n\n"
+        "*Type:* whole number, ≥ 1. *Default:* `20`.\n\n"
+    )
+    assert "*Type:* text. *Default:* (unset)." in sections["DATABASE_URL"]
+    assert "*Type:* whole number, ≥ 1, ≤ 65535. *Default:* `4000`." in sections["HUT_AVAILABILITY_CODE_SERVER_PORT"]
 
 
 def test_cli_reference_has_the_help_of_every_command_and_subcommand():
