@@ -272,7 +272,7 @@ def restore_block(db: Database, breaker: CircuitBreaker, source_organization_id:
     fresh process never hammers a provider right after it blocked us; return the stored time."""
     with db.connect() as conn:
         row = conn.execute(
-            query("provider_read_block"),  # type: ignore[arg-type]
+            query("provider_read_block"),
             {"source_organization_id": source_organization_id},
         ).fetchone()
     until: dt.datetime | None = row[0] if row else None

@@ -130,7 +130,7 @@ def migrate(db: Database, up_to: str | None = None) -> list[str]:
                 if done:
                     continue
                 logger.info("applying migration %s", version)
-                conn.execute(path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+                conn.execute(path.read_text(encoding="utf-8"))
                 conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
                 applied.append(version)
         validate_constraints(conn)
@@ -149,7 +149,7 @@ def validate_constraints(conn: psycopg.Connection[Any]) -> list[str]:
     rows) until the row is fixed and this runs again (at the next start).
     """
     validated: list[str] = []
-    for schema, table, name in conn.execute(query("migrate_unvalidated_constraints")).fetchall():  # type: ignore[arg-type]
+    for schema, table, name in conn.execute(query("migrate_unvalidated_constraints")).fetchall():
         logger.info("validating constraint %s of %s", name, table)
         try:
             with conn.transaction():
