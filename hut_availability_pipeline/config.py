@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .domain.dates import DEFAULT_TIMEZONE
 from .domain.tiers import TierPolicy
+from .errors import EXIT_USAGE, HutAvailabilityError
 
 DEFAULT_HOME = ".hut-availability"
 DEFAULT_HRS_BASE_URL = "https://www.hut-reservation.org"
@@ -35,9 +36,11 @@ DEFAULT_CODE_SERVER_PORT = 4000
 DEMO_HOME = "demo"  # `dev --simulator` keeps its own home: $HUT_AVAILABILITY_HOME/demo
 
 
-class ConfigError(ValueError):
+class ConfigError(HutAvailabilityError, ValueError):
     """A setting is missing or malformed; the message names the setting (and the bad value, unless
     it may hold a password)."""
+
+    exit_status = EXIT_USAGE
 
 
 class Settings(BaseSettings):

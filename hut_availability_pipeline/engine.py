@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import psycopg
 
 from .domain.bookings import HutFetchResult, HutRef
+from .errors import HutAvailabilityError
 from .providers.http import CircuitBreaker
 from .storage.database import Database
 from .storage.sqlfiles import query
@@ -36,7 +37,7 @@ class BookingProvider(Protocol):
     ) -> Iterator[HutFetchResult]: ...
 
 
-class StorageError(RuntimeError):
+class StorageError(HutAvailabilityError, RuntimeError):
     """Writing a batch failed (e.g. the database went away); the batch was rolled back."""
 
 

@@ -113,9 +113,7 @@ def refresh_start(settings: Settings) -> dt.date:
     return today_in(settings.zone, dt.datetime.now(dt.UTC))
 
 
-def _partitioned_spec(
-    key: dg.AssetKey, dep: dg.CoercibleToAssetKey | dg.AssetsDefinition, description: str
-) -> dg.AssetSpec:
+def _partitioned_spec(key: dg.AssetKey, dep: dg.AssetKey | dg.AssetsDefinition, description: str) -> dg.AssetSpec:
     """A per-hut partitioned asset of the refresh group, stored in PostgreSQL."""
     return dg.AssetSpec(
         key, deps=[dep], description=description, partitions_def=hut_partitions, group_name=GROUP, kinds={"postgres"}

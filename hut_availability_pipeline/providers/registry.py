@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from ..domain.bookings import HutFetchResult, HutRef
+from ..errors import ProviderError
 
 __all__ = [
     "PROVIDERS",
@@ -53,14 +54,14 @@ class BookingService(Protocol):
     ) -> None: ...
 
 
-class UnknownSourceError(KeyError):
+class UnknownSourceError(ProviderError, KeyError):
     """No provider is registered for a booking-source slug."""
 
     def __str__(self) -> str:
         return str(self.args[0])
 
 
-class DiscoveryNotSupported(RuntimeError):
+class DiscoveryNotSupported(ProviderError, RuntimeError):
     """The provider's site lists no huts publicly (hut-reservation.org: use the packaged catalog)."""
 
 

@@ -13,6 +13,7 @@ import psycopg
 from psycopg import conninfo, sql
 
 from ..config import Settings
+from ..errors import EXIT_USAGE, HutAvailabilityError
 from .embedded import start_embedded_server
 from .sqlfiles import migration_files, query, sql_dir
 
@@ -22,9 +23,11 @@ DATA_DATABASE = "hut_availability"
 MIGRATION_LOCK_KEY = 7_303_181_001  # pg_advisory_xact_lock key that serializes migrations
 
 
-class DatabaseUnavailableError(ConnectionError):
+class DatabaseUnavailableError(HutAvailabilityError, ConnectionError):
     """The configured database cannot be reached (or DATABASE_URL cannot be parsed): one line that
     names it, never its password."""
+
+    exit_status = EXIT_USAGE
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def ensure_database(server_conninfo: str, name: str) -> None:
                 pass  # created concurrently by another process
 
 
-class ConstraintValidationError(RuntimeError):
+class ConstraintValidationError(HutAvailabilityError, RuntimeError):
     """Stored rows break a constraint that a migration added NOT VALID."""
 
 

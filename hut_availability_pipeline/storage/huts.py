@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 
 from ..domain.hut_catalog import Fix, is_test_hut, place
 from ..domain.huts import HutRef
+from ..errors import HutAvailabilityError
 
 CATALOG_RESOURCE = "hut_catalog_2026-06.json"
 HRS_SOURCE = "hrs"
@@ -28,7 +29,7 @@ CSV_OPTIONAL = ("country", "lat", "lon", "elevation", "capacity", "hut_type_open
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-class HutLoadError(ValueError):
+class HutLoadError(HutAvailabilityError, ValueError):
     """A hut file is malformed; the message names the file, the line and the problem."""
 
 
