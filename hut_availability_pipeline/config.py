@@ -21,10 +21,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .domain.dates import DEFAULT_TIMEZONE
 from .domain.tiers import TierPolicy
 from .errors import EXIT_USAGE, HutAvailabilityError
+from .providers.registry import PROVIDERS
 
 DEFAULT_HOME = ".hut-availability"
-DEFAULT_HRS_BASE_URL = "https://www.hut-reservation.org"
-DEFAULT_HUETTEN_HOLIDAY_BASE_URL = "https://www.huetten-holiday.com"
+DEFAULT_HRS_BASE_URL = PROVIDERS["hrs"].default_base_url
+DEFAULT_HUETTEN_HOLIDAY_BASE_URL = PROVIDERS["huetten-holiday"].default_base_url
 DEFAULT_REQUEST_INTERVAL = 1.0
 DEFAULT_HUTS_PER_RUN = 300
 DEFAULT_HISTORY_DAYS = 400
