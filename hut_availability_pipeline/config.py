@@ -21,10 +21,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .domain.dates import DEFAULT_TIMEZONE
 from .domain.tiers import TierPolicy
+from .errors import EXIT_USAGE, HutAvailabilityError
+from .providers.registry import PROVIDERS
 
 DEFAULT_HOME = ".hut-availability"
-DEFAULT_HRS_BASE_URL = "https://www.hut-reservation.org"
-DEFAULT_HUETTEN_HOLIDAY_BASE_URL = "https://www.huetten-holiday.com"
+DEFAULT_HRS_BASE_URL = PROVIDERS["hrs"].default_base_url
+DEFAULT_HUETTEN_HOLIDAY_BASE_URL = PROVIDERS["huetten-holiday"].default_base_url
 DEFAULT_REQUEST_INTERVAL = 1.0
 DEFAULT_HUTS_PER_RUN = 300
 DEFAULT_HISTORY_DAYS = 400
@@ -36,9 +38,11 @@ DEFAULT_CODE_SERVER_PORT = 4000
 DEMO_HOME = "demo"  # `dev --simulator` keeps its own home: $HUT_AVAILABILITY_HOME/demo
 
 
-class ConfigError(ValueError):
+class ConfigError(HutAvailabilityError, ValueError):
     """A setting is missing or malformed; the message names the setting (and the bad value, unless
     it may hold a password)."""
+
+    exit_status = EXIT_USAGE
 
 
 class Settings(BaseSettings):

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import psycopg
 
 from .domain.bookings import HutFetchResult, HutRef
+from .errors import HutAvailabilityError
 from .providers.http import CircuitBreaker
 from .storage.database import Database
 from .storage.sqlfiles import query
@@ -36,7 +37,7 @@ class BookingProvider(Protocol):
     ) -> Iterator[HutFetchResult]: ...
 
 
-class StorageError(RuntimeError):
+class StorageError(HutAvailabilityError, RuntimeError):
     """Writing a batch failed (e.g. the database went away); the batch was rolled back."""
 
 
@@ -272,7 +273,7 @@ def restore_block(db: Database, breaker: CircuitBreaker, source_organization_id:
     fresh process never hammers a provider right after it blocked us; return the stored time."""
     with db.connect() as conn:
         row = conn.execute(
-            query("provider_read_block"),  # type: ignore[arg-type]
+            query("provider_read_block"),
             {"source_organization_id": source_organization_id},
         ).fetchone()
     until: dt.datetime | None = row[0] if row else None

@@ -133,3 +133,23 @@ def test_the_helm_values_run_our_code_server_with_k8s_runs_and_the_queue_of_dags
 def test_each_file_says_it_is_not_run_here_or_what_reads_it(name: str) -> None:
     head = (ROOT / name).read_text().split("\n\n", 1)[0]
     assert head.startswith("#") and ("NOT" in head or "workspace" in head), head
+
+
+def test_the_compose_file_is_valid_against_the_compose_specification() -> None:
+    """`docker compose` itself cannot run here; its published JSON schema (compose-spec/compose-spec
+    `schema/compose-spec.json`, Apache-2.0, kept in deploy/schemas/ with its licence) checks every key
+    and type of the file, which parsing alone does not."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads((ROOT / "deploy" / "schemas" / "compose-spec.json").read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(load("docker-compose.yaml"))
+    ]
+    assert errors == []
+    broken = load("docker-compose.yaml")
+    broken["services"]["webserver"]["ports"] = {"8080": "8080"}  # a mapping where the spec wants a list
+    assert not validator.is_valid(broken)

@@ -38,3 +38,22 @@ def test_the_huetten_holiday_provider_makes_its_service() -> None:
     with provider_for("huetten-holiday").create_service("http://127.0.0.1:9", 0.5) as service:
         assert isinstance(service, HuettenHolidayService)
         assert (service.base_url, service.request_interval) == ("http://127.0.0.1:9", 0.5)
+
+
+def test_asking_the_registry_and_the_settings_loads_no_http_stack() -> None:
+    """The registry is read at every command's start (the settings take its defaults): it must not
+    import httpx or hut-services (seconds of start-up); a provider's package loads when used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from hut_availability_pipeline.config import load_settings\n"
+        "from hut_availability_pipeline.providers.registry import PROVIDERS\n"
+        "assert PROVIDERS and load_settings()\n"
+        "print(sorted(m for m in ('httpx', 'hut_services') if m in sys.modules))\n"
+        "from hut_availability_pipeline.providers import HutReservationService\n"
+        "print(sorted(m for m in ('httpx', 'hut_services') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.splitlines() == ["[]", "['httpx', 'hut_services']"]

@@ -9,11 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from ..errors import HutAvailabilityError
 from ..storage.read_models import UnknownHutError
 from . import models
 
 
-class ApiError(Exception):
+class ApiError(HutAvailabilityError):
     """An answer other than 200: its status and a message that says what to do."""
 
     def __init__(self, status: int, detail: str) -> None:

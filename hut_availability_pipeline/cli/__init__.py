@@ -72,17 +72,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # after parsing, so that --help (which exits there) loads neither pydantic nor psycopg
-    from ..config import ConfigError, load_settings
-    from ..storage.database import DatabaseUnavailableError
+    from ..config import load_settings
+    from ..errors import HutAvailabilityError
 
     try:
         settings = load_settings()  # every setting checked before any command starts
         status: int = command_module(args.command).run(args, settings)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's shutdown
         return status
-    except (ConfigError, UsageError, DatabaseUnavailableError) as exc:
+    except HutAvailabilityError as exc:  # every error of ours: its message, and its exit status
         print(f"hut-availability: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return exc.exit_status
     except BrokenPipeError:
         # The reader went away (`show --format json | head`): stop quietly, as `cat` would. What is
         # still buffered must not fail again at exit, so stdout now goes nowhere.

@@ -5,16 +5,22 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from ..errors import EXIT_FAILED, EXIT_USAGE, HutAvailabilityError
+
 if TYPE_CHECKING:
     from ..config import Settings
     from ..storage.database import Database
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "open_db"]
+
+EXIT_OK = 0  # EXIT_FAILED and EXIT_USAGE come from ..errors, where errors carry their exit status
 EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a command killed by SIGPIPE
 
 
-class UsageError(Exception):
+class UsageError(HutAvailabilityError):
     """A command-line or configuration problem: exit status 2."""
+
+    exit_status = EXIT_USAGE
 
 
 def open_db(settings: Settings) -> Database:

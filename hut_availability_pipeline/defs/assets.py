@@ -46,7 +46,7 @@ class HutCatalogConfig(dg.Config):
 @dg.asset(group_name=GROUP, kinds={"postgres"})
 def hut_catalog(
     context: dg.AssetExecutionContext, config: HutCatalogConfig, database: DatabaseResource
-) -> dg.MaterializeResult:  # type: ignore[type-arg]
+) -> dg.MaterializeResult:
     """The huts table: every hut with its booking source. Materializing it loads the packaged
     catalog and registers one `huts` partition per active bookable hut (removing the others)."""
     records = catalog_records() if config.load_packaged_catalog else []
@@ -113,25 +113,28 @@ def refresh_start(settings: Settings) -> dt.date:
     return today_in(settings.zone, dt.datetime.now(dt.UTC))
 
 
-_PARTITIONED = {"partitions_def": hut_partitions, "group_name": GROUP, "kinds": {"postgres"}}
+def _partitioned_spec(key: dg.AssetKey, dep: dg.AssetKey | dg.AssetsDefinition, description: str) -> dg.AssetSpec:
+    """A per-hut partitioned asset of the refresh group, stored in PostgreSQL."""
+    return dg.AssetSpec(
+        key, deps=[dep], description=description, partitions_def=hut_partitions, group_name=GROUP, kinds={"postgres"}
+    )
+
+
 REFRESH_SPECS = [
-    dg.AssetSpec(
+    _partitioned_spec(
         HUT_BOOKINGS,
-        deps=[hut_catalog],
-        description="What the provider answered for a hut: one row per date (free, total, status).",
-        **_PARTITIONED,  # type: ignore[arg-type]
+        hut_catalog,
+        "What the provider answered for a hut: one row per date (free, total, status).",
     ).with_io_manager_key(IO_MANAGER_KEY),
-    dg.AssetSpec(
+    _partitioned_spec(
         HUT_AVAILABILITY,
-        deps=[HUT_BOOKINGS],
-        description="Current state (table hut_availability): one row per hut and date, latest check.",
-        **_PARTITIONED,  # type: ignore[arg-type]
+        HUT_BOOKINGS,
+        "Current state (table hut_availability): one row per hut and date, latest check.",
     ),
-    dg.AssetSpec(
+    _partitioned_spec(
         HUT_AVAILABILITY_HISTORY,
-        deps=[HUT_AVAILABILITY],
-        description="Change log (table hut_availability_history): one row per state of a hut-date.",
-        **_PARTITIONED,  # type: ignore[arg-type]
+        HUT_AVAILABILITY,
+        "Change log (table hut_availability_history): one row per state of a hut-date.",
     ),
 ]
 
@@ -154,7 +157,7 @@ def build_hut_refresh(settings: Settings) -> dg.AssetsDefinition:
         database: DatabaseResource,
         providers: BookingProvidersResource,
         settings: dg.ResourceParam[Settings],
-    ) -> Iterator[dg.Output[HutBookings] | dg.MaterializeResult]:  # type: ignore[type-arg]
+    ) -> Iterator[dg.Output[HutBookings] | dg.MaterializeResult]:
         """Refresh the targeted hut partitions: fetch each hut's bookings from its provider (one
         lazy fetch per booking source, the sources at once) and hand them to the IO manager, which
         stores current state and history through the engine; a UI backfill of many huts is a few

@@ -29,7 +29,7 @@ def _violations(
 ) -> tuple[int, list[str], list[tuple[Any, ...]]]:
     """Run a check query: (number of violations, column names, up to EXAMPLES example rows)."""
     with database.database().connect() as conn:
-        cur = conn.execute(query(name), {"limit": EXAMPLES, **(params or {})})  # type: ignore[arg-type]
+        cur = conn.execute(query(name), {"limit": EXAMPLES, **(params or {})})
         rows = cur.fetchall()
         columns = [c.name for c in cur.description or []]
     total = int(rows[0][-1]) if rows else 0

@@ -86,7 +86,7 @@ class MaterializationLog:
             raise self._errors[0]
 
 
-class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-arg]
+class HutAvailabilityIOManager(dg.ConfigurableIOManager):
     """Stores hut bookings in PostgreSQL (current state and history) through the engine."""
 
     database: DatabaseResource

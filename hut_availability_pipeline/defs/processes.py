@@ -21,16 +21,20 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from ..errors import EXIT_USAGE, HutAvailabilityError
+
 GRACEFUL_SECONDS = 30.0
 _ANSI_ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-class Stop(Exception):
+class Stop(HutAvailabilityError):
     """SIGINT or SIGTERM arrived: shut down."""
 
 
-class StartError(Exception):
+class StartError(HutAvailabilityError):
     """A command cannot start (home in use, port taken, conflicting settings): exit status 2."""
+
+    exit_status = EXIT_USAGE
 
 
 def executable(name: str) -> str:

@@ -37,7 +37,7 @@ def _configured_database(settings: Settings) -> Database:
     return open_database(settings)
 
 
-class DatabaseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+class DatabaseResource(dg.ConfigurableResource):
     """The PostgreSQL database that holds huts, current state and history."""
 
     conninfo: str | None = Field(
@@ -57,7 +57,7 @@ class DatabaseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         return _configured_database(self.settings)
 
 
-class BookingProvidersResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+class BookingProvidersResource(dg.ConfigurableResource):
     """The booking systems (`providers.registry`: hut-reservation.org, Hütten-Holiday, or the
     simulator): where bookings come from and how politely we ask. An asset or op calls `fetch`;
     the IO manager stores what it yields."""

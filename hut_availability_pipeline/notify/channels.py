@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from ..errors import HutAvailabilityError
 
-class UnknownChannelError(ValueError):
+
+class UnknownChannelError(HutAvailabilityError, ValueError):
     """A --notify URL that no apprise channel understands."""
 
 

@@ -8,10 +8,12 @@ from typing import Any
 
 import orjson
 
+from ..errors import ProviderError
+
 __all__ = ["ProviderAnswerError", "decode_json", "describe"]
 
 
-class ProviderAnswerError(ValueError):
+class ProviderAnswerError(ProviderError, ValueError):
     """The provider's whole answer for one hut is unusable; the message names the hut and the problem."""
 
     def __init__(self, hut_id: str, message: str) -> None:

@@ -14,9 +14,12 @@ import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..domain.bookings import HutFetchResult, HutRef
+from ..errors import ProviderError
+
+if TYPE_CHECKING:  # hut-services (under domain.bookings) costs seconds to import; the registry is read at start-up
+    from ..domain.bookings import HutFetchResult, HutRef
 
 __all__ = [
     "PROVIDERS",
@@ -53,14 +56,14 @@ class BookingService(Protocol):
     ) -> None: ...
 
 
-class UnknownSourceError(KeyError):
+class UnknownSourceError(ProviderError, KeyError):
     """No provider is registered for a booking-source slug."""
 
     def __str__(self) -> str:
         return str(self.args[0])
 
 
-class DiscoveryNotSupported(RuntimeError):
+class DiscoveryNotSupported(ProviderError, RuntimeError):
     """The provider's site lists no huts publicly (hut-reservation.org: use the packaged catalog)."""
 
 
@@ -113,9 +116,13 @@ class Provider:
 PROVIDERS: dict[str, Provider] = {
     p.source: p
     for p in (
+        # Seconds between request starts: the site's firewall answers bursts with 403; long-running
+        # public crawlers report that about 1 request per second per client is tolerated.
         Provider(
             "hrs", "hut-reservation.org", "hut_reservation", "hrs_base_url", "https://www.hut-reservation.org", 1.0
         ),
+        # One hut costs one request per calendar month, so a year is 12 requests; public clients
+        # wait 0.5 s, we stay at the same polite 1/s as for hut-reservation.org.
         Provider(
             "huetten-holiday",
             "Hütten-Holiday",
@@ -126,7 +133,9 @@ PROVIDERS: dict[str, Provider] = {
         ),
     )
 }
-"""Every provider, keyed by booking-source slug (the `organizations` table registers the same slugs)."""
+"""Every provider, keyed by booking-source slug (the `organizations` table registers the same slugs).
+The one place of each provider's default site root and pace: settings and the provider packages read
+them from here."""
 
 
 def provider_for(source: str) -> Provider:

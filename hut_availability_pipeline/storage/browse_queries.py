@@ -70,7 +70,7 @@ def browse(conn: psycopg.Connection[Any], filters: BrowseFilter) -> BrowsePage:
         return BrowsePage([], 0, filters)  # PostgreSQL text cannot hold NUL: no name or source contains it
     cursor = conn.cursor(row_factory=class_row(BrowseRow))
     rows = cursor.execute(
-        query("browse_current"),  # type: ignore[arg-type]
+        query("browse_current"),
         {
             "date_from": filters.date_from,
             "date_to": filters.date_to,
@@ -96,4 +96,4 @@ def browse(conn: psycopg.Connection[Any], filters: BrowseFilter) -> BrowsePage:
 
 def sources(conn: psycopg.Connection[Any]) -> list[str]:
     """The booking sources' slugs (for the source filter)."""
-    return conn.cursor(row_factory=scalar_row).execute(query("browse_sources")).fetchall()  # type: ignore[arg-type]
+    return conn.cursor(row_factory=scalar_row).execute(query("browse_sources")).fetchall()

@@ -13,6 +13,7 @@ import psycopg
 from psycopg import conninfo, sql
 
 from ..config import Settings
+from ..errors import EXIT_USAGE, HutAvailabilityError
 from .embedded import start_embedded_server
 from .sqlfiles import migration_files, query, sql_dir
 
@@ -22,9 +23,11 @@ DATA_DATABASE = "hut_availability"
 MIGRATION_LOCK_KEY = 7_303_181_001  # pg_advisory_xact_lock key that serializes migrations
 
 
-class DatabaseUnavailableError(ConnectionError):
+class DatabaseUnavailableError(HutAvailabilityError, ConnectionError):
     """The configured database cannot be reached (or DATABASE_URL cannot be parsed): one line that
     names it, never its password."""
+
+    exit_status = EXIT_USAGE
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def ensure_database(server_conninfo: str, name: str) -> None:
                 pass  # created concurrently by another process
 
 
-class ConstraintValidationError(RuntimeError):
+class ConstraintValidationError(HutAvailabilityError, RuntimeError):
     """Stored rows break a constraint that a migration added NOT VALID."""
 
 
@@ -130,7 +133,7 @@ def migrate(db: Database, up_to: str | None = None) -> list[str]:
                 if done:
                     continue
                 logger.info("applying migration %s", version)
-                conn.execute(path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+                conn.execute(path.read_text(encoding="utf-8"))
                 conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
                 applied.append(version)
         validate_constraints(conn)
@@ -149,7 +152,7 @@ def validate_constraints(conn: psycopg.Connection[Any]) -> list[str]:
     rows) until the row is fixed and this runs again (at the next start).
     """
     validated: list[str] = []
-    for schema, table, name in conn.execute(query("migrate_unvalidated_constraints")).fetchall():  # type: ignore[arg-type]
+    for schema, table, name in conn.execute(query("migrate_unvalidated_constraints")).fetchall():
         logger.info("validating constraint %s of %s", name, table)
         try:
             with conn.transaction():

@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 
 from ..domain.hut_catalog import Fix, is_test_hut, place
 from ..domain.huts import HutRef
+from ..errors import HutAvailabilityError
 
 CATALOG_RESOURCE = "hut_catalog_2026-06.json"
 HRS_SOURCE = "hrs"
@@ -28,7 +29,7 @@ CSV_OPTIONAL = ("country", "lat", "lon", "elevation", "capacity", "hut_type_open
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-class HutLoadError(ValueError):
+class HutLoadError(HutAvailabilityError, ValueError):
     """A hut file is malformed; the message names the file, the line and the problem."""
 
 
@@ -157,8 +158,8 @@ def _catalog_record(hut: dict[str, Any], where: str) -> HutRecord:
     )
 
 
-def _degrees(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _degrees(value: str | float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _optional(row: dict[str, str], key: str) -> str | None:
@@ -446,7 +447,7 @@ def hut_ref_from_row(row: Mapping[str, Any]) -> HutRef:
 def bookable_huts(conn: psycopg.Connection[Any], *, include_inactive: bool = False) -> list[HutRef]:
     """Every hut with a booking source (active ones only unless asked), ordered by id."""
     sql = _HUT_REF_SQL + ("" if include_inactive else " AND h.is_active") + " ORDER BY h.id"
-    return [hut_ref_from_row(r) for r in conn.cursor(row_factory=dict_row).execute(sql).fetchall()]  # type: ignore[arg-type]
+    return [hut_ref_from_row(r) for r in conn.cursor(row_factory=dict_row).execute(sql).fetchall()]
 
 
 def huts_by_slug(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[HutRef]:
@@ -463,7 +464,7 @@ def _huts_by(
     conn: psycopg.Connection[Any], condition: str, keys: Sequence[Any], key_of: Any, what: str
 ) -> list[HutRef]:
     cursor = conn.cursor(row_factory=dict_row)
-    rows = cursor.execute(_HUT_REF_SQL + condition, (list(keys),)).fetchall()  # type: ignore[arg-type]
+    rows = cursor.execute(_HUT_REF_SQL + condition, (list(keys),)).fetchall()
     found = {key_of(hut): hut for hut in map(hut_ref_from_row, rows)}
     unknown = [k for k in keys if k not in found]
     if unknown:

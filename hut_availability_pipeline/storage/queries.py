@@ -42,7 +42,7 @@ def execute_unprepared(conn: psycopg.Connection[Any], name: str, params: dict[st
     """Run a named query with optional filters ("%(x)s IS NULL OR ...", LIMIT NULL) without
     preparing it: psycopg prepares a statement after 5 runs, and PostgreSQL may then switch to a
     generic plan, which for the map took 1.1 s instead of 14 ms (a scan of all current rows per hut)."""
-    return conn.cursor(row_factory=dict_row).execute(query(name), params, prepare=False)  # type: ignore[arg-type]
+    return conn.cursor(row_factory=dict_row).execute(query(name), params, prepare=False)
 
 
 _HUT_FIELDS = tuple(f.name for f in fields(HutInfo))
@@ -149,7 +149,7 @@ def for_hut_detail(
     start, end = date_range(date_from, date_to, DETAIL_DAYS, zone=zone, now=now)
     rows = (
         conn.cursor(row_factory=dict_row)
-        .execute(query("read_hut_detail"), {**_hut_params(hut), "date_from": start, "date_to": end})  # type: ignore[arg-type]
+        .execute(query("read_hut_detail"), {**_hut_params(hut), "date_from": start, "date_to": end})
         .fetchall()
     )
     huts = _huts_with_days(rows)
@@ -160,7 +160,7 @@ def for_hut_detail(
 
 def find_hut(conn: psycopg.Connection[Any], hut: int | str) -> HutInfo:
     """A hut by id or slug, active or not; UnknownHutError when there is none."""
-    row = conn.cursor(row_factory=dict_row).execute(query("read_hut"), _hut_params(hut)).fetchone()  # type: ignore[arg-type]
+    row = conn.cursor(row_factory=dict_row).execute(query("read_hut"), _hut_params(hut)).fetchone()
     if row is None:
         raise UnknownHutError(hut)
     return _hut(row)
@@ -169,7 +169,7 @@ def find_hut(conn: psycopg.Connection[Any], hut: int | str) -> HutInfo:
 def unknown_slugs(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[str]:
     """Those of `slugs` that name no hut, in the given order."""
     cursor = conn.cursor(row_factory=scalar_row)
-    return cursor.execute(query("read_unknown_slugs"), {"slugs": list(slugs)}).fetchall()  # type: ignore[arg-type]
+    return cursor.execute(query("read_unknown_slugs"), {"slugs": list(slugs)}).fetchall()
 
 
 def get_huts_needing_update(conn: psycopg.Connection[Any], settings: Settings, now: dt.datetime) -> list[HutPriority]:
@@ -203,7 +203,7 @@ def for_trend(
     states = (
         conn.cursor(row_factory=class_row(HutState))
         .execute(
-            query("read_trend"),  # type: ignore[arg-type]
+            query("read_trend"),
             {"hut_id": info.hut_id, "availability_date": target_date, "now": end, "window_start": start},
         )
         .fetchall()
@@ -217,7 +217,7 @@ def hut_date_history(conn: psycopg.Connection[Any], hut: int | str, availability
     info = find_hut(conn, hut)
     states = (
         conn.cursor(row_factory=class_row(HutState))
-        .execute(query("read_history"), {"hut_id": info.hut_id, "availability_date": availability_date})  # type: ignore[arg-type]
+        .execute(query("read_history"), {"hut_id": info.hut_id, "availability_date": availability_date})
         .fetchall()
     )
     return HutDateHistory(info, availability_date, states)
@@ -233,7 +233,7 @@ def current_availability(conn: psycopg.Connection[Any], filters: AvailabilityFil
 
     cursor = conn.cursor(row_factory=class_row(AvailabilityRow))
     rows = cursor.execute(
-        query("read_current"),  # type: ignore[arg-type]
+        query("read_current"),
         {
             "date_from": filters.date_from,
             "date_to": filters.date_to,

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ..errors import HutAvailabilityError
 
-class UnknownHutError(LookupError):
+
+class UnknownHutError(HutAvailabilityError, LookupError):
     """No hut has this slug or id; the message names it."""
 
     def __init__(self, hut: int | str) -> None:

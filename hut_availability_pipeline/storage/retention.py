@@ -46,7 +46,7 @@ def ensure_partitions(conn: psycopg.Connection[Any], days: Iterable[dt.date]) ->
         return 0
     in_transaction = conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
-        row = conn.execute(query("retention_ensure_partitions"), {"months": missing}).fetchone()  # type: ignore[arg-type]
+        row = conn.execute(query("retention_ensure_partitions"), {"months": missing}).fetchone()
     created = int(row[0]) if row and row[0] is not None else 0
     if not in_transaction:  # inside a caller's transaction a rollback would undo them
         known.update(missing)
@@ -102,7 +102,7 @@ class RetentionResult:
 
 def history_partitions(conn: psycopg.Connection[Any]) -> list[HistoryPartition]:
     """The history's partitions, oldest first."""
-    rows = conn.execute(query("retention_partitions")).fetchall()  # type: ignore[arg-type]
+    rows = conn.execute(query("retention_partitions")).fetchall()
     return [HistoryPartition(name=r[0], start=r[1], end=r[2]) for r in rows]
 
 
@@ -125,11 +125,11 @@ def apply_retention(
         if policy.current_days is not None:
             current_cutoff = today - dt.timedelta(days=policy.current_days)
             if dry_run:
-                cur = conn.execute(query("retention_count_current"), {"cutoff": current_cutoff})  # type: ignore[arg-type]
+                cur = conn.execute(query("retention_count_current"), {"cutoff": current_cutoff})
                 row = cur.fetchone()
                 out.deleted_current_rows = int(row[0]) if row else 0
             else:
-                cur = conn.execute(query("retention_delete_current"), {"cutoff": current_cutoff})  # type: ignore[arg-type]
+                cur = conn.execute(query("retention_delete_current"), {"cutoff": current_cutoff})
                 out.deleted_current_rows = cur.rowcount
     if out.dropped_partitions and not dry_run:
         forget_partitions(conn)

@@ -63,7 +63,7 @@ def hut_priorities(
     rows = (
         conn.cursor(row_factory=dict_row)
         .execute(
-            query("select_hut_priorities"),  # type: ignore[arg-type]
+            query("select_hut_priorities"),
             {"today": today_in(zone, now), "horizon_days": policy.horizon_days},
         )
         .fetchall()

@@ -45,8 +45,8 @@ def compute_trends(conn: psycopg.Connection[Any], now: dt.datetime | None, zone:
     today = today_in(zone_info(zone), at)
     params = {"now": at, "today": today, "zone": zone_info(zone).key}
     with conn.transaction():
-        replaced = conn.execute(query("trend_delete_upcoming"), params).rowcount  # type: ignore[arg-type]
-        row = conn.execute(query("trend_compute"), params).fetchone()  # type: ignore[arg-type]
+        replaced = conn.execute(query("trend_delete_upcoming"), params).rowcount
+        row = conn.execute(query("trend_compute"), params).fetchone()
     assert row is not None
     rows, huts, full_dates, booked_dates = (int(v) for v in row)
     return TrendRun(at, today, rows, huts, full_dates, booked_dates, replaced, time.perf_counter() - started)
@@ -102,7 +102,7 @@ def night_trends(
     hut_id = find_hut(conn, hut).hut_id
     cursor = conn.cursor(row_factory=class_row(NightTrend))
     return cursor.execute(
-        query("trend_read"),  # type: ignore[arg-type]
+        query("trend_read"),
         {"hut_id": hut_id, "date_from": date_from, "date_to": date_to},
         prepare=False,  # optional filters: see execute_unprepared
     ).fetchall()
@@ -111,4 +111,4 @@ def night_trends(
 def trend_highlights(conn: psycopg.Connection[Any], today: dt.date, limit: int = 10) -> pd.DataFrame:
     """The upcoming hut-dates with the most places booked in the last week (then those that
     filled up earliest): a short list for summaries."""
-    return _frame(conn.execute(query("trend_highlights"), {"today": today, "limit": limit}))  # type: ignore[arg-type]
+    return _frame(conn.execute(query("trend_highlights"), {"today": today, "limit": limit}))

@@ -20,6 +20,7 @@ from psycopg.rows import class_row
 
 from ..domain.day_state import DayState
 from ..domain.watches import Night, Option, WatchKind, WatchMemory, WatchSpec, decide, message, options, window_passed
+from ..errors import HutAvailabilityError
 from .sqlfiles import query
 
 # Changes are read again from this long before the last evaluation: a batch commits after the
@@ -30,7 +31,7 @@ RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_MAX = dt.timedelta(hours=6)
 
 
-class UnknownHutSlugError(LookupError):
+class UnknownHutSlugError(HutAvailabilityError, LookupError):
     """A watch names a hut we do not have."""
 
 

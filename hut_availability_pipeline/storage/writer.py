@@ -105,11 +105,11 @@ def staging_row(result: HutFetchResult, night: Night) -> tuple[Any, ...]:
 def copy_rows(conn: psycopg.Connection[Any], rows: Iterable[Sequence[Any]], *, empty_first: bool = False) -> int:
     """COPY staging rows (binary format) into the session's staging table; return how many.
     `empty_first`: the staging tables may hold an earlier batch (no commit has emptied them)."""
-    conn.execute(query("write_prepare"))  # type: ignore[arg-type]
+    conn.execute(query("write_prepare"))
     if empty_first:
         conn.execute(_EMPTY_STAGING_SQL)
     n = 0
-    with conn.cursor().copy(_COPY_SQL) as copy:  # type: ignore[arg-type]
+    with conn.cursor().copy(_COPY_SQL) as copy:
         copy.set_types(list(STAGING_TYPES))
         for row in rows:
             copy.write_row(row)
@@ -121,7 +121,7 @@ def _per_hut(
     conn: psycopg.Connection[Any], name: str, params: Any = None, steps: dict[str, float] | None = None
 ) -> dict[int, tuple[int, ...]]:
     began = time.perf_counter()
-    rows = conn.execute(query(name), params).fetchall()  # type: ignore[arg-type]
+    rows = conn.execute(query(name), params).fetchall()
     if steps is not None:
         steps[name] = time.perf_counter() - began
     return {row[0]: tuple(row[1:]) for row in rows}
@@ -174,9 +174,9 @@ def write_batch(
             steps["copy"] = time.perf_counter() - began
             batch = {"hut_ids": [r.hut.hut_id for r in ok]}
             updated = _per_hut(conn, "write_update_current", batch, steps)
-            n_updated = sum(u for u, _ in updated.values())  # type: ignore[misc]
+            n_updated = sum(u for u, _ in updated.values())
             inserted = _per_hut(conn, "write_insert_current", batch, steps) if n_updated < fetched else {}
-            n_changed = sum(c for _, c in updated.values())  # type: ignore[misc]
+            n_changed = sum(c for _, c in updated.values())
             closed = _per_hut(conn, "write_close_history", batch, steps) if n_changed else {}
             opened = _per_hut(conn, "write_open_history", None, steps) if n_changed else {}
             stored = _per_hut(conn, "write_stored_in_range", _ranges(ok), steps)
@@ -245,4 +245,4 @@ def record_fetch_status(conn: psycopg.Connection[Any], results: Sequence[HutFetc
         for r in results
     ]
     with conn.cursor() as cur:
-        cur.executemany(query("write_fetch_status"), params)  # type: ignore[arg-type]
+        cur.executemany(query("write_fetch_status"), params)

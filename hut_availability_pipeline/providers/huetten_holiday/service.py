@@ -29,6 +29,7 @@ import httpx
 from hut_services.core.schema import TotalFallback
 
 from ...domain.bookings import HutBookingsSchema, HutFetchResult, HutRef, Night, RejectedDay
+from ...errors import ProviderError
 from ..answers import ProviderAnswerError, decode_json
 from ..http import CircuitBreaker, RequestFailure, RetryPolicy
 from ..paced_service import PacedService
@@ -55,7 +56,7 @@ DEFAULT_MAX_MONTHS = 24
 """Months asked at most per hut when no `days` are given and the site never answers `[]`."""
 
 
-class CabinListError(RuntimeError):
+class CabinListError(ProviderError, RuntimeError):
     """The cabin list could not be read; the message names the page and the problem."""
 
 

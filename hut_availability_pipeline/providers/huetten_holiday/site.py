@@ -3,6 +3,8 @@ its Laravel app, and booking pages."""
 
 from __future__ import annotations
 
+from ..registry import PROVIDERS
+
 __all__ = [
     "CABIN_LIST_PATH",
     "DEFAULT_BASE_URL",
@@ -17,10 +19,8 @@ __all__ = [
 ]
 
 SOURCE = "huetten-holiday"
-DEFAULT_BASE_URL = "https://www.huetten-holiday.com"
-DEFAULT_REQUEST_INTERVAL = 1.0
-"""Seconds between request starts: one hut costs one request per calendar month, so a year is
-12 requests; public clients wait 0.5 s, we stay at the same polite 1/s as for hut-reservation.org."""
+DEFAULT_BASE_URL = PROVIDERS["huetten-holiday"].default_base_url
+DEFAULT_REQUEST_INTERVAL = PROVIDERS["huetten-holiday"].default_request_interval
 
 SESSION_PATH = "/huts"
 """A page whose GET opens an anonymous session: it sets the `XSRF-TOKEN` and session cookies."""

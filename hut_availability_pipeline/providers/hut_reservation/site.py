@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ...domain.bookings import HutRef
+from ..registry import PROVIDERS
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -20,10 +21,8 @@ __all__ = [
 ]
 
 SOURCE = "hut-reservation.org"
-DEFAULT_BASE_URL = "https://www.hut-reservation.org"
-DEFAULT_REQUEST_INTERVAL = 1.0
-"""Seconds between request starts. The site's firewall answers bursts with 403; long-running public
-crawlers report that about 1 request per second per client is tolerated."""
+DEFAULT_BASE_URL = PROVIDERS["hrs"].default_base_url
+DEFAULT_REQUEST_INTERVAL = PROVIDERS["hrs"].default_request_interval
 DEFAULT_TIMEZONE = "Europe/Zurich"
 _CATALOG_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 
