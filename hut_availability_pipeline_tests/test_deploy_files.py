@@ -3,18 +3,23 @@ deploy/workspace.yaml), checked as far as a machine without a container engine o
 allows: they parse; the commands they run are the ones the topology test runs
 (test_defs_deploy.ROLE_COMMANDS) and our command line accepts them as written; every variable
 they set for our processes is a setting; the Helm chart's code server runs the command
-`deploy code-server` runs; its queue and pools are those of dagster.yaml."""
+`deploy code-server` runs; its queue and pools are those of dagster.yaml; the Helm values pass the Dagster chart's own
+values.schema.json (deploy/schemas/, see its README for which version and what it cannot check)."""
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import re
 import shlex
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
+from jsonschema.exceptions import best_match
 
 from hut_availability_pipeline.cli import build_parser
 from hut_availability_pipeline.config import Settings
@@ -153,3 +158,171 @@ def test_the_compose_file_is_valid_against_the_compose_specification() -> None:
     broken = load("docker-compose.yaml")
     broken["services"]["webserver"]["ports"] = {"8080": "8080"}  # a mapping where the spec wants a list
     assert not validator.is_valid(broken)
+# --- the Helm values against the Dagster chart's own values.schema.json (issue #20) ---
+
+SCHEMAS = ROOT / "deploy" / "schemas"
+CHART_SCHEMA = SCHEMAS / "dagster-helm-values.schema.json"
+# where the stored schema points for Kubernetes' own definitions (EnvVar, Container, ...)
+KUBERNETES_DEFINITIONS = "https://kubernetesjsonschema.dev/"
+# top-level keys of our values that the chart of 1.13.27 has and the stored (older) schema lacks
+NEWER_THAN_STORED_SCHEMA = {"concurrency"}
+# `concurrency` as the chart's newer pydantic model declares it (dagster-io/dagster
+# helm/dagster/schema/schema/charts/dagster/subschema/concurrency.py at 7dade7692d97, every model
+# extra="forbid"); written here from that model, since the stored schema has no `concurrency`
+CONCURRENCY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "pools": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "defaultLimit": {"type": ["integer", "null"]},
+                "granularity": {"type": ["string", "null"]},
+                "opGranularityRunBuffer": {"type": ["integer", "null"]},
+            },
+        },
+        "runs": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "maxConcurrentRuns": {"type": ["integer", "null"]},
+                "tagConcurrencyLimits": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["key", "limit"],
+                        "properties": {
+                            "key": {"type": "string"},
+                            "value": {"type": ["string", "object", "null"]},
+                            "limit": {"type": "integer"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def override_schema(node: Any, is_schema: bool = True) -> Any:
+    """The chart's schema as it applies to an override file such as deploy/helm/values.yaml.
+
+    Helm validates the MERGED values (the chart's values.yaml with our file on top), and the
+    chart's defaults fill every key the schema marks `required`; our file sets only what differs.
+    The chart's default values.yaml of the schema's commit is not stored here (the stored ones are
+    years older), so instead every `required` is dropped: an override need not repeat the chart's
+    defaults. Every other check is kept as the chart wrote it: the names of keys wherever the chart
+    forbids others (`additionalProperties: false`), types, enumerations, `anyOf`, constants.
+
+    Each `$ref` to kubernetesjsonschema.dev (Kubernetes' own definitions of EnvVar, Container,
+    ResourceRequirements, Affinity, ...) is dropped, leaving what the Dagster schema says beside it
+    (`type: object`, `type: array`, string-valued maps): there is no network here, and that site has
+    answered 404 since December 2025 (dagster-io/dagster#33134), so nothing is fetched and what is
+    inside a Kubernetes object (an init container's fields, an env entry's fields) is not checked.
+    """
+    if isinstance(node, list):
+        return [override_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if not is_schema:  # a map of names to schemas: `properties` or `definitions`
+        return {name: override_schema(schema) for name, schema in node.items()}
+    relaxed: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "required" or (key == "$ref" and value.startswith(KUBERNETES_DEFINITIONS)):
+            continue
+        relaxed[key] = override_schema(value, is_schema=key not in ("properties", "definitions"))
+    return relaxed
+
+
+def chart_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(CHART_SCHEMA.read_text())
+    return schema
+
+
+def problems(values: dict[str, Any]) -> list[str]:
+    """What the chart's schema (as override_schema relaxes it) finds wrong in `values`, as
+    "path: message", plus any top-level key the chart does not know: the chart's schema allows
+    unknown top-level keys, so a misspelt `dagsterDeamon` would otherwise be silently ignored."""
+    schema = override_schema(chart_schema())
+    validator = jsonschema.Draft7Validator(schema)
+    # an error inside an anyOf ("none of the forms fits") is reported by the form that fits best
+    errors = [best_match([error]) for error in validator.iter_errors(values)]
+    found = [f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}" for error in errors]
+    known = set(schema["properties"]) | NEWER_THAN_STORED_SCHEMA
+    found += [f"{key}: not a key of the Dagster chart" for key in values if key not in known]
+    if "concurrency" in values:
+        concurrency = jsonschema.Draft7Validator(CONCURRENCY_SCHEMA)
+        found += [
+            f"concurrency/{'/'.join(map(str, error.absolute_path))}: {error.message}"
+            for error in concurrency.iter_errors(values["concurrency"])
+        ]
+    return found
+
+
+def test_the_stored_chart_schema_is_the_one_its_readme_names() -> None:
+    data = CHART_SCHEMA.read_bytes()
+    readme = (SCHEMAS / "README.md").read_text()
+    assert f"sha256 `{hashlib.sha256(data).hexdigest()}`" in readme, "schema changed: update deploy/schemas/README.md"
+    assert f"{len(data):,} bytes" in readme
+    schema = chart_schema()
+    assert schema["title"] == "DagsterHelmValues"
+    assert (SCHEMAS / "LICENSE-dagster").read_text().lstrip().startswith("Apache License")
+    # the keys we allow beyond the stored schema are really absent from it (else it would check them)
+    assert not NEWER_THAN_STORED_SCHEMA & set(schema["properties"])
+
+
+def test_the_relaxed_schema_fetches_nothing_and_keeps_the_chart_checks() -> None:
+    schema = chart_schema()
+    text = json.dumps(override_schema(schema))
+    assert KUBERNETES_DEFINITIONS in json.dumps(schema) and KUBERNETES_DEFINITIONS not in text
+    assert '"$ref": "http' not in text and '"required"' not in text
+    # what is kept: every local reference and every closed object of the chart
+    assert text.count('"additionalProperties": false') == json.dumps(schema).count('"additionalProperties": false')
+    assert text.count('"$ref": "#/definitions/') == json.dumps(schema).count('"$ref": "#/definitions/')
+
+
+def test_the_helm_values_pass_the_dagster_charts_schema() -> None:
+    assert problems(load("deploy/helm/values.yaml")) == []
+
+
+def _set(values: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split("/")
+    node: Any = values
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[last] = value
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reported"),
+    [
+        # a wrong type: the port as a string
+        ("dagster-user-deployments/deployments/0/port", "3030", "dagster-user-deployments/deployments/0/port: '3030'"),
+        # a misspelt key where the chart forbids others
+        ("runLauncher/config/k8sRunLauncher/envVar", ["A=1"], "runLauncher/config/k8sRunLauncher: Additional"),
+        ("dagsterDaemon/runMonitor", {"enabled": True}, "dagsterDaemon: Additional"),
+        # a value outside an enumeration
+        ("pythonLogs/pythonLogLevel", "VERBOSE", "pythonLogs/pythonLogLevel: 'VERBOSE' is not one of"),
+        ("runLauncher/type", "K8sLauncher", "runLauncher/type: 'K8sLauncher' is not one of"),
+        # none of the forms an anyOf allows
+        (
+            "dagsterDaemon/runCoordinator/config/queuedRunCoordinator/dequeueIntervalSeconds",
+            "1s",
+            "dagsterDaemon/runCoordinator/config/queuedRunCoordinator/dequeueIntervalSeconds: '1s'",
+        ),
+        ("retention/sensor/purgeAfterDays/skiped", 2, "retention/sensor/purgeAfterDays: "),
+        # a misspelt top-level key, which the chart itself would ignore
+        ("dagsterDeamon", {"enabled": True}, "dagsterDeamon: not a key of the Dagster chart"),
+        # the concurrency block, checked against the chart's newer model
+        ("concurrency/pools/defaultLimits", 1, "concurrency/pools: Additional"),
+        ("concurrency/runs/maxConcurrentRuns", "6", "concurrency/runs/maxConcurrentRuns: '6'"),
+    ],
+)
+def test_a_wrong_value_in_a_copy_of_the_helm_values_is_reported(path: str, value: Any, reported: str) -> None:
+    values = copy.deepcopy(load("deploy/helm/values.yaml"))
+    _set(values, path, value)
+    found = problems(values)
+    assert any(problem.startswith(reported) for problem in found), found
