@@ -158,6 +158,8 @@ def test_the_compose_file_is_valid_against_the_compose_specification() -> None:
     broken = load("docker-compose.yaml")
     broken["services"]["webserver"]["ports"] = {"8080": "8080"}  # a mapping where the spec wants a list
     assert not validator.is_valid(broken)
+
+
 # --- the Helm values against the Dagster chart's own values.schema.json (issue #20) ---
 
 SCHEMAS = ROOT / "deploy" / "schemas"
