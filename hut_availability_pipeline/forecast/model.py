@@ -136,8 +136,11 @@ def _validate(obs: pd.DataFrame) -> None:
 
 
 def prepare(obs: pd.DataFrame) -> Prepared:
-    """Index the observations once; forecasts at many as-of times reuse it."""
+    """Index the observations once; forecasts at many as-of times reuse it. A check without
+    published numbers (free NaN) tells nothing about the places: it is left out, and the last
+    published check stands (its time is the forecast's `observed_at`)."""
     _validate(obs)
+    obs = obs[pd.to_numeric(obs["free"], errors="coerce").notna()]
     hut_codes_all, hut_labels = pd.factorize(obs["hut"], sort=True)
     nights_all = (
         pd.to_datetime(obs["night"]).to_numpy(dtype="datetime64[D]").astype(np.int64)
