@@ -1,0 +1,26 @@
+-- The stored history as checks in the `history import` format: every state at its first check
+-- and, when later, at its last check (for the open state: the current table's last check), so
+-- that importing the output rebuilds the same states. Optional filters: one hut (slug), a range
+-- of nights, and checks up to an as-of time (a forecast as of T reads nothing later; a state
+-- open at T is then seen at its first check only, which is all a forecaster at T knew).
+WITH states AS (
+    SELECT s.hut_id, s.availability_date, s.free, s.total, s.first_checked, s.last_checked
+    FROM hut_availability_history_states s
+    JOIN huts h ON h.id = s.hut_id
+    WHERE (%(hut)s::text IS NULL OR h.slug = %(hut)s::text)
+      AND (%(from_date)s::date IS NULL OR s.availability_date >= %(from_date)s::date)
+      AND (%(to_date)s::date IS NULL OR s.availability_date <= %(to_date)s::date)
+      AND (%(as_of)s::timestamptz IS NULL OR s.first_checked <= %(as_of)s::timestamptz)
+),
+checks AS (
+    SELECT hut_id, availability_date, free, total, first_checked AS observed_at FROM states
+    UNION ALL
+    SELECT hut_id, availability_date, free, total, last_checked FROM states
+    WHERE last_checked > first_checked
+      AND (%(as_of)s::timestamptz IS NULL OR last_checked <= %(as_of)s::timestamptz)
+)
+SELECT c.observed_at, o.slug AS source, h.source_hut_id, h.slug, c.availability_date AS date, c.free, c.total
+FROM checks c
+JOIN huts h ON h.id = c.hut_id
+JOIN organizations o ON o.id = h.source_organization_id
+ORDER BY c.observed_at, o.slug, h.source_hut_id, c.availability_date
