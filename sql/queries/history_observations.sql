@@ -3,8 +3,9 @@
 -- that importing the output rebuilds the same states. Optional filters: one hut (slug), a range
 -- of nights, and an as-of time. With an as-of time only what a forecaster knew then is read,
 -- whatever was stored since: the states begun by then at their first check, and the last check
--- of the states that ended by then (the next state began by then). The last check of a state
--- still open at the as-of time is left out: it may have been moved past it by a later check.
+-- of the states that ended by then (the next state began by then) or whose night had passed by
+-- then (UTC date; nights are not checked after they pass). The last check of a state still open
+-- at the as-of time is otherwise left out: a later check may have moved it past the as-of time.
 WITH states AS (
     SELECT s.hut_id, s.availability_date, s.free, s.total, s.first_checked, s.last_checked,
            lead(s.first_checked) OVER (
@@ -22,7 +23,10 @@ checks AS (
     UNION ALL
     SELECT hut_id, availability_date, free, total, last_checked FROM states
     WHERE last_checked > first_checked
-      AND (%(as_of)s::timestamptz IS NULL OR next_first_checked <= %(as_of)s::timestamptz)
+      AND (%(as_of)s::timestamptz IS NULL
+           OR next_first_checked <= %(as_of)s::timestamptz
+           OR (availability_date < (%(as_of)s::timestamptz AT TIME ZONE 'UTC')::date
+               AND last_checked <= %(as_of)s::timestamptz))
 )
 SELECT c.observed_at, o.slug AS source, h.source_hut_id, h.slug, c.availability_date AS date, c.free, c.total
 FROM checks c
