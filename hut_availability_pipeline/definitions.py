@@ -17,6 +17,7 @@ from .defs.after_refresh import after_refresh_sensor
 from .defs.assets import build_hut_refresh, hut_catalog
 from .defs.automation import REFRESH_SCHEDULES, hut_priority_sensor
 from .defs.checks import availability_checks, availability_checks_job, availability_checks_schedule
+from .defs.forecast import build_forecast_schedule, forecast_job, hut_availability_forecast
 from .defs.io_manager import HutAvailabilityIOManager
 from .defs.jobs import REFRESH_JOBS, hut_backfill_job
 from .defs.maintenance import dagster_maintenance_job, dagster_maintenance_schedule
@@ -44,6 +45,7 @@ def build_definitions(
     database = database or DatabaseResource(settings=settings)
     providers = providers or BookingProvidersResource.from_settings(settings)
     assets: list[dg.AssetsDefinition] = [hut_catalog, build_hut_refresh(settings), *trend_assets]
+    assets.append(hut_availability_forecast)
     jobs: list[dg.JobDefinition | dg.UnresolvedAssetJobDefinition] = [
         *REFRESH_JOBS.values(),
         hut_backfill_job,
@@ -51,6 +53,7 @@ def build_definitions(
         dagster_maintenance_job,
         hut_update_report_job,
         trend_job,
+        forecast_job,
         retention_job,
         watch_alerts_job,
     ]
@@ -59,6 +62,7 @@ def build_definitions(
         availability_checks_schedule,
         dagster_maintenance_schedule,
         build_trend_schedule(settings),
+        build_forecast_schedule(settings),
         retention_schedule,
     ]
     return dg.Definitions(

@@ -18,6 +18,7 @@ from .errors import add_error_handlers
 from .openapi import openapi_of
 from .pool import read_only_pool
 from .routes import availability, browse, huts
+from .routes import forecast as forecast_routes
 
 
 def create_app(
@@ -47,6 +48,7 @@ def create_app(
     app.include_router(availability.router)
     app.include_router(huts.router)
     app.include_router(browse.router)
+    app.include_router(forecast_routes.router)
     add_error_handlers(app)
     if web:
         from ..web import add_web

@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "database administration"),
     "watch": ("watch", "manage watches: be told when beds free up"),
     "alerts": ("alerts", "evaluate watches and deliver their notifications"),
+    "history": ("history", "import, export or convert past checks"),
+    "forecast": ("forecast", "forecast free places on the eve, sell-out and free-up chances; backtest"),
 }
 
 

@@ -142,6 +142,8 @@ def write_batch(
     conn: psycopg.Connection[Any],
     results: Sequence[HutFetchResult],
     staged: Sequence[list[tuple[Any, ...]]] | None = None,
+    *,
+    record_status: bool = True,
 ) -> BatchResult:
     """Store a batch of fetched huts in one transaction: all of it or nothing (inside a caller's
     transaction, a savepoint that commits with it).
@@ -152,6 +154,7 @@ def write_batch(
     open states, and a check older than the stored one never overwrites it. Statements whose work
     is known to be empty (no new rows, no changes) are skipped, so a pass in which nothing changed
     costs one COPY and one UPDATE. `staged`, when given, holds `stage(result)` of each result.
+    `record_status=False` leaves the huts' fetch status alone (a history import is no fetch).
     """
     started = time.perf_counter()
     out = BatchResult()
@@ -197,9 +200,10 @@ def write_batch(
         for r in results:
             if not r.ok:
                 out.failed[r.hut.hut_id] = r.error or "no bookings"
-        began = time.perf_counter()
-        record_fetch_status(conn, results)
-        steps["write_fetch_status"] = time.perf_counter() - began
+        if record_status:
+            began = time.perf_counter()
+            record_fetch_status(conn, results)
+            steps["write_fetch_status"] = time.perf_counter() - began
         committing = time.perf_counter()
     steps["commit"] = time.perf_counter() - committing
     out.seconds = time.perf_counter() - started

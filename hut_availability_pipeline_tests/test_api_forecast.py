@@ -1,0 +1,51 @@
+"""/v1/huts/{slug}/forecast[/{date}] over real HTTP, on a forecast stored by the daily run's code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from hut_availability_pipeline.forecast_run import run_forecast
+
+from .test_api import DAY, NOW, TODAY, Api, add_data, serving
+
+FORECAST = "/v1/huts/{slug}/forecast"
+NIGHT = "/v1/huts/{slug}/forecast/{date}"
+
+
+@pytest.fixture
+def api(db) -> Iterator[Api]:
+    add_data(db)
+    with db.connect() as conn:
+        run = run_forecast(conn, NOW)
+    assert run.history_nights == 0  # nothing past yet: the forecast is naive and says so
+    with serving(db) as url, httpx.Client(base_url=url) as client:
+        yield Api(client)
+
+
+def test_a_huts_forecast_per_night(api: Api) -> None:
+    body = api.get(FORECAST, slug="alpha").json()
+    assert body["hut"]["slug"] == "alpha"
+    nights = body["nights"]
+    assert [n["date"] for n in nights] == [(TODAY + i * DAY).isoformat() for i in range(1, 20)]
+    tomorrow = nights[0]  # full tomorrow (0 free at the last check, an hour ago)
+    assert tomorrow == {
+        "date": (TODAY + DAY).isoformat(),
+        "as_of": "2026-07-10T12:00:00Z",
+        "free_now": 0,
+        "observed_at": "2026-07-10T11:00:00Z",
+        "median_free": 0,
+        "p_sold_out": 0.9,
+        "p_frees_up": 0.1,
+        "history_nights": 0,
+    }
+    assert nights[1]["free_now"] == 1 and nights[1]["p_frees_up"] is None
+    assert api.get(NIGHT, slug="alpha", date=(TODAY + DAY).isoformat()).json() == tomorrow
+
+
+def test_unknown_huts_and_nights_without_a_forecast_are_404(api: Api) -> None:
+    assert "no hut" in api.get(FORECAST, slug="nowhere", expect=404).json()["detail"]
+    assert "no forecast of alpha" in api.get(NIGHT, slug="alpha", date=TODAY.isoformat(), expect=404).json()["detail"]
+    assert api.get(FORECAST, slug="cabane").json()["nights"] == []  # never checked
