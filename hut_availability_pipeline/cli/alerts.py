@@ -18,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from ..notify.delivery import deliver_due
+    from ..notify.mail import MailServer
     from ..storage.watches import evaluate, evaluate_changes
 
     db = open_db(settings)
@@ -28,6 +29,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"evaluated {evaluation.evaluated} watch(es): {evaluation.fired} to notify, {evaluation.expired} expired",
         flush=True,
     )
-    delivery = deliver_due(db)
+    delivery = deliver_due(db, mailer=MailServer.of(settings.smtp_url, settings.mail_from, settings.public_url))
     print(f"delivered {delivery.delivered} notification(s), {delivery.failed} failed (retried later)")
     return EXIT_FAILED if delivery.failed else EXIT_OK

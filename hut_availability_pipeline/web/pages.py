@@ -21,6 +21,7 @@ from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
 from ..storage.read_models import UnknownHutError
 from ..storage.trends import night_trends
 from . import views
+from .alert_form import mail_form, remember_form
 from .security import safe_link
 
 CALENDAR_DAYS = 366
@@ -126,7 +127,8 @@ def night_page(
     current = detail.days[0] if detail.days else None
     trend = next(iter(night_trends(conn, history.hut.hut_id, night, night)), None)
     now = clock()
-    return _page(
+    mail = mail_form(request)
+    page = _page(
         request,
         "night.html",
         title=f"{history.hut.name}, {night.isoformat()}",
@@ -142,7 +144,10 @@ def night_page(
         trend=trend,
         zone=settings.zone,
         local_time=views.local_time,
+        mail=mail,
+        alert_open=night >= today_in(settings.zone, now),
     )
+    return remember_form(request, page, mail)
 
 
 @router.get("/browse", response_class=HTMLResponse)
