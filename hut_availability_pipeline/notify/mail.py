@@ -8,6 +8,7 @@ the send, notify/delivery.py) is one message to a mail program that drops duplic
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from urllib.parse import unquote, urlsplit
 from ..storage.watches import Notification
 from .channels import SendResult
 
+# Headers folded at 998 characters (RFC 5322's limit), not 78: at 78 the List-Unsubscribe link, a
+# word without spaces, would be written as an RFC 2047 encoded word that mail programs do not read.
+HEADER_POLICY = email.policy.SMTP.clone(max_line_length=998)
 SMTP_TIMEOUT = 30.0  # seconds; a server that does not answer fails the attempt (the outbox retries)
 
 
@@ -66,7 +70,7 @@ def compose(server: MailServer, notification: Notification) -> EmailMessage:
     if notification.email is None or notification.unsubscribe_token is None:
         raise ValueError(f"notification {notification.id} is not one of a watch of an e-mail address")
     unsubscribe = server.unsubscribe_link(notification.unsubscribe_token)
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = server.mail_from
     message["To"] = notification.email
     message["Subject"] = _subject(notification)

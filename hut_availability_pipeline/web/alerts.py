@@ -6,7 +6,8 @@ confirmation and the unsubscribe pages. Thin: parse, check, call storage/subscri
   it right after answering (the outbox keeps and retries it should that fail). The answer is the
   same whether the address is known or not; over a rate limit it is 429 and nothing is sent.
 - `GET /alerts/confirm/{token}` shows one button; its `POST` activates the watch (a mail scanner
-  that opens every link activates nothing), evaluates it at once and sends an alert it decides.
+  that opens every link activates nothing); from then on the watch is evaluated after each refresh
+  like any other, and tells of places that free up after it was made (domain/watches.py).
 - `GET /alerts/unsubscribe/{token}` shows one button; a `POST` to the same link deletes the watch
   (and the address with its last watch): the button, and RFC 8058's one-click POST of a mail
   program (no cookie, no CSRF token: the link's secret token is the authority).
@@ -43,7 +44,7 @@ from ..storage.subscriptions import (
     subscribed_watch,
     unsubscribe,
 )
-from ..storage.watches import UnknownHutSlugError, evaluate, hut_ids_by_slug
+from ..storage.watches import UnknownHutSlugError, hut_ids_by_slug
 from . import csrf
 from .pages import _page
 
@@ -75,7 +76,16 @@ class FormError(ValueError):
 def _answer(
     request: Request, status: int, title: str, message: str, action: str | None = None, button: str = ""
 ) -> HTMLResponse:
-    page = _page(request, "alert_answer.html", status, title=title, message=message, action=action, button=button)
+    page = _page(
+        request,
+        "alert_answer.html",
+        status,
+        title=title,
+        message=message,
+        action=action,
+        button=button,
+        failed=status >= 400,
+    )
     page.headers["Cache-Control"] = "no-store"
     return page
 
@@ -207,7 +217,7 @@ def _store(
     return submission.refused, submission.watch_id
 
 
-def _token_page(request: Request, token: str, kind: str) -> HTMLResponse | None:
+def _token_page(request: Request, token: str) -> HTMLResponse | None:
     if not TOKEN.match(token):
         return _answer(request, 404, "Unknown link", "This link is not one of ours (is it complete?).")
     if not request.app.state.settings.mail_enabled:
@@ -222,7 +232,7 @@ def _names(watch: PendingWatch) -> str:
 @router.get("/alerts/confirm/{token}", response_class=HTMLResponse)
 def confirm_page(request: Request, token: str) -> HTMLResponse:
     """One button that confirms (a mail scanner opening the link confirms nothing)."""
-    if (refused := _token_page(request, token, "confirm")) is not None:
+    if (refused := _token_page(request, token)) is not None:
         return refused
     with request.app.state.db.connect() as conn:
         watch = pending_watch(conn, token)
@@ -237,35 +247,30 @@ def confirm_page(request: Request, token: str) -> HTMLResponse:
 
 
 @router.post("/alerts/confirm/{token}", response_class=HTMLResponse)
-def confirm_submit(request: Request, token: str, background: BackgroundTasks) -> HTMLResponse:
-    """Activate the watch, evaluate it now, and send what it decides."""
-    if (refused := _token_page(request, token, "confirm")) is not None:
+def confirm_submit(request: Request, token: str) -> HTMLResponse:
+    """Activate the watch: from now on it is evaluated like every watch, after each refresh."""
+    if (refused := _token_page(request, token)) is not None:
         return refused
-    settings: Settings = request.app.state.settings
-    db: Database = request.app.state.db
-    with db.connect() as conn:
+    with request.app.state.db.connect() as conn:
         watch = pending_watch(conn, token)
-        watch_id = confirm(conn, token)
-        if watch is None or watch_id is None:
+        if watch is None or confirm(conn, token) is None:
             return _answer(
                 request, 404, "Link not valid", "This confirmation link was used already, expired after a day, or"
                 " its alert was deleted.",
             )  # fmt: skip
-        evaluate(conn, today_in(settings.zone, request.app.state.clock()), [watch_id])
-    background.add_task(deliver_due, db, mailer=_server(settings), watch_id=watch_id, limit=5)
     return _answer(
         request,
         200,
         "Alert started",
-        f"Your alert for {_names(watch)} is active: we write as soon as places are free (and now, if they are"
-        " already). Every e-mail has a link to stop it.",
+        f"Your alert for {_names(watch)} is active: we write to you when places free up. Every e-mail has a link to"
+        " stop it.",
     )
 
 
 @router.get("/alerts/unsubscribe/{token}", response_class=HTMLResponse)
 def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
     """One button that unsubscribes (a mail scanner opening the link deletes nothing)."""
-    if (refused := _token_page(request, token, "unsubscribe")) is not None:
+    if (refused := _token_page(request, token)) is not None:
         return refused
     with request.app.state.db.connect() as conn:
         watch = subscribed_watch(conn, token)
@@ -284,7 +289,7 @@ def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
 @router.post("/alerts/unsubscribe/{token}", response_class=HTMLResponse)
 def unsubscribe_submit(request: Request, token: str) -> HTMLResponse:
     """Delete the watch (its button, or a mail program's one-click POST, RFC 8058)."""
-    if (refused := _token_page(request, token, "unsubscribe")) is not None:
+    if (refused := _token_page(request, token)) is not None:
         return refused
     with request.app.state.db.connect() as conn:
         deleted = unsubscribe(conn, token)
