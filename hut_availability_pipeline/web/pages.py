@@ -14,10 +14,13 @@ from fastapi.templating import Jinja2Templates
 from ..api.deps import AppSettings, Connection, Now, Slug, parse_night
 from ..api.errors import ApiError
 from ..api.routes.browse import TableFilter
+from ..config import Settings
 from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ..domain.dates import today_in
+from ..domain.freshness import hut_notice, source_notices
 from ..storage import queries
 from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
+from ..storage.freshness import fetch_states, source_names
 from ..storage.read_models import UnknownHutError
 from ..storage.trends import night_trends
 from . import views
@@ -55,9 +58,24 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
 _error = render_error
 
 
+def _freshness(conn: Any, settings: Settings, now: dt.datetime, hut_id: int | None = None) -> dict[str, Any]:
+    """The notices of data that may be out of date (templates/freshness.html): of every source on
+    the map; of the hut's source and the hut itself on its page."""
+    states = fetch_states(conn, settings.tiers, now, settings.zone)
+    notices = source_notices(states, settings.tiers, now, source_names(conn))
+    if hut_id is None:
+        return {"notices": notices, "hut_notice": None}
+    state = next((s for s in states if s.hut_id == hut_id), None)
+    return {
+        "notices": [n for n in notices if state is not None and n.source == state.source],
+        "hut_notice": hut_notice(state, settings.tiers, now),
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 def map_page(
     request: Request,
+    conn: Connection,
     settings: AppSettings,
     clock: Now,
     date: Annotated[str | None, Query()] = None,
@@ -79,6 +97,9 @@ def map_page(
         party=party,
         tiles=settings.map_tiles,
         attribution=settings.map_tiles_attribution,
+        zone=settings.zone,
+        local_time=views.local_time,
+        **_freshness(conn, settings, clock()),
     )
 
 
@@ -108,6 +129,7 @@ def hut_page(request: Request, conn: Connection, settings: AppSettings, clock: N
         full_soon=[t for t in trends if t.became_full_at is not None][:10],
         zone=settings.zone,
         local_time=views.local_time,
+        **_freshness(conn, settings, clock(), detail.hut.hut_id),
     )
 
 
