@@ -24,6 +24,8 @@ from hut_availability_pipeline.storage.huts import bookable_huts
 from hut_availability_pipeline.storage.subscriptions import ADDRESS_LIMIT, CLIENT_LIMIT
 from hut_availability_pipeline.storage.watches import evaluate, queue_test
 from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.web import pages
+from hut_availability_pipeline.web.alert_form import MailForm
 
 from .helpers import result
 from .receivers import smtp_receiver
@@ -281,3 +283,35 @@ def test_rate_limits_refuse_with_a_clear_message_and_send_nothing(mail, site):
     time.sleep(0.5)
     assert len(mailbox.messages) == CLIENT_LIMIT
     assert "gina@example.org" not in {m["To"] for m in messages}
+
+
+def test_the_form_macro_for_a_tour_result_asks_for_the_tour(mail, site):
+    """The macro the tour planner's result uses: huts in order, a window of start dates, the party."""
+    client, mailbox, _ = mail
+    slug, _, night = free_night(site)
+    fields = form_of(client, slug, night)  # the browser's CSRF cookie, as on any page with the form
+    with site.db.connect() as conn:
+        tour = conn.execute("SELECT slug, name FROM huts WHERE name NOT LIKE '<%' ORDER BY id LIMIT 3").fetchall()
+    html = pages._ENV.from_string(
+        '{% from "alert_form.html" import alert_form %}{{ alert_form(mail, huts, date_from, date_to, party=3) }}'
+    ).render(
+        mail=MailForm(True, fields["csrf"]),
+        huts=[s for s, _ in tour],
+        date_from=night.isoformat(),
+        date_to=(night + dt.timedelta(days=4)).isoformat(),
+    )
+    macro = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    assert macro["huts"] == ",".join(s for s, _ in tour) and 'value="3"' in html
+    assert submit(client, macro, "tina@example.org", party=3).status_code == 202
+    [message] = wait_for(mailbox, 1)
+    expected = f"3 place(s) on the tour {' → '.join(n for _, n in tour)} starting on a night from {night.isoformat()}"
+    assert expected in subject(message)
+    with site.db.connect() as conn:
+        [(kind, beds, huts)] = conn.execute(
+            "SELECT w.kind, w.beds, array_agg(h.slug ORDER BY wh.position) FROM watches w"
+            " JOIN watch_huts wh ON wh.watch_id = w.id JOIN huts h ON h.id = wh.hut_id"
+            " JOIN subscribers s ON s.id = w.subscriber_id WHERE s.email = 'tina@example.org' GROUP BY w.id"
+        ).fetchall()
+    assert (kind, beds, huts) == ("tour", 3, [s for s, _ in tour])
+    unknown = submit(client, {**macro, "huts": "no-such-hut"}, "tina@example.org")
+    assert unknown.status_code == 400 and "unknown hut(s): no-such-hut" in unknown.text
