@@ -152,6 +152,9 @@ async def submit(request: Request, background: BackgroundTasks) -> HTMLResponse:
     server = _server(settings)
     if server is None:
         return _answer(request, 404, "Not offered", "E-mail alerts are not offered on this server.")
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
+        return _answer(request, 413, "Too large", "The form is larger than a form of this site can be.")
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         return _answer(request, 413, "Too large", "The form is larger than a form of this site can be.")
