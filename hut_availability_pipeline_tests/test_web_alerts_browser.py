@@ -5,6 +5,7 @@ arrives, its link's page has one button that starts the alert; a form posted fro
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,10 +13,16 @@ from typing import Any
 import pytest
 
 from hut_availability_pipeline.api import create_app
+from hut_availability_pipeline.notify.delivery import deliver_due
+from hut_availability_pipeline.notify.mail import MailServer
+from hut_availability_pipeline.storage.huts import bookable_huts
+from hut_availability_pipeline.storage.watches import evaluate
+from hut_availability_pipeline.storage.writer import write_batch
 
+from .helpers import failure, result
 from .receivers import smtp_receiver
 from .test_api import serving
-from .test_web_alerts import free_night, link_path, mail_settings, text_of, wait_for, watch_rows
+from .test_web_alerts import PUBLIC_URL, free_night, link_path, mail_settings, subject, text_of, wait_for, watch_rows
 from .test_web_browser import CHROMIUM_ARGS, Watched, chromium_path
 from .web_site import Site, simulated_site
 
@@ -30,6 +37,7 @@ def site(embedded_factory) -> Site:
 @pytest.fixture(scope="module")
 def served(site) -> Iterator[tuple[str, Any]]:
     with smtp_receiver() as (mailbox, port):
+        mailbox.port = port
         app = create_app(site.db, mail_settings(port), clock=site.clock)
         with serving(site.db, app) as url:
             yield url, mailbox
@@ -102,3 +110,44 @@ def test_a_form_from_another_site_is_refused_and_sends_nothing(browser, served, 
     assert watch_rows(site, "ivan@example.org") == []
     time.sleep(0.5)  # what would have been sent at once would be here by now
     assert mailbox.messages == []
+
+
+def test_an_alert_arrives_and_its_unsubscribe_button_ends_it(page, served, site):
+    _, mailbox = served
+    mailbox.messages.clear()
+    slug, name, night = free_night(site, skip=1)
+    p = page.page
+    p.goto(f"/huts/{slug}/nights/{night.isoformat()}")
+    p.locator("#alert-email").fill("olga@example.org")
+    p.locator("#alert-submit").click()
+    p.wait_for_selector("#answer-title:has-text('Check your e-mail')")
+    p.goto(link_path(text_of(wait_for(mailbox, 1)[0]), "confirm"))
+    p.locator("#answer-button").click()
+    p.wait_for_selector("#answer-title:has-text('Alert started')")
+    mailbox.messages.clear()
+    with site.db.connect() as conn:  # a place frees up; the evaluation and delivery after a refresh
+        [ref] = [r for r in bookable_huts(conn) if r.slug == slug]
+        write_batch(conn, [result(ref, dt.datetime.now(dt.UTC), [39], start=night)])
+        assert evaluate(conn, site.now.date()).fired == 1
+    server = MailServer(f"smtp://127.0.0.1:{mailbox.port}", "huts@example.org", PUBLIC_URL)
+    assert deliver_due(site.db, mailer=server).delivered == 1
+    [alert] = wait_for(mailbox, 1)
+    assert night.isoformat() in subject(alert) and name in subject(alert)
+    p.goto(link_path(text_of(alert), "unsubscribe"))
+    assert len(watch_rows(site, "olga@example.org")) == 1  # opening the link deletes nothing
+    p.locator("#answer-button").click()
+    p.wait_for_selector("#answer-title:has-text('Unsubscribed')")
+    assert watch_rows(site, "olga@example.org") == []
+    page.clean()
+
+
+def test_a_failed_update_shows_a_visible_notice_on_the_map(page, site):
+    with site.db.connect() as conn:
+        ref = bookable_huts(conn)[2]
+        write_batch(conn, [failure(ref, dt.datetime.now(dt.UTC), "HTTP 503")])
+    p = page.page
+    p.goto("/")
+    notice = p.locator("#freshness .notice")
+    assert notice.is_visible()
+    assert notice.inner_text().startswith("hut-reservation.org:") and "last update failed" in notice.inner_text()
+    page.clean()

@@ -49,6 +49,8 @@ def test_a_failed_fetch_and_stale_data_are_shown_with_the_source_and_since_when(
         assert source == on_map
         assert own.startswith("This hut:") and f"its last update failed at {failed_at}" in own
         assert notices(client.get(f"/huts/{other.slug}").text) == [on_map]  # same source, its own fetch worked
+        night_page = client.get(f"/huts/{hut.slug}/nights/{start.isoformat()}").text
+        assert notices(night_page) == [source, own]  # a night's page, where the alert form is, says it too
 
         # the source's next fetch works, but the data of a hut are three days old (its tier: a day)
         with db.connect() as conn:

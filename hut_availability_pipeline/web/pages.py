@@ -168,6 +168,7 @@ def night_page(
         local_time=views.local_time,
         mail=mail,
         alert_open=night >= today_in(settings.zone, now),
+        **_freshness(conn, settings, now, history.hut.hut_id),
     )
     return remember_form(request, page, mail)
 
