@@ -51,7 +51,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(frozen=True, case_sensitive=True, env_ignore_empty=True, extra="ignore")
     # Variables whose value is never shown in an error: they may carry a password.
-    SECRET_VARIABLES: ClassVar[frozenset[str]] = frozenset({"DATABASE_URL", "DAGSTER_POSTGRES_URL"})
+    SECRET_VARIABLES: ClassVar[frozenset[str]] = frozenset(
+        {"DATABASE_URL", "DAGSTER_POSTGRES_URL", "HUT_AVAILABILITY_SMTP_URL"}
+    )
 
     home: Path = Field(
         Path(DEFAULT_HOME),
@@ -245,6 +247,14 @@ class Settings(BaseSettings):
         ),
     )
 
+    # e-mail alerts from the web pages (docs/email-alerts.md): all three set → the form is offered
+    # smtp://host:port (plain), smtps://user:password@host:465 (TLS); None → no e-mail alerts
+    smtp_url: str | None = Field(None, validation_alias="HUT_AVAILABILITY_SMTP_URL", repr=False)
+    # the sender of the e-mails, e.g. "Hut availability <huts@example.org>"
+    mail_from: str | None = Field(None, validation_alias="HUT_AVAILABILITY_MAIL_FROM")
+    # the base of the links in e-mails, e.g. https://huts.example.org
+    public_url: str | None = Field(None, validation_alias="HUT_AVAILABILITY_PUBLIC_URL")
+
     def __init__(self, **values: Any) -> None:
         # Keyword arguments by field name (tests, overrides). Not `validate_by_name`: that would also
         # read an environment variable named like the field (`home`).
@@ -298,6 +308,42 @@ class Settings(BaseSettings):
             raise ValueError("must not contain quotes, spaces, '<', '>' or ';'")
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("must be an smtp://host:port or smtps://user:password@host:port URL")
+        try:
+            parts.port  # noqa: B018 (raises on a port that is not a number)
+        except ValueError:
+            raise ValueError("has a port that is not a number") from None
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from email.utils import parseaddr
+
+        address = parseaddr(value)[1]
+        if "@" not in address or any(c in value for c in "\r\n"):
+            raise ValueError("must be an e-mail address, e.g. huts@example.org or 'Huts <huts@example.org>'")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an http:// or https:// URL without query, e.g. https://huts.example.org")
+        return value.rstrip("/")
+
     @field_validator("dagster_home")
     @classmethod
     def _absolute_home(cls, value: Path | None) -> Path | None:
@@ -337,6 +383,11 @@ class Settings(BaseSettings):
             return None
         parts = urlsplit(self.map_tiles)
         return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether e-mail alerts can be offered: an SMTP server, a sender and the links' base."""
+        return bool(self.smtp_url and self.mail_from and self.public_url)
 
     @property
     def resolved_home(self) -> Path:

@@ -101,3 +101,23 @@ def test_an_unreachable_database_is_one_line_naming_it_exit_2(
     assert main(["db", "where"]) == 2
     err = capsys.readouterr().err
     assert "DATABASE_URL is not a valid connection URL" in err and "s3cret" not in err
+
+
+def test_mail_settings_are_checked_and_the_smtp_password_never_shown(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HUT_AVAILABILITY_SMTP_URL", "http://user:s3cret@mail.example.org:465")
+    assert main(["db", "where"]) == 2
+    err = capsys.readouterr().err
+    assert "HUT_AVAILABILITY_SMTP_URL" in err and "must be an smtp://" in err
+    assert "s3cret" not in err and "mail.example.org" not in err
+    with pytest.raises(ConfigError, match="HUT_AVAILABILITY_MAIL_FROM='nobody' must be an e-mail address"):
+        load_settings(mail_from="nobody")
+    with pytest.raises(ConfigError, match="HUT_AVAILABILITY_PUBLIC_URL='ftp://x' must be an http"):
+        load_settings(public_url="ftp://x")
+    assert not load_settings(smtp_url="smtp://127.0.0.1:2525", mail_from="huts@example.org").mail_enabled
+    settings = load_settings(
+        smtp_url="smtps://u:p@mail.example.org:465", mail_from="Huts <huts@example.org>", public_url="https://h.org/"
+    )
+    assert settings.mail_enabled and settings.public_url == "https://h.org"
+    assert "u:p@" not in repr(settings)

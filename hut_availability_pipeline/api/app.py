@@ -42,6 +42,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.pool = pool
+    app.state.db = db  # the pages' few writes (web/alerts.py: e-mail alerts); reads use the pool
     app.state.settings = settings
     app.state.clock = clock or (lambda: dt.datetime.now(dt.UTC))
     add_docs(app)

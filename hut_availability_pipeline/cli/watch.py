@@ -133,6 +133,7 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def _test(args: argparse.Namespace, settings: Settings) -> int:
     from ..notify.delivery import deliver_due
+    from ..notify.mail import MailServer
     from ..storage.watches import queue_test
 
     db = open_db(settings)
@@ -141,7 +142,7 @@ def _test(args: argparse.Namespace, settings: Settings) -> int:
             queue_test(conn, args.id)
         except LookupError as exc:
             raise UsageError(str(exc)) from None
-    result = deliver_due(db)
+    result = deliver_due(db, mailer=MailServer.of(settings.smtp_url, settings.mail_from, settings.public_url))
     print(f"test message queued; delivered {result.delivered}, failed {result.failed}")
     if result.failed:
         print(f"see the error with: hut-availability watch show {args.id}", file=sys.stderr)

@@ -21,6 +21,8 @@ import dagster as dg
 from ..config import Settings
 from ..domain.dates import today_in
 from ..notify.delivery import deliver_due
+from ..notify.mail import MailServer
+from ..storage.subscriptions import purge
 from ..storage.watches import evaluate_changes
 from .after_refresh import refresh_runs_finished
 from .resources import DatabaseResource
@@ -34,6 +36,7 @@ def evaluate_watches(
     context: dg.OpExecutionContext, database: DatabaseResource, settings: dg.ResourceParam[Settings]
 ) -> int:
     with database.database().connect() as conn:
+        purge(conn)  # unconfirmed and long-expired watches of e-mail addresses, addresses left without one
         result = evaluate_changes(conn, today_in(settings.zone, dt.datetime.now(dt.UTC)))
     context.add_output_metadata(
         {"watches evaluated": result.evaluated, "watches fired": result.fired, "watches expired": result.expired}
@@ -46,8 +49,11 @@ def evaluate_watches(
     retry_policy=dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL),
     pool=DELIVERY_POOL,
 )
-def deliver_notifications(context: dg.OpExecutionContext, database: DatabaseResource, fired: int) -> None:
-    result = deliver_due(database.database())
+def deliver_notifications(
+    context: dg.OpExecutionContext, database: DatabaseResource, settings: dg.ResourceParam[Settings], fired: int
+) -> None:
+    mailer = MailServer.of(settings.smtp_url, settings.mail_from, settings.public_url)
+    result = deliver_due(database.database(), mailer=mailer)
     context.add_output_metadata({"notifications delivered": result.delivered, "notifications failed": result.failed})
     if result.failed:
         raise dg.Failure(

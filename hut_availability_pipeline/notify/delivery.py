@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..storage.database import Database
-from ..storage.watches import due_notifications, record_delivered, record_failed
+from ..storage.watches import Notification, due_notifications, record_delivered, record_failed
 from .channels import SendResult, redact, send
 
 logger = logging.getLogger(__name__)
@@ -35,23 +35,48 @@ class Delivery:
     failed: int
 
 
+Mailer = Callable[[Notification], SendResult]
+"""Sends a notification of a watch of an e-mail address (notify/mail.py)."""
+
+NO_MAILER = (
+    "no SMTP server to send e-mail alerts (set HUT_AVAILABILITY_SMTP_URL, HUT_AVAILABILITY_MAIL_FROM"
+    " and HUT_AVAILABILITY_PUBLIC_URL)"
+)
+
+
 def deliver_due(
-    db: Database, *, limit: int = 500, sender: Callable[[str, str, str, str], SendResult] = send
+    db: Database,
+    *,
+    limit: int = 500,
+    sender: Callable[[str, str, str, str], SendResult] = send,
+    mailer: Mailer | None = None,
+    watch_id: int | None = None,
 ) -> Delivery:
-    """Send every due notification (up to `limit`); return how many went out and failed."""
+    """Send every due notification (up to `limit`; only those of `watch_id`, if given); return how
+    many went out and failed. Notifications of a watch of an e-mail address go through `mailer`
+    (without one they fail, are kept and retried). With `watch_id` (the web, right after a
+    submission) it takes no advisory lock, only the rows' locks: it never waits for a sender that
+    is busy with other messages, and a message another sender holds is that sender's to send."""
     delivered = failed = 0
     with db.connect() as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (DELIVERY_LOCK_KEY,))
+        if watch_id is None:
+            conn.execute("SELECT pg_advisory_lock(%s)", (DELIVERY_LOCK_KEY,))
         try:
             while delivered + failed < limit:
                 with conn.transaction():
-                    due = due_notifications(conn, limit=1)
+                    due = due_notifications(conn, limit=1, watch_id=watch_id)
                     if not due:
                         break
                     notification = due[0]
-                    result = sender(
-                        notification.notify_url, notification.title, notification.body, notification.idempotency_key
-                    )
+                    if notification.email is not None:
+                        result = mailer(notification) if mailer is not None else SendResult(False, NO_MAILER)
+                    else:
+                        result = sender(
+                            notification.notify_url,
+                            notification.title,
+                            notification.body,
+                            notification.idempotency_key,
+                        )
                     if result.ok:
                         record_delivered(conn, notification.id)
                         delivered += 1
@@ -67,5 +92,6 @@ def deliver_due(
                             delay,
                         )
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (DELIVERY_LOCK_KEY,))
+            if watch_id is None:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (DELIVERY_LOCK_KEY,))
     return Delivery(delivered, failed)

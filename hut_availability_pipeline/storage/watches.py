@@ -100,6 +100,12 @@ class Notification:
     body: str
     notify_url: str
     attempts: int
+    kind: str = "availability"
+    # a watch of an address (storage/subscriptions.py): its address and unsubscribe token, its dates
+    email: str | None = None
+    unsubscribe_token: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -279,16 +285,21 @@ def queue_test(conn: psycopg.Connection[Any], watch_id: int) -> int:
         return int(row[0])
 
 
-def due_notifications(conn: psycopg.Connection[Any], limit: int = 100) -> list[Notification]:
-    """Undelivered notifications whose next attempt is due, oldest first, locked for this
-    transaction (others skip them)."""
+def due_notifications(
+    conn: psycopg.Connection[Any], limit: int = 100, watch_id: int | None = None
+) -> list[Notification]:
+    """Undelivered notifications whose next attempt is due (of the watch `watch_id`, if given),
+    oldest first, locked for this transaction (others skip them)."""
     with conn.cursor(row_factory=class_row(Notification)) as cur:
         return cur.execute(
-            "SELECT n.id, n.watch_id, n.idempotency_key, n.title, n.body, w.notify_url, n.attempts"
+            "SELECT n.id, n.watch_id, n.idempotency_key, n.title, n.body, w.notify_url, n.attempts, n.kind,"
+            " s.email, w.unsubscribe_token, w.date_from, w.date_to"
             " FROM notifications n JOIN watches w ON w.id = n.watch_id"
+            " LEFT JOIN subscribers s ON s.id = w.subscriber_id"
             " WHERE n.delivered_at IS NULL AND n.next_attempt_at <= now()"
-            " ORDER BY n.id LIMIT %s FOR UPDATE OF n SKIP LOCKED",
-            (limit,),
+            " AND (%(watch_id)s::integer IS NULL OR n.watch_id = %(watch_id)s)"
+            " ORDER BY n.id LIMIT %(limit)s FOR UPDATE OF n SKIP LOCKED",
+            {"limit": limit, "watch_id": watch_id},
         ).fetchall()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from .alerts import add_alerts
 from .errors import add_page_errors
 from .pages import render_error, router
 from .security import add_security_headers
@@ -22,5 +23,6 @@ def add_web(app: FastAPI) -> None:
     (add the API's error handlers first)."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
+    add_alerts(app)
     add_security_headers(app, app.state.settings.map_tile_origin)
     add_page_errors(app, render_error)

@@ -14,13 +14,17 @@ from fastapi.templating import Jinja2Templates
 from ..api.deps import AppSettings, Connection, Now, Slug, parse_night
 from ..api.errors import ApiError
 from ..api.routes.browse import TableFilter
+from ..config import Settings
 from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ..domain.dates import today_in
+from ..domain.freshness import hut_notice, source_notices
 from ..storage import queries
 from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
+from ..storage.freshness import fetch_states, source_names
 from ..storage.read_models import UnknownHutError
 from ..storage.trends import night_trends
 from . import views
+from .alert_form import mail_form, remember_form
 from .security import safe_link
 
 CALENDAR_DAYS = 366
@@ -54,9 +58,24 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
 _error = render_error
 
 
+def _freshness(conn: Any, settings: Settings, now: dt.datetime, hut_id: int | None = None) -> dict[str, Any]:
+    """The notices of data that may be out of date (templates/freshness.html): of every source on
+    the map; of the hut's source and the hut itself on its page."""
+    states = fetch_states(conn, settings.tiers, now, settings.zone)
+    notices = source_notices(states, settings.tiers, now, source_names(conn))
+    if hut_id is None:
+        return {"notices": notices, "hut_notice": None}
+    state = next((s for s in states if s.hut_id == hut_id), None)
+    return {
+        "notices": [n for n in notices if state is not None and n.source == state.source],
+        "hut_notice": hut_notice(state, settings.tiers, now),
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 def map_page(
     request: Request,
+    conn: Connection,
     settings: AppSettings,
     clock: Now,
     date: Annotated[str | None, Query()] = None,
@@ -78,6 +97,9 @@ def map_page(
         party=party,
         tiles=settings.map_tiles,
         attribution=settings.map_tiles_attribution,
+        zone=settings.zone,
+        local_time=views.local_time,
+        **_freshness(conn, settings, clock()),
     )
 
 
@@ -107,6 +129,7 @@ def hut_page(request: Request, conn: Connection, settings: AppSettings, clock: N
         full_soon=[t for t in trends if t.became_full_at is not None][:10],
         zone=settings.zone,
         local_time=views.local_time,
+        **_freshness(conn, settings, clock(), detail.hut.hut_id),
     )
 
 
@@ -126,7 +149,8 @@ def night_page(
     current = detail.days[0] if detail.days else None
     trend = next(iter(night_trends(conn, history.hut.hut_id, night, night)), None)
     now = clock()
-    return _page(
+    mail = mail_form(request)
+    page = _page(
         request,
         "night.html",
         title=f"{history.hut.name}, {night.isoformat()}",
@@ -142,7 +166,11 @@ def night_page(
         trend=trend,
         zone=settings.zone,
         local_time=views.local_time,
+        mail=mail,
+        alert_open=night >= today_in(settings.zone, now),
+        **_freshness(conn, settings, now, history.hut.hut_id),
     )
+    return remember_form(request, page, mail)
 
 
 @router.get("/browse", response_class=HTMLResponse)
