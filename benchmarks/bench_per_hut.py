@@ -31,8 +31,8 @@ import httpx
 import orjson
 
 from hut_availability_pipeline.domain.bookings import HutRef
-from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh.engine import run_update
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from hut_availability_pipeline.parallel import run_all_sources, services_at
+from hut_availability_pipeline.refresh.parallel import run_all_sources, services_at
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
 

@@ -32,8 +32,8 @@ from psycopg import conninfo, sql
 
 from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings, load_settings
-from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh.engine import run_update
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server

@@ -8,12 +8,12 @@ import threading
 from pathlib import Path
 
 from hut_availability_pipeline.domain.bookings import HutFetchResult, HutRef
-from hut_availability_pipeline.engine import UpdateReport
-from hut_availability_pipeline.parallel import run_all_sources
 from hut_availability_pipeline.providers.http import CircuitBreaker, RetryPolicy
 from hut_availability_pipeline.providers.huetten_holiday import HuettenHolidayService
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
 from hut_availability_pipeline.providers.registry import BookingService
+from hut_availability_pipeline.refresh.engine import UpdateReport
+from hut_availability_pipeline.refresh.parallel import run_all_sources
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.writer import BatchResult
 

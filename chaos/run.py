@@ -43,7 +43,7 @@ from typing import Any
 import psycopg
 from psycopg import conninfo, sql
 
-from hut_availability_pipeline.discover import records_of
+from hut_availability_pipeline.catalog.discover import records_of
 from hut_availability_pipeline.providers.registry import provider_for
 from hut_availability_pipeline.simulator import FaultConfig, Simulator, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.simulator.catalog import build_profile, load_catalog

@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
+from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database

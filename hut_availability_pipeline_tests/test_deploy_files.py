@@ -18,7 +18,7 @@ import yaml
 
 from hut_availability_pipeline.cli import build_parser
 from hut_availability_pipeline.config import Settings
-from hut_availability_pipeline.defs import deploy
+from hut_availability_pipeline.supervisor import deploy
 
 from .test_defs_deploy import ROLE_COMMANDS
 

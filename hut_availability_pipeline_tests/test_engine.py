@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from hut_availability_pipeline.domain.bookings import HutRef
-from hut_availability_pipeline.engine import StorageError, fetch_huts, run_update, store_fetched
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh.engine import StorageError, fetch_huts, run_update, store_fetched
 from hut_availability_pipeline.simulator import FaultConfig
 from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
 

@@ -1,4 +1,4 @@
-"""Every provider at once (parallel.py): hut-reservation.org and Hütten-Holiday from the simulator
+"""Every provider at once (refresh/parallel.py): hut-reservation.org and Hütten-Holiday from the simulator
 into PostgreSQL, each source in its own thread with its own service; one provider down never
 fails the other; `update --all` and `--source` on the command line."""
 
@@ -10,8 +10,8 @@ import pytest
 
 from hut_availability_pipeline.cli import main
 from hut_availability_pipeline.domain.bookings import HutFetchResult
-from hut_availability_pipeline.parallel import by_source, run_all_sources, services_at
 from hut_availability_pipeline.providers.registry import UnknownSourceError
+from hut_availability_pipeline.refresh.parallel import by_source, run_all_sources, services_at
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
 
 from .conftest import libpq_url

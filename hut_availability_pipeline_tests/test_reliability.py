@@ -23,10 +23,10 @@ from psycopg import conninfo, sql
 
 from hut_availability_pipeline.domain.bookings import HutFetchResult, HutRef
 from hut_availability_pipeline.domain.tiers import Tier, TierPolicy
-from hut_availability_pipeline.engine import StorageError, run_update
 from hut_availability_pipeline.providers import HutReservationService
 from hut_availability_pipeline.providers.http import CircuitBreaker, RetryPolicy
 from hut_availability_pipeline.providers.hut_reservation import ProviderAnswerError, parse_availability
+from hut_availability_pipeline.refresh.engine import StorageError, run_update
 from hut_availability_pipeline.simulator import FaultConfig
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server, stop_embedded_server

@@ -20,7 +20,7 @@ def __getattr__(name: str) -> Any:
     """`create_app` on first use: FastAPI takes about a second to import, and the command line's
     `serve` options (this package's `serve` module) must not wait for it."""
     if name == "create_app":
-        from .app import create_app
+        from ..serving.app import create_app
 
         return create_app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,7 +34,7 @@ def run_serve(args: argparse.Namespace, db: Database, settings: Settings) -> int
     """Serve until interrupted; 0 on a clean shutdown."""
     import uvicorn
 
-    from .app import create_app
+    from ..serving.app import create_app
 
     app = create_app(db, settings, pool_size=args.pool_size)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False)

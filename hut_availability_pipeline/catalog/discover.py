@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .domain.hut_catalog import place
-from .providers.registry import DiscoveredHut, provider_for
-from .storage.database import Database
-from .storage.huts import HutRecord, LoadResult, load_huts
+from ..domain.hut_catalog import place
+from ..providers.registry import DiscoveredHut, provider_for
+from ..storage.database import Database
+from ..storage.huts import HutRecord, LoadResult, load_huts
 
 __all__ = ["DiscoveryResult", "discover_huts", "records_of"]
 

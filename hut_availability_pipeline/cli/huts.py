@@ -34,7 +34,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _discover(args: argparse.Namespace, settings: Settings) -> int:
-    from ..discover import discover_huts
+    from ..catalog.discover import discover_huts
     from ..providers.registry import DiscoveryNotSupported, UnknownSourceError, provider_for
     from ..storage.huts import HutLoadError
 

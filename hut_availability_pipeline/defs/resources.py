@@ -20,11 +20,11 @@ from pydantic import Field
 
 from ..config import Settings
 from ..domain.bookings import HutRef
-from ..engine import FetchedHuts, fetch_huts
-from ..parallel import by_source
 from ..providers.registry import PROVIDERS, BookingService, provider_for
+from ..refresh.engine import FetchedHuts, fetch_huts
+from ..refresh.parallel import by_source
 from ..storage.database import Database, open_database
-from .refresh import HutBookings
+from .refresh.hut_refresh import HutBookings
 
 SETTINGS_KEY = "settings"
 """Resource key of the `config.Settings` the code location was loaded with."""

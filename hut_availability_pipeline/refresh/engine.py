@@ -18,11 +18,11 @@ from typing import Any, Protocol
 
 import psycopg
 
-from .domain.bookings import HutFetchResult, HutRef
-from .providers.http import CircuitBreaker
-from .storage.database import Database
-from .storage.sqlfiles import query
-from .storage.writer import BatchResult, HutWriteCounts, stage, write_batch
+from ..domain.bookings import HutFetchResult, HutRef
+from ..providers.http import CircuitBreaker
+from ..storage.database import Database
+from ..storage.sqlfiles import query
+from ..storage.writer import BatchResult, HutWriteCounts, stage, write_batch
 
 logger = logging.getLogger(__name__)
 BLOCKED_REASON = "blocked: cooling down after repeated 403/429 answers"

@@ -9,9 +9,9 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .domain.bookings import HutFetchResult, Night
+from ..domain.bookings import HutFetchResult, Night
+from ..storage.writer import BatchResult
 from .engine import FetchedCallback, StoredCallback
-from .storage.writer import BatchResult
 
 FULLEST_DATES = 5
 

@@ -18,7 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .domain.bookings import HutFetchResult, HutRef
+from ..domain.bookings import HutFetchResult, HutRef
+from ..providers.registry import BookingService, provider_for
+from ..storage.database import Database
+from ..storage.writer import BatchResult
 from .engine import (
     FetchedCallback,
     FetchedHuts,
@@ -29,9 +32,6 @@ from .engine import (
     fetch_huts,
     store_fetched,
 )
-from .providers.registry import BookingService, provider_for
-from .storage.database import Database
-from .storage.writer import BatchResult
 
 __all__ = ["SourceRun", "UpdateAllReport", "by_source", "run_all_sources", "services_at", "store_all_sources"]
 

@@ -10,14 +10,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from ..api.docs import add_docs
+from ..api.errors import add_error_handlers
+from ..api.openapi import openapi_of
+from ..api.routes import availability, browse, huts
 from ..config import Settings
 from ..storage.database import Database
 from .deps import Clock
-from .docs import add_docs
-from .errors import add_error_handlers
-from .openapi import openapi_of
 from .pool import read_only_pool
-from .routes import availability, browse, huts
 
 
 def create_app(

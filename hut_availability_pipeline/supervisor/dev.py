@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..config import DEMO_HOME, Settings, load_settings
+from ..defs.resources import REQUEST_INTERVAL_ENV
 from ..storage.database import open_database
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
@@ -48,7 +49,6 @@ from .processes import (
     started,
     with_default_signals,
 )
-from .resources import REQUEST_INTERVAL_ENV
 
 SIMULATOR_REQUEST_INTERVAL = 0.0
 LOCK_FILE = "dev.lock"
@@ -174,10 +174,10 @@ def _prepare_huts(env: dict[str, str], *, load_catalog: bool) -> None:
     otherwise the hut partitions are synced with the huts table."""
     import dagster as dg
 
-    from .assets import hut_catalog
-    from .jobs import TRIGGER_TAG
-    from .partitions import sync_hut_partitions
-    from .resources import DatabaseResource
+    from ..defs.refresh.assets import hut_catalog
+    from ..defs.refresh.jobs import TRIGGER_TAG
+    from ..defs.refresh.partitions import sync_hut_partitions
+    from ..defs.resources import DatabaseResource
 
     saved = dict(os.environ)
     os.environ.update(env)

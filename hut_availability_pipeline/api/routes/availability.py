@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from ...serving.deps import SLUG, Connection, Night, date_to
 from ...storage import queries
 from .. import models
 from ..caching import CACHED_HEADERS, cached
-from ..deps import SLUG, Connection, Night, date_to
 from ..errors import ERRORS, ApiError
 
 GEOJSON = "application/geo+json"

@@ -11,11 +11,11 @@ from fastapi.responses import Response
 from pydantic import BeforeValidator, Field
 
 from ...domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
+from ...serving.deps import DATE_DESCRIPTION, DATE_PATTERN, AppSettings, Connection, Now, parse_night
 from ...storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, BrowseFilter, browse
 from ...storage.read_models import AvailabilityRow
 from .. import models
 from ..caching import CACHED_HEADERS, cached
-from ..deps import DATE_DESCRIPTION, DATE_PATTERN, AppSettings, Connection, Now, parse_night
 from ..errors import ERRORS
 
 TABLE_DAYS = 7

@@ -8,13 +8,13 @@ from typing import Any
 
 import dagster as dg
 
-from ..config import Settings
-from ..domain.hut_catalog import COUNTRY_BOXES, REGION
-from ..domain.tiers import Tier
-from ..storage.selection import hut_priorities, today_in
-from ..storage.sqlfiles import query
-from .refresh import HUT_AVAILABILITY, HUT_AVAILABILITY_HISTORY
-from .resources import DatabaseResource
+from ...config import Settings
+from ...domain.hut_catalog import COUNTRY_BOXES, REGION
+from ...domain.tiers import Tier
+from ...storage.selection import hut_priorities, today_in
+from ...storage.sqlfiles import query
+from ..refresh.hut_refresh import HUT_AVAILABILITY, HUT_AVAILABILITY_HISTORY
+from ..resources import DatabaseResource
 
 EXAMPLES = 20
 FRESHNESS_SLACK = dt.timedelta(minutes=30)

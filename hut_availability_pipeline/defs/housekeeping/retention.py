@@ -6,10 +6,10 @@ import datetime as dt
 
 import dagster as dg
 
-from ..config import Settings
-from ..storage.retention import RetentionPolicy, apply_retention
-from ..storage.selection import today_in
-from .resources import DatabaseResource
+from ...config import Settings
+from ...storage.retention import RetentionPolicy, apply_retention
+from ...storage.selection import today_in
+from ..resources import DatabaseResource
 
 
 class RetentionConfig(dg.Config):

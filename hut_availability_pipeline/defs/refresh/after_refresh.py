@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from ..config import Settings
-from ..storage.selection import hut_priorities
-from .checks import availability_checks_job
+from ...config import Settings
+from ...storage.selection import hut_priorities
+from ..checks.checks import availability_checks_job
+from ..resources import DatabaseResource
+from ..trends.trends import trend_job
 from .jobs import KIND_TAG, REFRESH_KIND, REPORT_KIND
-from .resources import DatabaseResource
-from .trends import trend_job
 
 TRENDS_ASSET = dg.AssetKey("hut_availability_trends")
 INTERVAL_SECONDS = 30

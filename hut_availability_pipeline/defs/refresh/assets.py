@@ -13,12 +13,12 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 from pydantic import Field
 
-from ..config import Settings
-from ..domain.bookings import HutRef
-from ..storage.huts import bookable_huts, catalog_records, hut_count, huts_by_slug, load_huts
-from ..storage.selection import today_in
-from .partitions import ensure_hut_partitions, hut_partitions, sync_hut_partitions
-from .refresh import (
+from ...config import Settings
+from ...domain.bookings import HutRef
+from ...storage.huts import bookable_huts, catalog_records, hut_count, huts_by_slug, load_huts
+from ...storage.selection import today_in
+from ..resources import BookingProvidersResource, DatabaseResource
+from .hut_refresh import (
     BACKFILL_POOL,
     HUT_AVAILABILITY,
     HUT_AVAILABILITY_HISTORY,
@@ -27,7 +27,7 @@ from .refresh import (
     not_stored_since,
     tune_event_storage,
 )
-from .resources import BookingProvidersResource, DatabaseResource
+from .partitions import ensure_hut_partitions, hut_partitions, sync_hut_partitions
 
 GROUP = "availability"
 IO_MANAGER_KEY = "hut_availability_io_manager"

@@ -31,14 +31,14 @@ from typing import Any
 
 import dagster as dg
 
-from ..config import Settings
-from ..providers.registry import PROVIDERS
-from ..storage.selection import HutPriority, due_huts
+from ...config import Settings
+from ...providers.registry import PROVIDERS
+from ...storage.selection import HutPriority, due_huts
+from ..resources import DatabaseResource
+from .hut_refresh import REFRESHED_ASSETS, provider_pool
 from .jobs import HUT_COUNT_TAG, PROVIDER_TAG, REFRESH_JOBS, REFRESH_OP, TRIGGER_TAG, identifier, refresh_run_config
 from .liveness import FailedRun, fail_runs_without_worker
 from .partitions import HUT_PARTITIONS_NAME, partition_changes
-from .refresh import REFRESHED_ASSETS, provider_pool
-from .resources import DatabaseResource
 
 TIERS_TAG = "hut_availability/tiers"
 POOL_TAG = "hut_availability/pool"

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from ..config import Settings
-from ..domain.bookings import HutRef
-from ..engine import FetchedHuts, HutOutcome, UpdateReport
-from ..providers.registry import BookingService
-from ..refresh_notes import HutNotes, RefreshNotes, fullest_dates_table
-from ..storage.database import Database
-from ..storage.selection import hut_priorities
+from ...config import Settings
+from ...domain.bookings import HutRef
+from ...providers.registry import BookingService
+from ...refresh.engine import FetchedHuts, HutOutcome, UpdateReport
+from ...refresh.notes import HutNotes, RefreshNotes, fullest_dates_table
+from ...storage.database import Database
+from ...storage.selection import hut_priorities
 
 HUT_BOOKINGS = dg.AssetKey("hut_bookings")
 HUT_AVAILABILITY = dg.AssetKey("hut_availability")

@@ -31,10 +31,11 @@ from types import TracebackType
 import dagster as dg
 from pydantic import Field
 
-from ..engine import HutOutcome, OutcomesCallback
-from ..parallel import UpdateAllReport, store_all_sources
-from ..storage.database import Database
-from .refresh import (
+from ...refresh.engine import HutOutcome, OutcomesCallback
+from ...refresh.parallel import UpdateAllReport, store_all_sources
+from ...storage.database import Database
+from ..resources import DatabaseResource
+from .hut_refresh import (
     REFRESHED_ASSETS,
     HutBookings,
     HutRefreshRecorder,
@@ -42,7 +43,6 @@ from .refresh import (
     refresh_failure,
     report_metadata,
 )
-from .resources import DatabaseResource
 
 
 class MaterializationLog:

@@ -32,11 +32,11 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
-from ..config import Settings
-from ..providers.registry import PROVIDERS, provider_for
+from ...config import Settings
+from ...providers.registry import PROVIDERS, provider_for
+from ..resources import BookingProvidersResource, DatabaseResource
 from .assets import IO_MANAGER_KEY, RefreshConfig, huts_to_refresh, refresh_start
-from .refresh import REFRESHED_ASSETS, HutBookings, provider_pool
-from .resources import BookingProvidersResource, DatabaseResource
+from .hut_refresh import REFRESHED_ASSETS, HutBookings, provider_pool
 
 KIND_TAG = "hut_availability/kind"
 TRIGGER_TAG = "hut_availability/trigger"

@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 import psycopg
 
-from ..storage.huts import bookable_huts
+from ...storage.huts import bookable_huts
 
 HUT_PARTITIONS_NAME = "huts"
 hut_partitions = dg.DynamicPartitionsDefinition(name=HUT_PARTITIONS_NAME)

@@ -13,12 +13,10 @@ import logging
 
 import dagster as dg
 
-from ..config import Settings
-from ..engine import UpdateReport
-from ..refresh_notes import RefreshNotes
-from .jobs import HUT_COUNT_TAG, KIND_TAG, REPORT_KIND, TRIGGER_TAG
-from .partitions import ensure_hut_partitions
-from .refresh import (
+from ...config import Settings
+from ...refresh.engine import UpdateReport
+from ...refresh.notes import RefreshNotes
+from .hut_refresh import (
     HutRefreshRecorder,
     RefreshResult,
     failures_text,
@@ -26,6 +24,8 @@ from .refresh import (
     report_metadata,
     tune_event_storage,
 )
+from .jobs import HUT_COUNT_TAG, KIND_TAG, REPORT_KIND, TRIGGER_TAG
+from .partitions import ensure_hut_partitions
 
 __all__ = ["HutRefreshRecorder", "hut_update_report_job", "report_update"]
 
@@ -89,7 +89,7 @@ def report_update(
     try:
         if instance is None:
             assert settings is not None
-            from .instance import project_instance
+            from ...supervisor.instance import project_instance
 
             instance = project_instance(settings)
         try:

@@ -8,9 +8,9 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from ..config import Settings
-from ..storage.trends import TrendRun, compute_trends, trend_highlights
-from .resources import DatabaseResource
+from ...config import Settings
+from ...storage.trends import TrendRun, compute_trends, trend_highlights
+from ..resources import DatabaseResource
 
 HISTORY_ASSET = dg.AssetKey("hut_availability_history")
 

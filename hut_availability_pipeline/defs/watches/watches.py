@@ -18,12 +18,12 @@ import datetime as dt
 
 import dagster as dg
 
-from ..config import Settings
-from ..domain.dates import today_in
-from ..notify.delivery import deliver_due
-from ..storage.watches import evaluate_changes
-from .after_refresh import refresh_runs_finished
-from .resources import DatabaseResource
+from ...config import Settings
+from ...domain.dates import today_in
+from ...notify.delivery import deliver_due
+from ...storage.watches import evaluate_changes
+from ..refresh.after_refresh import refresh_runs_finished
+from ..resources import DatabaseResource
 
 DELIVERY_POOL = "watch_delivery"
 INTERVAL_SECONDS = 30
