@@ -30,10 +30,10 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 from psycopg import conninfo, sql
 
-from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings, load_settings
 from hut_availability_pipeline.providers import HutReservationService
 from hut_availability_pipeline.refresh.engine import run_update
+from hut_availability_pipeline.serving.app import create_app
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server

@@ -1,6 +1,7 @@
-"""The FastAPI application: the read-only pool, the API's routers, the web front end, the docs and
-the error mapping, put together. Each part is its own module: dependencies (`deps`), caching
-(`caching`), errors (`errors`), routes (`routes/`), the published description (`openapi`)."""
+"""The one application: the read-only pool, the API's routers, the web front end, the docs and the
+error mapping, put together here and nowhere else. `api` and `web` do not import each other; what
+they share lives in this package: dependencies (`deps`: connection, settings, clock, dates, slugs),
+the table's filters (`filters`), failures and their handlers (`errors`), the pool (`pool`)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ..api.docs import add_docs
-from ..api.errors import add_error_handlers
+from ..api.errors import json_answer
 from ..api.openapi import openapi_of
 from ..api.routes import availability, browse, huts
 from ..config import Settings
 from ..storage.database import Database
 from .deps import Clock
+from .errors import PageRender, add_error_handlers
 from .pool import read_only_pool
 
 
@@ -47,10 +49,11 @@ def create_app(
     app.include_router(availability.router)
     app.include_router(huts.router)
     app.include_router(browse.router)
-    add_error_handlers(app)
+    page: PageRender | None = None
     if web:
         from ..web import add_web
 
-        add_web(app)  # after the API's error handlers: the pages render them as pages
+        page = add_web(app)
+    add_error_handlers(app, json_answer, page)  # the pages' paths render failures as pages
     app.openapi = openapi_of(app)  # type: ignore[method-assign]
     return app

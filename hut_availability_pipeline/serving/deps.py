@@ -12,9 +12,9 @@ import psycopg
 from fastapi import Depends, Path, Request
 from psycopg_pool import ConnectionPool
 
-from ..api.errors import ApiError
 from ..config import Settings
 from ..domain.dates import DATE_WORDS, date_range, parse_date
+from .errors import ApiError
 from .pool import PoolTimeout
 
 Clock = Callable[[], dt.datetime]

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ..api.errors import ApiError
-from ..api.routes.browse import TableFilter
 from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ..domain.dates import today_in
 from ..serving.deps import AppSettings, Connection, Now, Slug, parse_night
+from ..serving.errors import ApiError
+from ..serving.filters import TableFilter
 from ..storage import queries
 from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
 from ..storage.read_models import UnknownHutError
