@@ -72,7 +72,9 @@ def build_definitions(
             SETTINGS_KEY: settings,
             "database": database,
             "providers": providers,
-            "hut_availability_io_manager": HutAvailabilityIOManager(database=database, batch_size=settings.batch_size),
+            "hut_availability_io_manager": HutAvailabilityIOManager(
+                database=database, providers=providers, batch_size=settings.batch_size
+            ),
         },
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.refresh import hut_refresh as refresh
 from hut_availability_pipeline.defs.refresh.hut_refresh import HutRefreshRecorder, fullest_dates_table
@@ -27,7 +28,7 @@ from hut_availability_pipeline.providers.hut_reservation import HutReservationSe
 from hut_availability_pipeline.refresh.engine import run_update
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, huts_by_slug, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, huts_by_slug, load_huts
 
 from .helpers import count
 
@@ -284,8 +285,10 @@ def test_an_unknown_hut_fails_without_retry(
     assert "no-such-hut" in failure.event_specific_data.error.message
 
 
-def test_the_io_manager_gives_downstream_inputs_the_database(db: Database) -> None:
-    manager = HutAvailabilityIOManager(database=DatabaseResource(conninfo=db.conninfo))
+def test_the_io_manager_gives_downstream_inputs_the_database(db: Database, simulator: SimulatorServer) -> None:
+    manager = HutAvailabilityIOManager(
+        database=DatabaseResource(conninfo=db.conninfo), providers=BookingProvidersResource.at(simulator.base_url)
+    )
     assert manager.load_input(dg.build_input_context()) == db
 
 

@@ -19,6 +19,7 @@ import dagster as dg
 import httpx
 import pytest
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS, refresh_run_config
@@ -27,7 +28,7 @@ from hut_availability_pipeline.defs.watches.watches import DELIVERY_POOL, delive
 from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 from hut_availability_pipeline.storage.watches import add_watch
 from hut_availability_pipeline.storage.writer import write_batch
 from hut_availability_pipeline.supervisor import instance as project_instance

@@ -69,7 +69,7 @@ def test_api_and_web_do_not_import_each_other(room: str, other: str) -> None:
     assert offending(room, (f"{NAME}.{other}",)) == []
 
 
-@pytest.mark.parametrize("room", ["domain", "storage", "providers", "notify", "refresh", "catalog"])
+@pytest.mark.parametrize("room", ["domain", "storage", "providers", "notify", "refresh", "catalog", "watches"])
 def test_nothing_below_defs_imports_dagster(room: str) -> None:
     assert offending(room, ("dagster", f"{NAME}.defs", f"{NAME}.definitions", f"{NAME}.cli")) == []
 
@@ -77,3 +77,11 @@ def test_nothing_below_defs_imports_dagster(room: str) -> None:
 def test_the_domain_imports_nothing_of_ours() -> None:
     ours = tuple(f"{NAME}.{p.stem}" for p in PACKAGE.iterdir() if p.stem not in ("domain", "__init__", "__pycache__"))
     assert offending("domain", ours) == []
+
+
+OUTER = ("refresh", "catalog", "watches", "serving", "api", "web", "cli", "defs", "definitions", "supervisor")
+
+
+@pytest.mark.parametrize("room", ["storage", "providers", "notify"])
+def test_storage_providers_and_notify_import_no_use_case_and_no_entry_point(room: str) -> None:
+    assert offending(room, tuple(f"{NAME}.{outer}" for outer in OUTER)) == []

@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from ..notify.delivery import deliver_due
-    from ..storage.watches import evaluate, evaluate_changes
+    from ..watches.evaluation import evaluate, evaluate_changes
 
     db = open_db(settings)
     today = dt.datetime.now(settings.zone).date()

@@ -53,7 +53,8 @@ def _discover(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> int:
-    from ..storage.huts import HutLoadError, catalog_records, csv_records, load_huts
+    from ..catalog.files import catalog_records, csv_records
+    from ..storage.huts import HutLoadError, load_huts
 
     try:
         records = csv_records(args.file) if args.file else catalog_records()

@@ -78,7 +78,7 @@ def select_huts(args: argparse.Namespace, db: Any, settings: Settings, now: dt.d
 
 def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
     from ..providers.registry import PROVIDERS, UnknownSourceError, provider_for
-    from ..refresh.parallel import run_all_sources, services_at
+    from ..refresh.parallel import refresh_huts, services_at
     from ..storage.selection import today_in
 
     now = dt.datetime.now(dt.UTC)
@@ -113,7 +113,7 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
         with progress:
             if profiler:
                 profiler.enable()
-            everything = run_all_sources(
+            everything = refresh_huts(
                 db,
                 huts,
                 services_at(base_urls),

@@ -1,8 +1,11 @@
-"""The update engine: stream huts from a provider, write them in batches, report per hut.
+"""The update engine of one booking source: stream its huts from a provider, write them in
+batches, report per hut.
 
 Fetching and writing overlap: a writer thread stores batch N while batch N+1 is fetched. Each
-batch is one transaction, so a crash loses at most the batch in flight. The CLI, Dagster's
-assets and the benchmarks all call `run_update`.
+batch is one transaction, so a crash loses at most the batch in flight. `store_fetched` is the one
+writing path: `parallel.refresh_huts` (the refresh's entry point, for the CLI and Dagster) calls it
+once per source; `run_update` is the same path for one provider object already built (tests,
+benchmarks).
 """
 
 from __future__ import annotations

@@ -1,11 +1,14 @@
-"""Every provider at once, each at its own pace: `update --all` (and `--source`) end here.
+"""The refresh's one entry point, `refresh_huts`: every booking source of a set of huts at once,
+each at its own pace. The CLI's `update`, the Dagster refresh jobs (sensor, schedule), the
+`hut_refresh` asset (UI backfills, through the IO manager) and the chaos runs call it.
 
-The huts of a run are grouped by booking source; each source is fetched by its own thread with its
-own service (its request interval, retries and circuit breaker) through the one engine call,
-`engine.run_update`, which persists that source's block and each hut's status. A provider that is
-blocked or down slows and fails only its own huts: the run takes about as long as its slowest
-provider, not the sum. The reports are merged into one `UpdateReport` for the summary and the
-Dagster record, and kept per source.
+The huts are grouped by booking source; each source gets its own service (its request interval,
+retries and circuit breaker) and its own thread, which stores that source's lazy fetch with
+`engine.store_fetched` (batch N written while batch N+1 is fetched; each batch one transaction,
+the source's block and each hut's status persisted). A provider that is blocked or down slows and
+fails only its own huts: the run takes about as long as its slowest provider, not the sum. The
+reports are merged into one `UpdateReport` for the summary and the Dagster record, and kept per
+source.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from .engine import (
     store_fetched,
 )
 
-__all__ = ["SourceRun", "UpdateAllReport", "by_source", "run_all_sources", "services_at", "store_all_sources"]
+__all__ = ["SourceRun", "UpdateAllReport", "by_source", "refresh_huts", "services_at"]
 
 ServiceFactory = Callable[[str], BookingService]
 """Makes the service of a booking source (the entry point gives it the site root from its settings)."""
@@ -64,6 +67,8 @@ class UpdateAllReport:
 
     merged: UpdateReport
     sources: dict[str, SourceRun] = field(default_factory=dict)
+    permanent_failures: frozenset[tuple[str, str]] = frozenset()
+    """(source, source hut id) of the huts whose failure no retry mends."""
 
     @property
     def storage_errors(self) -> list[StorageError]:
@@ -93,7 +98,7 @@ def _locked(callback: Callable[..., None] | None, lock: threading.Lock) -> Calla
     return call
 
 
-def run_all_sources(
+def refresh_huts(
     db: Database,
     huts: Sequence[HutRef],
     service_for: ServiceFactory,
@@ -104,28 +109,37 @@ def run_all_sources(
     batch_size: int = 20,
     on_fetched: FetchedCallback | None = None,
     on_stored: StoredCallback | None = None,
+    on_outcomes: OutcomesCallback | None = None,
 ) -> UpdateAllReport:
-    """Fetch and store `huts`, each booking source in its own thread with its own service
-    (`service_for(source)`, closed afterwards) and request interval (`request_intervals[source]`,
-    else the service's own). A storage error ends only the source it happened in; the caller sees
-    it in `storage_errors`."""
+    """THE refresh: fetch and store `huts` from `start` (every day served, or `days`), each
+    booking source in its own thread with its own service (`service_for(source)`, closed
+    afterwards) and request interval (`request_intervals[source]`, else the service's own). The
+    CLI's `update`, the refresh jobs' op, the `hut_refresh` asset (UI backfills) and the chaos
+    runs all call this.
+
+    A storage error ends only the source it happened in; the caller sees it in `storage_errors`.
+    The huts whose failure no retry would mend (as their services said) are in
+    `permanent_failures`, read before the services are closed."""
     groups = by_source(huts)
     intervals = dict(request_intervals or {})
-    with contextlib.ExitStack() as services:
+    with contextlib.ExitStack() as stack:
+        services = {source: stack.enter_context(service_for(source)) for source in groups}
         fetches = {
-            source: fetch_huts(
-                services.enter_context(service_for(source)),
-                group,
-                start=start,
-                days=days,
-                request_interval=intervals.get(source),
-            )
+            source: fetch_huts(services[source], group, start=start, days=days, request_interval=intervals.get(source))
             for source, group in groups.items()
         }
-        return store_all_sources(db, fetches, batch_size=batch_size, on_fetched=on_fetched, on_stored=on_stored)
+        everything = _store_all_sources(
+            db, fetches, batch_size=batch_size, on_fetched=on_fetched, on_stored=on_stored, on_outcomes=on_outcomes
+        )
+        everything.permanent_failures = frozenset(
+            (source, hut_id)
+            for source, service in services.items()
+            for hut_id in getattr(service, "permanent_failures", ())
+        )
+        return everything
 
 
-def store_all_sources(
+def _store_all_sources(
     db: Database,
     fetches: Mapping[str, FetchedHuts],
     *,

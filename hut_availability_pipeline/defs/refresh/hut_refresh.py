@@ -2,13 +2,13 @@
 
 Design (one code path for writing availability), the way Dagster's docs split the work:
 
-- The asset `hut_refresh` (or the op `refresh_huts` of the batch jobs) fetches through the provider
-  resource (`resources.BookingProvidersResource.fetch`) and returns `hut_bookings`: `HutBookings`,
-  the huts' bookings as lazy fetches, one per booking source (building it asks nothing, so a run
-  costs no memory for N huts' horizons).
-- The IO manager of `hut_bookings` stores them with `engine.store_fetched`, the CLI's path: each
-  source fetched at its own pace while its batches are written (current state and history of a
-  batch in one transaction). It writes no SQL of its own.
+- The asset `hut_refresh` (or the op `refresh_huts_<provider>` of the refresh jobs) picks the huts
+  and returns `hut_bookings`: `HutBookings`, the request (huts, first night, days); it opens no
+  connection to any site.
+- The IO manager of `hut_bookings` (`io_manager.py`) fetches and stores them with
+  `refresh.parallel.refresh_huts`, the CLI's call: each source fetched at its own pace while its
+  batches are written (current state and history of a batch in one transaction). It writes no
+  SQL of its own. Step → IO manager → `refresh_huts` → per-source `engine.store_fetched` → writer.
 - `HutRefreshRecorder` rides along on the engine's callbacks and turns its report into what the UI
   shows per hut partition: rows fetched, new, changed, unchanged, dates no longer returned, seconds
   spent fetching and writing, and a table of the fullest upcoming dates.
@@ -30,8 +30,7 @@ import dagster as dg
 
 from ...config import Settings
 from ...domain.bookings import HutRef
-from ...providers.registry import BookingService
-from ...refresh.engine import FetchedHuts, HutOutcome, UpdateReport
+from ...refresh.engine import HutOutcome, UpdateReport
 from ...refresh.notes import HutNotes, RefreshNotes, fullest_dates_table
 from ...storage.database import Database
 from ...storage.selection import hut_priorities
@@ -201,30 +200,16 @@ def refresh_failure(result: RefreshResult, planned: int, retry_number: int) -> E
     return retry
 
 
-@dataclass
+@dataclass(frozen=True)
 class HutBookings:
-    """The value of `hut_bookings` in a run: the bookings of the run's huts, as lazy fetches, one
-    per booking source, each from that source's own service (`BookingProvidersResource.fetch`).
+    """The value of `hut_bookings` in a run: which huts' bookings to refresh, from which night,
+    how many days (None: every day each site serves). Building it asks nothing: the IO manager
+    fetches and stores them in one call (`refresh.parallel.refresh_huts`), fetching and writing
+    overlapped, so a run holds one batch of huts in memory, not N huts' horizons."""
 
-    Nothing is fetched until the IO manager stores them (`engine.store_fetched`): fetching and
-    writing overlap, and a run holds one batch of huts in memory, not N huts' horizons."""
-
-    fetches: dict[str, FetchedHuts]
-    services: dict[str, BookingService]
-
-    @property
-    def huts(self) -> tuple[HutRef, ...]:
-        """Every hut of the run, source by source."""
-        return tuple(h for fetched in self.fetches.values() for h in fetched.huts)
-
-    def permanent_failures(self) -> frozenset[tuple[str, str]]:
-        """(source, source hut id) of the huts whose failure no retry mends, as their services
-        said while fetching (read after the store)."""
-        return frozenset(
-            (source, hut_id)
-            for source, service in self.services.items()
-            for hut_id in getattr(service, "permanent_failures", ())
-        )
+    huts: tuple[HutRef, ...]
+    start: dt.date
+    days: int | None = None
 
 
 EVENT_BATCH_SIZE_ENV = "DAGSTER_EVENT_BATCH_SIZE"

@@ -1,10 +1,12 @@
-"""The IO manager of `hut_bookings`: stores the bookings a refresh fetched, through the core engine.
+"""The IO manager of `hut_bookings`: fetches and stores the bookings a refresh asked for, through
+the refresh's one entry point.
 
-An asset or op fetches through the provider resource (`BookingProvidersResource.fetch`) and
-returns `HutBookings`: the run's huts as lazy fetches, one per booking source. `handle_output`
-stores them with `parallel.store_all_sources` → `engine.store_fetched`, the one writing path of
-the CLI, schedule, sensor and backfills: each source fetched at its own pace while its batches are
-written (current state and history of a batch in one transaction). It writes no SQL itself.
+An asset or op returns `HutBookings` (huts, first night, days). `handle_output` calls
+`refresh.parallel.refresh_huts` with the provider resource's services, the call of the CLI's
+`update` too: each source fetched at its own pace while its batches are written (current state
+and history of a batch in one transaction, batched Postgres upserts in `storage.writer`). It
+writes no SQL itself. The services are opened and closed inside that call, so nothing depends on
+when Dagster resumes the step's generator after handling its output.
 
 What it records:
 
@@ -32,9 +34,9 @@ import dagster as dg
 from pydantic import Field
 
 from ...refresh.engine import HutOutcome, OutcomesCallback
-from ...refresh.parallel import UpdateAllReport, store_all_sources
+from ...refresh.parallel import UpdateAllReport, refresh_huts
 from ...storage.database import Database
-from ..resources import DatabaseResource
+from ..resources import BookingProvidersResource, DatabaseResource
 from .hut_refresh import (
     REFRESHED_ASSETS,
     HutBookings,
@@ -87,9 +89,11 @@ class MaterializationLog:
 
 
 class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-arg]
-    """Stores hut bookings in PostgreSQL (current state and history) through the engine."""
+    """Fetches and stores hut bookings in PostgreSQL (current state and history) through
+    `refresh_huts`, the CLI's call."""
 
     database: DatabaseResource
+    providers: BookingProvidersResource
     batch_size: int = Field(
         default=20, ge=1, description="Huts per transaction (definitions.py: HUT_AVAILABILITY_BATCH_SIZE)."
     )
@@ -103,9 +107,12 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
         retry_number = dg.OpExecutionContext.get().retry_number
 
         def store(on_outcomes: OutcomesCallback | None = None) -> UpdateAllReport:
-            return store_all_sources(
+            return refresh_huts(
                 db,
-                obj.fetches,
+                obj.huts,
+                self.providers.service,
+                start=obj.start,
+                days=obj.days,
                 batch_size=self.batch_size,
                 on_fetched=recorder.on_fetched,
                 on_stored=recorder.on_stored,
@@ -121,7 +128,7 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):  # type: ignore[type-a
         report = everything.merged
         if everything.storage_errors:
             raise everything.storage_errors[0]
-        result = RefreshResult(report, recorder, obj.permanent_failures())
+        result = RefreshResult(report, recorder, everything.permanent_failures)
         failure = refresh_failure(result, len(obj.huts), retry_number)
         if failure is not None:
             raise failure  # asset runs: before any partition is marked materialized

@@ -27,14 +27,12 @@ Backfills of chosen huts:
   work as a run with the same materializations (`reporting.report_update`).
 """
 
-from collections.abc import Iterator
-
 import dagster as dg
 from pydantic import Field
 
 from ...config import Settings
 from ...providers.registry import PROVIDERS, provider_for
-from ..resources import BookingProvidersResource, DatabaseResource
+from ..resources import DatabaseResource
 from .assets import IO_MANAGER_KEY, RefreshConfig, huts_to_refresh, refresh_start
 from .hut_refresh import REFRESHED_ASSETS, HutBookings, provider_pool
 
@@ -67,11 +65,10 @@ def build_refresh_op(source: str) -> dg.OpDefinition:
         context: dg.OpExecutionContext,
         config: RefreshHutsConfig,
         database: DatabaseResource,
-        providers: BookingProvidersResource,
         settings: dg.ResourceParam[Settings],
-    ) -> Iterator[dg.Output[HutBookings]]:
-        """Refresh a batch of huts of one provider: fetch their bookings through the provider
-        resource and hand them to the IO manager (engine.store_fetched), which fails the step,
+    ) -> HutBookings:
+        """Refresh a batch of huts of one provider: hand them to the IO manager, which fetches and
+        stores them (refresh.parallel.refresh_huts, the CLI's call) and fails the step,
         naming the huts, when some could not be fetched, retrying only those whose failure may pass
         (`refresh_failure`)."""
         huts = huts_to_refresh(context, database, settings, config.huts)
@@ -83,8 +80,7 @@ def build_refresh_op(source: str) -> dg.OpDefinition:
                 f" {provider_pool(source)}): {', '.join(f'{h.slug} ({h.source})' for h in wrong)}; launch {jobs}",
                 allow_retries=False,
             )
-        with providers.fetch(huts, start=refresh_start(settings), days=config.days) as bookings:
-            yield dg.Output(bookings)
+        return HutBookings(tuple(huts), refresh_start(settings), config.days)
 
     return refresh_huts
 

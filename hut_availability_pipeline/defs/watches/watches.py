@@ -21,7 +21,7 @@ import dagster as dg
 from ...config import Settings
 from ...domain.dates import today_in
 from ...notify.delivery import deliver_due
-from ...storage.watches import evaluate_changes
+from ...watches.evaluation import evaluate_changes
 from ..refresh.after_refresh import refresh_runs_finished
 from ..resources import DatabaseResource
 
