@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..domain.hut_catalog import place
 from ..providers.registry import DiscoveredHut, provider_for
 from ..storage.database import Database
-from ..storage.huts import HutRecord, LoadResult, load_huts
+from ..storage.huts import HutRecord, LoadResult, hut_slugs, load_huts, source_hut_ids
 
 __all__ = ["DiscoveryResult", "discover_huts", "records_of"]
 
@@ -61,14 +61,7 @@ def discover_huts(db: Database, source: str, base_url: str | None, request_inter
     provider = provider_for(source)
     huts = provider.discover(base_url, request_interval)
     with db.connect() as conn:
-        stored = {
-            row[0]
-            for row in conn.execute(
-                "SELECT h.source_hut_id FROM huts h JOIN organizations o ON o.id = h.source_organization_id"
-                " WHERE o.slug = %s",
-                (source,),
-            )
-        }
-        taken = {row[0] for row in conn.execute("SELECT slug FROM huts")}
+        stored = source_hut_ids(conn, source)
+        taken = hut_slugs(conn)
         loaded = load_huts(conn, records_of(source, huts, stored, taken))
     return DiscoveryResult(found=len(huts), loaded=loaded)

@@ -24,7 +24,7 @@ import psycopg
 from ..domain.bookings import HutFetchResult, HutRef
 from ..providers.http import CircuitBreaker
 from ..storage.database import Database
-from ..storage.sqlfiles import query
+from ..storage.provider_blocks import read_block, write_block
 from ..storage.writer import BatchResult, HutWriteCounts, stage, write_batch
 
 logger = logging.getLogger(__name__)
@@ -274,11 +274,7 @@ def restore_block(db: Database, breaker: CircuitBreaker, source_organization_id:
     """Resume a provider block persisted by an earlier process (its cool-down may still run), so a
     fresh process never hammers a provider right after it blocked us; return the stored time."""
     with db.connect() as conn:
-        row = conn.execute(
-            query("provider_read_block"),  # type: ignore[arg-type]
-            {"source_organization_id": source_organization_id},
-        ).fetchone()
-    until: dt.datetime | None = row[0] if row else None
+        until = read_block(conn, source_organization_id)
     if until is not None:
         breaker.restore(until)
     return until
@@ -287,14 +283,5 @@ def restore_block(db: Database, breaker: CircuitBreaker, source_organization_id:
 def record_block(conn: Any, source_organization_id: int, blocked_until: dt.datetime, reason: str | None = None) -> None:
     """Persist that the provider is blocked until `blocked_until` (the breaker opened; `reason`:
     why it could not be reached, when it tripped)."""
-    with conn.transaction():
-        conn.execute(
-            query("provider_record_block"),
-            {
-                "source_organization_id": source_organization_id,
-                "blocked_until": blocked_until,
-                "blocked_since": dt.datetime.now(dt.UTC),
-                "reason": f"unreachable: {reason}" if reason else BLOCKED_REASON,
-            },
-        )
+    write_block(conn, source_organization_id, blocked_until, f"unreachable: {reason}" if reason else BLOCKED_REASON)
     logger.warning("provider blocked until %s: recorded so that other runs wait too", blocked_until.isoformat())

@@ -1,6 +1,7 @@
 """What a refresh notes per hut while the engine runs, for the run's metadata: each hut's fullest
 nights and its share of the write time. Pure Python, so the command line collects it without
-importing Dagster; `defs.refresh.HutRefreshRecorder` turns it into materialization metadata."""
+importing Dagster; `defs.refresh.hut_refresh.HutRefreshRecorder` turns it into materialization
+metadata."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class HutNotes:
 
 class RefreshNotes:
     """Engine callbacks that collect per-hut notes; optional callbacks are called too (e.g. the
-    CLI's progress bars), so the notes can ride along on any `run_update`."""
+    CLI's progress bars), so the notes can ride along on any refresh (`refresh_huts`, `run_update`)."""
 
     def __init__(self, on_fetched: FetchedCallback | None = None, on_stored: StoredCallback | None = None) -> None:
         self.notes: dict[int, HutNotes] = {}

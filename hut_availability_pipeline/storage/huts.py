@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 
 from ..domain.hut_catalog import place
 from ..domain.huts import HutRef
+from .sqlfiles import query
 
 
 class HutLoadError(ValueError):
@@ -213,7 +214,7 @@ def hut_ref_from_row(row: Mapping[str, Any]) -> HutRef:
 def bookable_huts(conn: psycopg.Connection[Any], *, include_inactive: bool = False) -> list[HutRef]:
     """Every hut with a booking source (active ones only unless asked), ordered by id."""
     sql = _HUT_REF_SQL + ("" if include_inactive else " AND h.is_active") + " ORDER BY h.id"
-    return [hut_ref_from_row(r) for r in conn.cursor(row_factory=dict_row).execute(sql).fetchall()]  # type: ignore[arg-type]
+    return [hut_ref_from_row(r) for r in conn.cursor(row_factory=dict_row).execute(sql).fetchall()]
 
 
 def huts_by_slug(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[HutRef]:
@@ -230,7 +231,7 @@ def _huts_by(
     conn: psycopg.Connection[Any], condition: str, keys: Sequence[Any], key_of: Any, what: str
 ) -> list[HutRef]:
     cursor = conn.cursor(row_factory=dict_row)
-    rows = cursor.execute(_HUT_REF_SQL + condition, (list(keys),)).fetchall()  # type: ignore[arg-type]
+    rows = cursor.execute(_HUT_REF_SQL + condition, (list(keys),)).fetchall()
     found = {key_of(hut): hut for hut in map(hut_ref_from_row, rows)}
     unknown = [k for k in keys if k not in found]
     if unknown:
@@ -242,3 +243,13 @@ def _huts_by(
 def hut_count(conn: psycopg.Connection[Any]) -> int:
     row = conn.execute("SELECT count(*) FROM huts").fetchone()
     return int(row[0]) if row else 0
+
+
+def source_hut_ids(conn: psycopg.Connection[Any], source: str) -> set[str]:
+    """The source hut ids already stored for the booking source `source` (sql/queries/huts_source_hut_ids.sql)."""
+    return {row[0] for row in conn.execute(query("huts_source_hut_ids"), {"source": source})}
+
+
+def hut_slugs(conn: psycopg.Connection[Any]) -> set[str]:
+    """Every slug taken by a hut (sql/queries/huts_slugs.sql)."""
+    return {row[0] for row in conn.execute(query("huts_slugs"))}

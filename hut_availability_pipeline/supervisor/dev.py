@@ -1,7 +1,7 @@
 """`hut-availability dev`: the README's "run the pipeline" command.
 
 Starts the embedded PostgreSQL (unless DATABASE_URL is set), makes sure the data database is
-migrated, prepares DAGSTER_HOME (`instance.py`), loads the packaged hut catalog into an empty huts
+migrated, prepares DAGSTER_HOME (`supervisor/instance.py`), loads the packaged hut catalog into an empty huts
 table by materializing `hut_catalog` (which registers the hut partitions; otherwise they are
 synced), and runs `dagster dev` (webserver + daemon: schedules and sensors running) on
 127.0.0.1. With `--simulator` it also serves the local hut-reservation.org simulator and points

@@ -1,11 +1,12 @@
 """`hut-availability update` in the Dagster UI: its work recorded as a run with the same per-hut
 materializations as a sensor's run, so there is one history of what was fetched.
 
-The CLI keeps calling the engine itself (progress bars, profile, exit status); it lets a
-`HutRefreshRecorder` ride along on `run_update` and then calls `report_update`, which executes
-`hut_update_report_job` in-process on the project's instance (DAGSTER_HOME, see `instance.py`).
+The CLI calls the refresh itself (`refresh.parallel.refresh_huts`: progress bars, profile, exit
+status); it lets a `HutRefreshRecorder` ride along on its callbacks and then calls `report_update`,
+which executes `hut_update_report_job` in-process on the project's instance (DAGSTER_HOME, see
+`supervisor/instance.py`).
 The run logs one materialization per stored hut of hut_bookings, hut_availability and
-hut_availability_history, with the metadata `refresh.HutRefreshRecorder` gives every refresh, and
+hut_availability_history, with the metadata `hut_refresh.HutRefreshRecorder` gives every refresh, and
 fails, naming the huts and why, when some could not be fetched (as a refresh run does).
 """
 
