@@ -3,8 +3,8 @@
 `hut_refresh_<provider>_job` (`hut_refresh_hrs_job`, `hut_refresh_huetten_holiday_job`; one per
 entry of `providers.registry.PROVIDERS`) is the unit production runs: ONE op that refreshes a batch
 of that provider's huts (up to HUT_AVAILABILITY_HUTS_PER_RUN) with one `refresh_huts` call (in the
-IO manager) and logs one
-materialization per hut partition of hut_bookings, hut_availability and hut_availability_history.
+IO manager) and logs one materialization per hut partition of hut_bookings, hut_availability and
+hut_availability_history.
 Its op is in the provider's own concurrency pool (`hut_refresh.provider_pool`: `provider_hrs`,
 `provider_huetten_holiday`) and its runs carry the provider's tag, so a provider that is blocked or
 down holds only its own slot and run-queue places, never the other's. A cycle over the catalog's
