@@ -27,7 +27,6 @@ from ..storage.database import Database
 from ..storage.writer import BatchResult
 from .engine import (
     FetchedCallback,
-    FetchedHuts,
     OutcomesCallback,
     StorageError,
     StoredCallback,
@@ -122,65 +121,53 @@ def refresh_huts(
     `permanent_failures`, read before the services are closed."""
     groups = by_source(huts)
     intervals = dict(request_intervals or {})
-    with contextlib.ExitStack() as stack:
-        services = {source: stack.enter_context(service_for(source)) for source in groups}
-        fetches = {
-            source: fetch_huts(services[source], group, start=start, days=days, request_interval=intervals.get(source))
-            for source, group in groups.items()
-        }
-        everything = _store_all_sources(
-            db, fetches, batch_size=batch_size, on_fetched=on_fetched, on_stored=on_stored, on_outcomes=on_outcomes
-        )
-        everything.permanent_failures = frozenset(
-            (source, hut_id)
-            for source, service in services.items()
-            for hut_id in getattr(service, "permanent_failures", ())
-        )
-        return everything
-
-
-def _store_all_sources(
-    db: Database,
-    fetches: Mapping[str, FetchedHuts],
-    *,
-    batch_size: int = 20,
-    on_fetched: FetchedCallback | None = None,
-    on_stored: StoredCallback | None = None,
-    on_outcomes: OutcomesCallback | None = None,
-) -> UpdateAllReport:
-    """Store the lazy fetch of each booking source (`engine.store_fetched`), each in its own thread,
-    so every source is fetched at its own pace at the same time. A storage error ends only the
-    source it happened in; the caller sees it in `storage_errors`."""
     lock = threading.Lock()
     fetched: Callable[[HutFetchResult], None] | None = _locked(on_fetched, lock)
     stored: Callable[[BatchResult, int], None] | None = _locked(on_stored, lock)
     outcomes: OutcomesCallback | None = _locked(on_outcomes, lock)
-    runs = {source: SourceRun(source, len(f.huts)) for source, f in fetches.items()}
+    runs = {source: SourceRun(source, len(group)) for source, group in groups.items()}
+    with contextlib.ExitStack() as stack:
+        services = {source: stack.enter_context(service_for(source)) for source in groups}
+        fetches = {  # lazy: nothing is asked until a source's store iterates it
+            source: fetch_huts(services[source], group, start=start, days=days, request_interval=intervals.get(source))
+            for source, group in groups.items()
+        }
 
-    def work(source: str) -> None:
-        run = runs[source]
-        try:
-            run.report = store_fetched(
-                db, fetches[source], batch_size=batch_size, on_fetched=fetched, on_stored=stored, on_outcomes=outcomes
-            )
-        except StorageError as exc:
-            run.error = exc
+        def work(source: str) -> None:
+            """One source: its lazy fetch stored as it arrives (`engine.store_fetched`: the writer)."""
+            run = runs[source]
+            try:
+                run.report = store_fetched(
+                    db,
+                    fetches[source],
+                    batch_size=batch_size,
+                    on_fetched=fetched,
+                    on_stored=stored,
+                    on_outcomes=outcomes,
+                )
+            except StorageError as exc:
+                run.error = exc
 
-    started = time.perf_counter()
-    if len(fetches) == 1:  # one source: no thread needed
-        work(next(iter(fetches)))
-    else:
-        threads = [
-            threading.Thread(target=work, args=(source,), name=f"hut-availability-{source}", daemon=True)
-            for source in fetches
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    merged = _merge([run.report for run in runs.values() if run.report is not None])
-    merged.wall_seconds = time.perf_counter() - started
-    return UpdateAllReport(merged, runs)
+        started = time.perf_counter()
+        if len(groups) == 1:  # one source: no thread needed
+            work(next(iter(groups)))
+        else:
+            threads = [
+                threading.Thread(target=work, args=(source,), name=f"hut-availability-{source}", daemon=True)
+                for source in groups
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        merged = _merge([run.report for run in runs.values() if run.report is not None])
+        merged.wall_seconds = time.perf_counter() - started
+        permanent = frozenset(
+            (source, hut_id)
+            for source, service in services.items()
+            for hut_id in getattr(service, "permanent_failures", ())
+        )
+    return UpdateAllReport(merged, runs, permanent)
 
 
 def _merge(reports: list[UpdateReport]) -> UpdateReport:
