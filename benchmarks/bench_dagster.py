@@ -37,15 +37,16 @@ from typing import Any
 import psycopg
 from psycopg import conninfo, sql
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.config import load_settings
-from hut_availability_pipeline.defs.partitions import sync_hut_partitions
+from hut_availability_pipeline.defs.refresh.partitions import sync_hut_partitions
 from hut_availability_pipeline.domain.dates import today_in
-from hut_availability_pipeline.engine import UpdateReport, run_update
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
+from hut_availability_pipeline.refresh.engine import UpdateReport, run_update
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_DB, DAGSTER_DATA_DB, DAGSTER_STORAGE_DB = (

@@ -15,11 +15,12 @@ import random
 import statistics
 import time
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.domain.freshness import source_notices
 from hut_availability_pipeline.domain.tiers import TierPolicy
 from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
 from hut_availability_pipeline.storage.freshness import fetch_states, source_names
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 from hut_availability_pipeline.storage.subscriptions import subscribe
 from hut_availability_pipeline.storage.writer import write_batch
 

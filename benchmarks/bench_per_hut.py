@@ -30,12 +30,13 @@ from collections.abc import Sequence
 import httpx
 import orjson
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.domain.bookings import HutRef
-from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh.engine import run_update
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 
 from .bench_engine import fresh_database
 

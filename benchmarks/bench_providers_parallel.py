@@ -4,7 +4,7 @@ Against the simulator (both sites on one loopback address) and a real PostgreSQL
 of hut-reservation.org and `--cabins` Hütten-Holiday cabins, `--days` days each, every provider
 paced at `--interval` seconds between request starts (its own pacer and breaker). Each pass
 starts from a fresh database (a first load), through the same call `update --all` makes
-(`parallel.run_all_sources`). Prints each provider alone, their sum, both at once, and whether
+(`parallel.refresh_huts`). Prints each provider alone, their sum, both at once, and whether
 the parallel run takes about as long as the slower provider alone (target: within 15 % of it).
 
     .venv/bin/python -m benchmarks.bench_providers_parallel [--hrs 30] [--cabins 10] [--days 60] [--interval 0.2]
@@ -17,9 +17,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from hut_availability_pipeline.parallel import run_all_sources, services_at
+from hut_availability_pipeline.catalog.files import catalog_records
+from hut_availability_pipeline.refresh.parallel import refresh_huts, services_at
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
-from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
 
 from .bench_engine import drop_database, fresh_database
 
@@ -36,7 +37,7 @@ def one_pass(server: SimulatorServer, hrs: int, cabins: int, days: int, interval
             huts = bookable_huts(conn)
         urls = {"hrs": server.base_url, "huetten-holiday": server.base_url}
         started = time.perf_counter()
-        report = run_all_sources(
+        report = refresh_huts(
             db,
             huts,
             services_at(urls),

@@ -32,10 +32,11 @@ import httpx
 import psycopg
 from psycopg import conninfo, sql
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server
-from hut_availability_pipeline.storage.huts import catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import load_huts
 from hut_availability_pipeline.storage.queries import (
     for_hut_detail,
     for_map,

@@ -38,10 +38,11 @@ from typing import Any
 
 import psycopg
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
-from hut_availability_pipeline.storage.watches import evaluate, evaluate_changes
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.watches.evaluation import evaluate, evaluate_changes
 
 from .bench_engine import drop_database, fresh_database, make_results
 

@@ -30,14 +30,15 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 from psycopg import conninfo, sql
 
-from hut_availability_pipeline.api import create_app
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.config import Settings, load_settings
-from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh.engine import run_update
+from hut_availability_pipeline.serving.app import create_app
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 from hut_availability_pipeline.storage.trends import compute_trends
 
 BENCH_DATABASE = "hut_availability_bench_web"

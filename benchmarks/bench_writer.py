@@ -32,11 +32,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.domain.bookings import HutFetchResult
 from hut_availability_pipeline.providers import HutReservationService
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 from hut_availability_pipeline.storage.writer import STAGING_TYPES, stage, write_batch
 
 from .bench_engine import fresh_database

@@ -8,12 +8,12 @@ import threading
 from pathlib import Path
 
 from hut_availability_pipeline.domain.bookings import HutFetchResult, HutRef
-from hut_availability_pipeline.engine import UpdateReport
-from hut_availability_pipeline.parallel import run_all_sources
 from hut_availability_pipeline.providers.http import CircuitBreaker, RetryPolicy
 from hut_availability_pipeline.providers.huetten_holiday import HuettenHolidayService
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
 from hut_availability_pipeline.providers.registry import BookingService
+from hut_availability_pipeline.refresh.engine import UpdateReport
+from hut_availability_pipeline.refresh.parallel import refresh_huts
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.writer import BatchResult
 
@@ -49,7 +49,7 @@ def recorded_update(
     batch_size: int = 3,
     on_fetched: object = None,
 ) -> tuple[UpdateReport | None, int, BaseException | None]:
-    """Run an update of every source at once (`update --all`'s `run_all_sources`), both sources
+    """Run an update of every source at once (`update --all`'s `refresh_huts`), both sources
     served by the simulator at `base_url`; log each committed hut check; return (report, checks
     fetched, the first storage error or None)."""
     fetched: dict[int, HutFetchResult] = {}
@@ -75,7 +75,7 @@ def recorded_update(
             fh.flush()
 
     try:
-        done = run_all_sources(
+        done = refresh_huts(
             db, huts, lambda source: provider(source, base_url), start=start, days=days, batch_size=batch_size,
             on_fetched=fetched_cb, on_stored=stored_cb,
         )  # fmt: skip

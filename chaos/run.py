@@ -43,13 +43,14 @@ from typing import Any
 import psycopg
 from psycopg import conninfo, sql
 
-from hut_availability_pipeline.discover import records_of
+from hut_availability_pipeline.catalog.discover import records_of
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.providers.registry import provider_for
 from hut_availability_pipeline.simulator import FaultConfig, Simulator, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.simulator.catalog import build_profile, load_catalog
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server, stop_embedded_server
-from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
 
 from . import oracle
 from .oracle import HRS, HUETTEN_HOLIDAY

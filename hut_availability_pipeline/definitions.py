@@ -13,19 +13,19 @@ from __future__ import annotations
 import dagster as dg
 
 from .config import Settings, load_settings
-from .defs.after_refresh import after_refresh_sensor
-from .defs.assets import build_hut_refresh, hut_catalog
-from .defs.automation import REFRESH_SCHEDULES, hut_priority_sensor
-from .defs.checks import availability_checks, availability_checks_job, availability_checks_schedule
+from .defs.checks.checks import availability_checks, availability_checks_job, availability_checks_schedule
 from .defs.forecast import build_forecast_schedule, forecast_job, hut_availability_forecast
-from .defs.io_manager import HutAvailabilityIOManager
-from .defs.jobs import REFRESH_JOBS, hut_backfill_job
-from .defs.maintenance import dagster_maintenance_job, dagster_maintenance_schedule
-from .defs.reporting import hut_update_report_job
+from .defs.housekeeping.maintenance import dagster_maintenance_job, dagster_maintenance_schedule
+from .defs.housekeeping.retention import retention_job, retention_schedule
+from .defs.refresh.after_refresh import after_refresh_sensor
+from .defs.refresh.assets import build_hut_refresh, hut_catalog
+from .defs.refresh.automation import REFRESH_SCHEDULES, hut_priority_sensor
+from .defs.refresh.io_manager import HutAvailabilityIOManager
+from .defs.refresh.jobs import REFRESH_JOBS, hut_backfill_job
+from .defs.refresh.reporting import hut_update_report_job
 from .defs.resources import SETTINGS_KEY, BookingProvidersResource, DatabaseResource
-from .defs.retention import retention_job, retention_schedule
-from .defs.trends import build_trend_schedule, trend_assets, trend_job
-from .defs.watches import watch_alerts_job, watch_alerts_sensor
+from .defs.trends.trends import build_trend_schedule, trend_assets, trend_job
+from .defs.watches.watches import watch_alerts_job, watch_alerts_sensor
 
 
 def build_definitions(
@@ -76,7 +76,9 @@ def build_definitions(
             SETTINGS_KEY: settings,
             "database": database,
             "providers": providers,
-            "hut_availability_io_manager": HutAvailabilityIOManager(database=database, batch_size=settings.batch_size),
+            "hut_availability_io_manager": HutAvailabilityIOManager(
+                database=database, providers=providers, batch_size=settings.batch_size
+            ),
         },
     )
 

@@ -22,9 +22,10 @@ import pytest
 import uvicorn
 from jsonschema import Draft202012Validator
 
-from hut_availability_pipeline.api import create_app, models
+from hut_availability_pipeline.api import models
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.domain.bookings import DayState, ReservationStatusEnum
+from hut_availability_pipeline.serving.app import create_app
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
 from hut_availability_pipeline.storage.trends import compute_trends

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.serving.app import create_app
 
 from .test_api import serving
 from .web_site import simulated_site

@@ -56,7 +56,7 @@ def test_update_named_huts_against_the_simulator(env, simulator, monkeypatch, ca
     assert "recorded in Dagster as run " in out
     run_id = out.split("recorded in Dagster as run ")[1].split()[0]
     from hut_availability_pipeline.config import load_settings
-    from hut_availability_pipeline.defs.instance import project_instance
+    from hut_availability_pipeline.supervisor.instance import project_instance
 
     instance = project_instance(load_settings())
     try:

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from hut_availability_pipeline.storage.huts import catalog_records, load_huts
+from hut_availability_pipeline.catalog.files import catalog_records
+from hut_availability_pipeline.storage.huts import load_huts
 
 from .conftest import libpq_url
 

@@ -9,15 +9,16 @@ from collections.abc import Iterator
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs.after_refresh import after_refresh_sensor
-from hut_availability_pipeline.defs.checks import availability_checks
-from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
+from hut_availability_pipeline.defs.checks.checks import availability_checks
+from hut_availability_pipeline.defs.refresh.after_refresh import after_refresh_sensor
+from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 
 
 @pytest.fixture(autouse=True)

@@ -12,17 +12,18 @@ from collections.abc import Iterator
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs.automation import REFRESH_SCHEDULES, hut_priority_sensor, huts_in_flight
-from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
-from hut_availability_pipeline.defs.liveness import GRPC_INFO_TAG
-from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
-from hut_availability_pipeline.defs.refresh import HUTS_PER_RUN_ENV, provider_pool
+from hut_availability_pipeline.defs.refresh.automation import REFRESH_SCHEDULES, hut_priority_sensor, huts_in_flight
+from hut_availability_pipeline.defs.refresh.hut_refresh import HUTS_PER_RUN_ENV, provider_pool
+from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS, refresh_run_config
+from hut_availability_pipeline.defs.refresh.liveness import GRPC_INFO_TAG
+from hut_availability_pipeline.defs.refresh.partitions import HUT_PARTITIONS_NAME
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
 
 
 @pytest.fixture(autouse=True)

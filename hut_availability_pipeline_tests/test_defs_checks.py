@@ -9,12 +9,13 @@ from collections.abc import Iterator
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
+from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
 
 
 @pytest.fixture(autouse=True)

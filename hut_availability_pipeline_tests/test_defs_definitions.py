@@ -13,9 +13,9 @@ import pytest
 
 from hut_availability_pipeline.config import ConfigError, Settings, load_settings
 from hut_availability_pipeline.definitions import build_definitions, defs
-from hut_availability_pipeline.defs.jobs import REFRESH_JOBS
-from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
-from hut_availability_pipeline.defs.refresh import BACKFILL_POOL, REFRESH_RETRY_POLICY
+from hut_availability_pipeline.defs.refresh.hut_refresh import BACKFILL_POOL, REFRESH_RETRY_POLICY
+from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS
+from hut_availability_pipeline.defs.refresh.partitions import HUT_PARTITIONS_NAME
 from hut_availability_pipeline.storage.database import Database
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -312,8 +312,8 @@ def test_demo_settings_have_their_own_home_and_keep_a_chosen_request_interval(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hut_availability_pipeline.config import load_settings
-    from hut_availability_pipeline.defs.dev import demo_settings
-    from hut_availability_pipeline.defs.instance import dagster_home
+    from hut_availability_pipeline.supervisor.dev import demo_settings
+    from hut_availability_pipeline.supervisor.instance import dagster_home
 
     for name in ("DATABASE_URL", "DAGSTER_POSTGRES_URL", "DAGSTER_HOME", "HUT_AVAILABILITY_REQUEST_INTERVAL"):
         monkeypatch.delenv(name, raising=False)

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.catalog.files import csv_records
 from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.defs.forecast import (
     CHECK_NAME,
@@ -22,7 +23,7 @@ from hut_availability_pipeline.defs.resources import DatabaseResource
 from hut_availability_pipeline.history.importer import import_history
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.forecasts import read_forecast
-from hut_availability_pipeline.storage.huts import csv_records, load_huts
+from hut_availability_pipeline.storage.huts import load_huts
 
 from .conftest import FIXTURES
 

@@ -16,9 +16,9 @@ from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
 from hut_availability_pipeline.config import load_settings
-from hut_availability_pipeline.defs import instance as project
-from hut_availability_pipeline.defs.maintenance import dagster_maintenance_job
+from hut_availability_pipeline.defs.housekeeping.maintenance import dagster_maintenance_job
 from hut_availability_pipeline.storage.database import Database
+from hut_availability_pipeline.supervisor import instance as project
 
 
 @pytest.fixture

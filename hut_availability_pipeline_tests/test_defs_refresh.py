@@ -14,20 +14,21 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs import refresh
-from hut_availability_pipeline.defs.io_manager import HutAvailabilityIOManager
-from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
-from hut_availability_pipeline.defs.partitions import HUT_PARTITIONS_NAME
-from hut_availability_pipeline.defs.refresh import HutRefreshRecorder, fullest_dates_table
-from hut_availability_pipeline.defs.reporting import report_update
+from hut_availability_pipeline.defs.refresh import hut_refresh as refresh
+from hut_availability_pipeline.defs.refresh.hut_refresh import HutRefreshRecorder, fullest_dates_table
+from hut_availability_pipeline.defs.refresh.io_manager import HutAvailabilityIOManager
+from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS, refresh_run_config
+from hut_availability_pipeline.defs.refresh.partitions import HUT_PARTITIONS_NAME
+from hut_availability_pipeline.defs.refresh.reporting import report_update
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.domain.dates import today_in
-from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
+from hut_availability_pipeline.refresh.engine import run_update
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, huts_by_slug, load_huts
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, huts_by_slug, load_huts
 
 from .helpers import count
 
@@ -284,8 +285,10 @@ def test_an_unknown_hut_fails_without_retry(
     assert "no-such-hut" in failure.event_specific_data.error.message
 
 
-def test_the_io_manager_gives_downstream_inputs_the_database(db: Database) -> None:
-    manager = HutAvailabilityIOManager(database=DatabaseResource(conninfo=db.conninfo))
+def test_the_io_manager_gives_downstream_inputs_the_database(db: Database, simulator: SimulatorServer) -> None:
+    manager = HutAvailabilityIOManager(
+        database=DatabaseResource(conninfo=db.conninfo), providers=BookingProvidersResource.at(simulator.base_url)
+    )
     assert manager.load_input(dg.build_input_context()) == db
 
 
@@ -339,7 +342,7 @@ def test_a_cli_update_in_which_huts_failed_is_a_failed_run_naming_them(
 
 
 def test_fullest_dates_table_lists_the_fullest_first() -> None:
-    from hut_availability_pipeline.refresh_notes import FullDate
+    from hut_availability_pipeline.refresh.notes import FullDate
 
     table = fullest_dates_table(
         [FullDate(dt.date(2026, 7, 4), 0, 40, 100.0, "full"), FullDate(dt.date(2026, 7, 5), None, 40, 90.0, "unknown")]
@@ -416,7 +419,7 @@ def test_a_failed_hut_in_a_partition_range_marks_no_partition_and_the_retry_fetc
 def test_hut_catalog_registers_active_huts_and_reports_the_catalog_corrections(
     db: Database, instance: dg.DagsterInstance
 ) -> None:
-    from hut_availability_pipeline.defs.assets import hut_catalog
+    from hut_availability_pipeline.defs.refresh.assets import hut_catalog
 
     result = dg.materialize([hut_catalog], resources={"database": DatabaseResource(conninfo=db.conninfo)},
                             instance=instance)  # fmt: skip

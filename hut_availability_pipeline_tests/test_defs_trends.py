@@ -8,7 +8,7 @@ import dagster as dg
 
 from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.defs.resources import DatabaseResource
-from hut_availability_pipeline.defs.trends import (
+from hut_availability_pipeline.defs.trends.trends import (
     build_trend_schedule,
     hut_availability_trends,
     trend_assets,

@@ -19,18 +19,19 @@ import dagster as dg
 import httpx
 import pytest
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.config import load_settings
 from hut_availability_pipeline.definitions import build_definitions
-from hut_availability_pipeline.defs import instance as project_instance
-from hut_availability_pipeline.defs.jobs import REFRESH_JOBS, refresh_run_config
+from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
-from hut_availability_pipeline.defs.watches import DELIVERY_POOL, deliver_notifications, watch_alerts_sensor
+from hut_availability_pipeline.defs.watches.watches import DELIVERY_POOL, deliver_notifications, watch_alerts_sensor
 from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 from hut_availability_pipeline.storage.watches import add_watch
 from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.supervisor import instance as project_instance
 
 from .conftest import libpq_url
 from .helpers import add_huts, result
@@ -230,7 +231,7 @@ def test_sigkill_of_a_dagster_run_mid_delivery_loses_nothing_and_resends_only_th
             assert run.wait(30) == -signal.SIGKILL
         # The dead run still holds the pool's one slot: no run would deliver again until Dagster
         # ends it. Under `dagster dev` the code server fails a run whose worker died (or
-        # defs/liveness.py does, when the code server died too) and the daemon's run monitoring
+        # defs/refresh/liveness.py does, when the code server died too) and the daemon's run monitoring
         # then frees its slots (dagster.yaml: free_slots_after_run_end_seconds). Here, without a
         # code server or daemon, the test does those two steps itself.
         instance = dg.DagsterInstance.from_config(str(project_dagster_home))

@@ -23,7 +23,7 @@ from jsonschema.exceptions import best_match
 
 from hut_availability_pipeline.cli import build_parser
 from hut_availability_pipeline.config import Settings
-from hut_availability_pipeline.defs import deploy
+from hut_availability_pipeline.supervisor import deploy
 
 from .test_defs_deploy import ROLE_COMMANDS
 

@@ -1,4 +1,4 @@
-"""`huts discover` (discover.py): the cabins a site lists become huts of that source, against the
+"""`huts discover` (catalog/discover.py): the cabins a site lists become huts of that source, against the
 simulator's Hütten-Holiday cabin list and a real PostgreSQL; CSV loading with that source too."""
 
 from __future__ import annotations
@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from hut_availability_pipeline.catalog.discover import discover_huts, records_of
+from hut_availability_pipeline.catalog.files import csv_records
 from hut_availability_pipeline.cli import main
-from hut_availability_pipeline.discover import discover_huts, records_of
 from hut_availability_pipeline.providers.registry import DiscoveredHut
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
-from hut_availability_pipeline.storage.huts import bookable_huts, csv_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 
 from .conftest import libpq_url
 

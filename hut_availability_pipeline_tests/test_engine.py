@@ -7,11 +7,12 @@ import datetime as dt
 import httpx
 import pytest
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.domain.bookings import HutRef
-from hut_availability_pipeline.engine import StorageError, fetch_huts, run_update, store_fetched
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh.engine import StorageError, fetch_huts, run_update, store_fetched
 from hut_availability_pipeline.simulator import FaultConfig
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 
 from .helpers import count
 

@@ -11,8 +11,9 @@ from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
 from hut_availability_pipeline.notify.channels import UnknownChannelError, check_url, redact, with_idempotency_key
 from hut_availability_pipeline.notify.delivery import deliver_due
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.watches import add_watch, evaluate, read_watches, retry_delay
+from hut_availability_pipeline.storage.watches import add_watch, read_watches, retry_delay
 from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.watches.evaluation import evaluate
 
 from .helpers import add_huts, result
 from .receivers import smtp_receiver, webhook_receiver

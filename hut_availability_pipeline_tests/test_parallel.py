@@ -1,4 +1,4 @@
-"""Every provider at once (parallel.py): hut-reservation.org and Hütten-Holiday from the simulator
+"""Every provider at once (refresh/parallel.py): hut-reservation.org and Hütten-Holiday from the simulator
 into PostgreSQL, each source in its own thread with its own service; one provider down never
 fails the other; `update --all` and `--source` on the command line."""
 
@@ -8,11 +8,12 @@ import threading
 
 import pytest
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.cli import main
 from hut_availability_pipeline.domain.bookings import HutFetchResult
-from hut_availability_pipeline.parallel import by_source, run_all_sources, services_at
 from hut_availability_pipeline.providers.registry import UnknownSourceError
-from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.refresh.parallel import by_source, refresh_huts, services_at
+from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
 
 from .conftest import libpq_url
 
@@ -62,7 +63,7 @@ def test_both_sources_are_fetched_at_once_and_stored(db, own_simulator) -> None:
     def fetched(result: HutFetchResult) -> None:
         seen.append((result.hut.source, threading.current_thread().name))
 
-    report = run_all_sources(
+    report = refresh_huts(
         db,
         huts,
         lambda source: MeetFirst(real(source), barrier),  # type: ignore[arg-type,return-value]
@@ -89,7 +90,7 @@ def test_both_sources_are_fetched_at_once_and_stored(db, own_simulator) -> None:
 def test_one_provider_down_fails_only_its_huts_and_persists_only_its_block(db, own_simulator) -> None:
     huts = both(db, 2, 6)
     down = {"hrs": own_simulator.base_url, "huetten-holiday": "http://127.0.0.1:9"}  # nothing listens there
-    report = run_all_sources(
+    report = refresh_huts(
         db, huts, services_at(down), start=own_simulator.simulator.now().date(), days=5,
         request_intervals={"hrs": 0, "huetten-holiday": 0},
     )  # fmt: skip

@@ -28,8 +28,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hut_availability_pipeline.engine import run_update
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh.engine import run_update
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
 
 from .conftest import FIXTURES, DatabaseFactory

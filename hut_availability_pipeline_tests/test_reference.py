@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.cli import COMMANDS
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.reference import (
@@ -18,6 +17,7 @@ from hut_availability_pipeline.reference import (
     settings_reference,
     undescribed_settings,
 )
+from hut_availability_pipeline.serving.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 README_MAX_LINES = 200

@@ -21,16 +21,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import conninfo, sql
 
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.domain.bookings import HutFetchResult, HutRef
 from hut_availability_pipeline.domain.tiers import Tier, TierPolicy
-from hut_availability_pipeline.engine import StorageError, run_update
 from hut_availability_pipeline.providers import HutReservationService
 from hut_availability_pipeline.providers.http import CircuitBreaker, RetryPolicy
 from hut_availability_pipeline.providers.hut_reservation import ProviderAnswerError, parse_availability
+from hut_availability_pipeline.refresh.engine import StorageError, run_update
 from hut_availability_pipeline.simulator import FaultConfig
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server, stop_embedded_server
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 from hut_availability_pipeline.storage.selection import classify, hut_priorities
 from hut_availability_pipeline.storage.writer import write_batch
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hut_availability_pipeline.cli import build_parser
-from hut_availability_pipeline.engine import StorageError, run_update
+from hut_availability_pipeline.refresh.engine import StorageError, run_update
 from hut_availability_pipeline.storage.database import Database
 
 PACKAGE = Path(__file__).resolve().parent.parent / "hut_availability_pipeline"
@@ -83,7 +83,7 @@ def test_named_queries_only_use_bound_parameters() -> None:
 
 
 def test_servers_bind_loopback_by_default() -> None:
-    from hut_availability_pipeline.defs.dev import dagster_dev_command
+    from hut_availability_pipeline.supervisor.dev import dagster_dev_command
 
     parser = build_parser()
     assert parser.parse_args(["serve"]).host == "127.0.0.1"

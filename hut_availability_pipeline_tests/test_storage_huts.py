@@ -9,17 +9,8 @@ from importlib import resources
 
 import pytest
 
-from hut_availability_pipeline.storage.huts import (
-    CATALOG_RESOURCE,
-    HutLoadError,
-    HutRecord,
-    Rename,
-    bookable_huts,
-    catalog_records,
-    csv_records,
-    load_huts,
-    slugify,
-)
+from hut_availability_pipeline.catalog.files import CATALOG_RESOURCE, catalog_records, csv_records
+from hut_availability_pipeline.storage.huts import HutLoadError, HutRecord, Rename, bookable_huts, load_huts, slugify
 
 from .helpers import count
 

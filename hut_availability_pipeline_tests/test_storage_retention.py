@@ -8,8 +8,8 @@ import dagster as dg
 import pytest
 
 from hut_availability_pipeline.config import ConfigError, load_settings
+from hut_availability_pipeline.defs.housekeeping.retention import retention_job, retention_schedule
 from hut_availability_pipeline.defs.resources import DatabaseResource
-from hut_availability_pipeline.defs.retention import retention_job, retention_schedule
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.retention import (
     RetentionPolicy,

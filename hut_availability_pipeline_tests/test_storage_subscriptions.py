@@ -21,8 +21,8 @@ from hut_availability_pipeline.storage.subscriptions import (
     subscribe,
     unsubscribe,
 )
-from hut_availability_pipeline.storage.watches import evaluate
 from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.watches.evaluation import evaluate
 
 from .helpers import add_huts, count, result
 

@@ -15,16 +15,9 @@ import pytest
 from hut_availability_pipeline.domain.day_state import DayState
 from hut_availability_pipeline.domain.watches import Night, WatchKind, WatchMemory, WatchSpec, decide, options
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.watches import (
-    Evaluation,
-    add_watch,
-    changed_watch_ids,
-    evaluate,
-    evaluate_changes,
-    read_watches,
-    remove_watch,
-)
+from hut_availability_pipeline.storage.watches import add_watch, changed_watch_ids, read_watches, remove_watch
 from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.watches.evaluation import Evaluation, evaluate, evaluate_changes
 
 from .helpers import add_huts, result
 

@@ -16,14 +16,15 @@ from typing import Any
 import httpx
 import pytest
 
-from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.notify.delivery import deliver_due
 from hut_availability_pipeline.notify.mail import MailServer
+from hut_availability_pipeline.serving.app import create_app
 from hut_availability_pipeline.storage.huts import bookable_huts
 from hut_availability_pipeline.storage.subscriptions import ADDRESS_LIMIT, CLIENT_LIMIT
-from hut_availability_pipeline.storage.watches import evaluate, queue_test
+from hut_availability_pipeline.storage.watches import queue_test
 from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.watches.evaluation import evaluate
 from hut_availability_pipeline.web import pages
 from hut_availability_pipeline.web.alert_form import MailForm
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.notify.delivery import deliver_due
 from hut_availability_pipeline.notify.mail import MailServer
+from hut_availability_pipeline.serving.app import create_app
 from hut_availability_pipeline.storage.huts import bookable_huts
-from hut_availability_pipeline.storage.watches import evaluate
 from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.watches.evaluation import evaluate
 
 from .helpers import failure, result
 from .receivers import smtp_receiver

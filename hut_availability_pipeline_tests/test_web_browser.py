@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.serving.app import create_app
 
 from .test_api import serving
 from .test_web_pages import changed_night

@@ -9,8 +9,8 @@ import re
 
 import httpx
 
-from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.serving.app import create_app
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.writer import write_batch
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.serving.app import create_app
 from hut_availability_pipeline.web.security import CONTENT_SECURITY_POLICY
 
 from .test_api import serving

@@ -8,11 +8,12 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from hut_availability_pipeline.engine import run_update
+from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh.engine import run_update
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
-from hut_availability_pipeline.storage.huts import bookable_huts, catalog_records, load_huts
+from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
 from hut_availability_pipeline.storage.trends import compute_trends
 
 SCRIPT_NAME = "<script>window.__xss = 1; alert(1)</script>"

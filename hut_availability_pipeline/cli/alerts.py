@@ -20,7 +20,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from ..notify.delivery import deliver_due
     from ..notify.mail import MailServer
     from ..storage.subscriptions import purge
-    from ..storage.watches import evaluate, evaluate_changes
+    from ..watches.evaluation import evaluate, evaluate_changes
 
     db = open_db(settings)
     today = dt.datetime.now(settings.zone).date()

@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ..defs import deploy
+    from ..supervisor import deploy
 
     if args.role is None:
         return deploy.run_all(settings, port=args.port)

@@ -8,12 +8,12 @@ from ..config import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..defs.dev_arguments import add_dev_arguments  # free of Dagster: `dev --help` stays fast
+    from ..supervisor.dev_arguments import add_dev_arguments  # free of Dagster: `dev --help` stays fast
 
     add_dev_arguments(parser)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from ..defs.dev import run_dev
+    from ..supervisor.dev import run_dev
 
     return run_dev(args, settings)

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _discover(args: argparse.Namespace, settings: Settings) -> int:
-    from ..discover import discover_huts
+    from ..catalog.discover import discover_huts
     from ..providers.registry import DiscoveryNotSupported, UnknownSourceError, provider_for
     from ..storage.huts import HutLoadError
 
@@ -53,7 +53,8 @@ def _discover(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> int:
-    from ..storage.huts import HutLoadError, catalog_records, csv_records, load_huts
+    from ..catalog.files import catalog_records, csv_records
+    from ..storage.huts import HutLoadError, load_huts
 
     try:
         records = csv_records(args.file) if args.file else catalog_records()

@@ -77,8 +77,8 @@ def select_huts(args: argparse.Namespace, db: Any, settings: Settings, now: dt.d
 
 
 def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
-    from ..parallel import run_all_sources, services_at
     from ..providers.registry import PROVIDERS, UnknownSourceError, provider_for
+    from ..refresh.parallel import refresh_huts, services_at
     from ..storage.selection import today_in
 
     now = dt.datetime.now(dt.UTC)
@@ -105,7 +105,7 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
     on_fetched, on_stored, recorder = progress.fetched, progress.stored, None
     if not args.no_dagster_report:
         # notes for the Dagster record, collected without Dagster: it is imported after the work
-        from ..refresh_notes import RefreshNotes
+        from ..refresh.notes import RefreshNotes
 
         recorder = RefreshNotes(on_fetched=progress.fetched, on_stored=progress.stored)
         on_fetched, on_stored = recorder.on_fetched, recorder.on_stored
@@ -113,7 +113,7 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
         with progress:
             if profiler:
                 profiler.enable()
-            everything = run_all_sources(
+            everything = refresh_huts(
                 db,
                 huts,
                 services_at(base_urls),
@@ -142,7 +142,7 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
                     f"  {run.source}: {len(run.report.stored)} of {run.huts} hut(s) in {run.report.wall_seconds:.1f} s"
                 )
     if recorder is not None:
-        from ..defs.reporting import report_update
+        from ..defs.refresh.reporting import report_update
 
         run_id = report_update(report, recorder, settings)
         if run_id:

@@ -16,7 +16,7 @@ import dagster as dg
 from ..config import Settings
 from ..forecast_run import ForecastRun, run_forecast
 from .resources import DatabaseResource
-from .trends import _parse_now, hut_availability_trends
+from .trends.trends import _parse_now, hut_availability_trends
 
 CHECK_NAME = "forecast_not_worse_than_naive"
 

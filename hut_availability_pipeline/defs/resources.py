@@ -10,21 +10,14 @@ the request interval). Nothing here reads the environment; tests pass an explici
 
 # No `from __future__ import annotations`: Dagster reads the `ResourceDependency` annotation at
 # class creation.
-import contextlib
-import datetime as dt
 import functools
-from collections.abc import Iterator, Sequence
 
 import dagster as dg
 from pydantic import Field
 
 from ..config import Settings
-from ..domain.bookings import HutRef
-from ..engine import FetchedHuts, fetch_huts
-from ..parallel import by_source
 from ..providers.registry import PROVIDERS, BookingService, provider_for
 from ..storage.database import Database, open_database
-from .refresh import HutBookings
 
 SETTINGS_KEY = "settings"
 """Resource key of the `config.Settings` the code location was loaded with."""
@@ -100,16 +93,3 @@ class BookingProvidersResource(dg.ConfigurableResource):
         """A fresh client of a booking source's provider (not thread-safe: one per run and source);
         close it when done."""
         return provider_for(source).create_service(self.base_url(source), self.interval(source))
-
-    @contextlib.contextmanager
-    def fetch(self, huts: Sequence[HutRef], *, start: dt.date, days: int | None) -> Iterator[HutBookings]:
-        """The bookings of `huts` from `start` (every day served, or `days`), as one lazy fetch per
-        booking source with its own service: nothing is asked until they are iterated (by the IO
-        manager, through the engine). The services are closed on leaving."""
-        with contextlib.ExitStack() as stack:
-            fetches: dict[str, FetchedHuts] = {}
-            services: dict[str, BookingService] = {}
-            for source, group in by_source(huts).items():
-                service = services[source] = stack.enter_context(self.service(source))
-                fetches[source] = fetch_huts(service, group, start=start, days=days)
-            yield HutBookings(fetches, services)

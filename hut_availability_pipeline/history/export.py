@@ -33,7 +33,7 @@ def read_checks(
     """The stored checks (columns observed_at, source, source_hut_id, slug, date, free, total)."""
     params = {"hut": hut, "from_date": from_date, "to_date": to_date, "as_of": as_of}
     with conn.cursor() as cur:
-        cur.execute(query("history_observations"), params)  # type: ignore[arg-type]
+        cur.execute(query("history_observations"), params)
         names = [d.name for d in cur.description or []]
         frame = pd.DataFrame(cur.fetchall(), columns=names)
     frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)

@@ -97,7 +97,7 @@ def _huts(conn: psycopg.Connection[Any], path: Path, rows: list[HistoryRow]) -> 
         first_line.setdefault((row.source, row.source_hut_id), row.line)
     keys = list(first_line)
     cursor = conn.cursor(row_factory=psycopg.rows.dict_row)
-    found = cursor.execute(_HUTS_SQL, ([k[0] for k in keys], [k[1] for k in keys])).fetchall()  # type: ignore[arg-type]
+    found = cursor.execute(_HUTS_SQL, ([k[0] for k in keys], [k[1] for k in keys])).fetchall()
     huts = {(r["source"], r["source_hut_id"]): hut_ref_from_row(r) for r in found}
     unknown = [k for k in keys if k not in huts]
     if unknown:

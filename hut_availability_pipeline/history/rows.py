@@ -48,7 +48,7 @@ def _text(path: Path) -> io.TextIOBase:
     except OSError as exc:
         raise HistoryFileError(f"{path}: cannot open ({exc.strerror})") from None
     raw = gzip.open(path, "rb") if gzipped else path.open("rb")
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]  # gzip's file is binary
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
 def _count(path: Path, line: int, name: str, text: str) -> int | None:
@@ -97,7 +97,7 @@ def read_history_file(path: Path) -> Iterator[HistoryRow]:
     snapshot."""
     with _text(path) as handle:
         try:
-            reader = csv.DictReader(handle)  # type: ignore[arg-type]
+            reader = csv.DictReader(handle)
             header = [h.strip() for h in reader.fieldnames or []]
         except UnicodeDecodeError:
             raise HistoryFileError(f"{path}: line 1: not UTF-8 text") from None

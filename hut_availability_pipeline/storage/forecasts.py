@@ -50,7 +50,7 @@ def replace_forecast(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ..
     n = 0
     with conn.transaction():
         conn.execute("DELETE FROM hut_availability_forecast")
-        with conn.cursor().copy(_COPY_SQL) as copy:  # type: ignore[arg-type]
+        with conn.cursor().copy(_COPY_SQL) as copy:
             for row in rows:
                 copy.write_row(row)
                 n += 1
@@ -60,4 +60,4 @@ def replace_forecast(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ..
 def read_forecast(conn: psycopg.Connection[Any], slug: str, date: dt.date | None = None) -> list[StoredForecast]:
     """The stored forecast of a hut's nights (one night when `date` is given), by date."""
     cursor = conn.cursor(row_factory=class_row(StoredForecast))
-    return cursor.execute(query("forecast_read"), {"slug": slug, "date": date}).fetchall()  # type: ignore[arg-type]
+    return cursor.execute(query("forecast_read"), {"slug": slug, "date": date}).fetchall()

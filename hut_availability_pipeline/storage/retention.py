@@ -4,7 +4,7 @@ The history is partitioned by RANGE (availability_date), one partition per month
 writer calls `ensure_partitions` before each batch (a no-op once a connection knows its months);
 `apply_retention` drops the partitions whose whole month is older than the retention window
 (cheap: a catalog operation, no row is read) and, when configured, deletes current-state rows of
-past dates. Plain functions, no Dagster: the schedule in defs/retention.py calls them.
+past dates. Plain functions, no Dagster: the schedule in defs/housekeeping/retention.py calls them.
 """
 
 from __future__ import annotations

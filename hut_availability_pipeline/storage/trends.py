@@ -3,7 +3,7 @@ history into `hut_availability_trends` (migration 0003) so that readers need not
 
 Per hut-date: when it became full and how many days before the date that was; the places booked
 (net of cancellations) on each of the last 7 days; and the occupancy a week ago. The SQL is
-`sql/queries/trend_compute.sql`; Dagster runs it daily (defs/trends.py).
+`sql/queries/trend_compute.sql`; Dagster runs it daily (defs/trends/trends.py).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Watches in PostgreSQL: adding, listing and removing them, evaluating them against the current
-state (the rules are in domain/watches.py), and the outbox of notifications that notify/ delivers.
+"""Watches in PostgreSQL: adding, listing and removing them, what an evaluation reads and writes
+(locked watches, the nights they can use, their memory, the change cursor), and the outbox of
+notifications that notify/ delivers. The evaluation itself (one transaction, the rules of
+domain/watches.py) is `watches.evaluation`.
 
-Evaluation and the outbox share one transaction: a watch's new memory (satisfied, episode, what
-was notified) and the notification it decided are committed together or not at all, and the
-notification's idempotency key (watch, episode, sequence) is unique, so an evaluation run twice,
-or by two processes at once, decides a message once.
+The notification's idempotency key (watch, episode, sequence) is unique, so an evaluation run
+twice, or by two processes at once, queues a message once.
 """
 
 from __future__ import annotations
@@ -19,14 +19,10 @@ import psycopg
 from psycopg.rows import class_row
 
 from ..domain.day_state import DayState
-from ..domain.watches import Night, Option, WatchKind, WatchMemory, WatchSpec, decide, message, options, window_passed
+from ..domain.watches import Night, WatchKind, WatchMemory, WatchSpec
 from ..errors import HutAvailabilityError
 from .sqlfiles import query
 
-# Changes are read again from this long before the last evaluation: a batch commits after the
-# time of its checks, so a state first seen just before an evaluation may become visible after it.
-# Evaluating a watch again decides nothing new (the re-notify rule), so overlap costs only time.
-CHANGE_OVERLAP = dt.timedelta(minutes=15)
 RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_MAX = dt.timedelta(hours=6)
 
@@ -108,15 +104,6 @@ class Notification:
     date_to: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """What one evaluation did."""
-
-    evaluated: int
-    fired: int
-    expired: int
-
-
 def hut_ids_by_slug(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[int]:
     """The ids of the huts `slugs`, in that order; UnknownHutSlugError names every unknown slug."""
     rows = conn.execute("SELECT slug, id FROM huts WHERE slug = ANY(%s)", (list(slugs),)).fetchall()
@@ -164,7 +151,7 @@ def changed_watch_ids(conn: psycopg.Connection[Any], since: dt.datetime, today: 
 
 
 @dataclass(frozen=True)
-class _EvaluatedWatch(_WatchColumns):
+class EvaluatedWatch(_WatchColumns):
     """What the evaluation reads of a watch (sql/queries/watch_evaluate.sql)."""
 
     id: int
@@ -172,7 +159,20 @@ class _EvaluatedWatch(_WatchColumns):
     sequence: int
 
 
-def _free_nights(
+def lock_watches(conn: psycopg.Connection[Any], watch_ids: Sequence[int] | None) -> list[EvaluatedWatch]:
+    """Lock the active watches `watch_ids` (None: every active one) for this transaction and read
+    them (sql/queries/watch_lock.sql, watch_evaluate.sql)."""
+    locked = conn.execute(query("watch_lock"), {"ids": None if watch_ids is None else list(watch_ids)}).fetchall()
+    with conn.cursor(row_factory=class_row(EvaluatedWatch)) as cur:
+        return cur.execute(query("watch_evaluate"), {"ids": [row[0] for row in locked]}).fetchall()
+
+
+def expire_watches(conn: psycopg.Connection[Any], watch_ids: Sequence[int]) -> None:
+    """Mark the watches expired, now (sql/queries/watch_expire.sql)."""
+    conn.execute(query("watch_expire"), {"ids": list(watch_ids)})
+
+
+def free_nights(
     conn: psycopg.Connection[Any], watch_ids: Sequence[int], today: dt.date
 ) -> dict[tuple[int, dt.date], Night]:
     """The nights that can count for the watches (bookable, a free place, from today on), by
@@ -189,78 +189,68 @@ def _free_nights(
     return nights
 
 
-def evaluate(conn: psycopg.Connection[Any], today: dt.date, watch_ids: Sequence[int] | None = None) -> Evaluation:
-    """Evaluate the watches `watch_ids` (None: every active one) against the current state, in one
-    transaction: expire those whose window has passed, apply the re-notify rule, and queue the
-    notifications it decides in the outbox.
+def remember(conn: psycopg.Connection[Any], watch_ids: Sequence[int], memories: Sequence[WatchMemory]) -> None:
+    """Store each watch's new memory, in one statement (sql/queries/watch_remember.sql)."""
+    conn.execute(
+        query("watch_remember"),
+        {
+            "ids": list(watch_ids),
+            "satisfied": [m.satisfied for m in memories],
+            "episode": [m.episode for m in memories],
+            "notified_options": [m.notified_options for m in memories],
+            "notified_free": [m.notified_free for m in memories],
+        },
+    )
 
-    Set-based: one statement locks the watches and one reads them, one reads the nights they can use
-    (once per hut-date), one writes every watch's new memory and one queues the notifications,
-    whatever the number of watches; the rules run in Python on what was read (domain/watches.py).
-    """
+
+def hut_names(conn: psycopg.Connection[Any], hut_ids: Sequence[int]) -> dict[int, str]:
+    """The names of the huts `hut_ids`, by id (sql/queries/watch_hut_names.sql)."""
+    return dict(conn.execute(query("watch_hut_names"), {"ids": list(hut_ids)}).fetchall())
+
+
+@dataclass(frozen=True)
+class QueuedNotification:
+    """A notification an evaluation decided, before it is in the outbox."""
+
+    watch_id: int
+    episode: int
+    sequence: int
+    title: str
+    body: str
+
+    @property
+    def key(self) -> str:
+        """The idempotency key: one message per watch, episode and sequence."""
+        return f"watch-{self.watch_id}-episode-{self.episode}-{self.sequence}"
+
+
+def queue_notifications(conn: psycopg.Connection[Any], notifications: Sequence[QueuedNotification]) -> None:
+    """Write notifications into the outbox, in one statement; one already queued (its key) is
+    kept (sql/queries/watch_queue.sql)."""
+    conn.execute(
+        query("watch_queue"),
+        {
+            "watch_ids": [n.watch_id for n in notifications],
+            "episodes": [n.episode for n in notifications],
+            "sequences": [n.sequence for n in notifications],
+            "keys": [n.key for n in notifications],
+            "titles": [n.title for n in notifications],
+            "bodies": [n.body for n in notifications],
+        },
+    )
+
+
+def change_cursor(conn: psycopg.Connection[Any]) -> tuple[dt.datetime | None, dt.datetime]:
+    """Since when changes are still to be evaluated (None: never evaluated), and the database's now."""
+    row = conn.execute(query("watch_cursor_read")).fetchone()
+    assert row is not None  # migration 0007 inserts the one row
+    return row[0], row[1]
+
+
+def advance_change_cursor(conn: psycopg.Connection[Any], started: dt.datetime) -> None:
+    """Move the cursor to `started` (never back; the first call sets it)."""
     with conn.transaction():
-        locked = conn.execute(query("watch_lock"), {"ids": None if watch_ids is None else list(watch_ids)}).fetchall()
-        with conn.cursor(row_factory=class_row(_EvaluatedWatch)) as cur:
-            watches = cur.execute(query("watch_evaluate"), {"ids": [row[0] for row in locked]}).fetchall()
-        expired = [w.id for w in watches if window_passed(w.spec, today)]
-        if expired:
-            conn.execute("UPDATE watches SET expired_at = now() WHERE id = ANY(%s)", (expired,))
-        gone = set(expired)
-        live = [w for w in watches if w.id not in gone]
-        nights = _free_nights(conn, [w.id for w in live], today)
-        memories: list[WatchMemory] = []
-        fired: list[tuple[_EvaluatedWatch, list[Option], int, int]] = []
-        for watch in live:
-            found = options(watch.spec, nights, today)
-            decision = decide(watch.memory, found, watch.sequence)
-            memories.append(decision.memory)
-            if decision.notify is not None:
-                fired.append((watch, found, *decision.notify))
-        if live:
-            conn.execute(
-                query("watch_remember"),
-                {
-                    "ids": [w.id for w in live],
-                    "satisfied": [m.satisfied for m in memories],
-                    "episode": [m.episode for m in memories],
-                    "notified_options": [m.notified_options for m in memories],
-                    "notified_free": [m.notified_free for m in memories],
-                },
-            )
-        if fired:
-            _queue(conn, fired)
-    return Evaluation(evaluated=len(live), fired=len(fired), expired=len(expired))
-
-
-def _queue(conn: psycopg.Connection[Any], fired: Sequence[tuple[_EvaluatedWatch, list[Option], int, int]]) -> None:
-    """Write the decided notifications (their messages name the huts) into the outbox."""
-    hut_ids = sorted({hut for watch, *_ in fired for hut in watch.hut_ids})
-    names = dict(conn.execute("SELECT id, name FROM huts WHERE id = ANY(%s)", (hut_ids,)).fetchall())
-    rows: dict[str, list[Any]] = {k: [] for k in ("watch_ids", "episodes", "sequences", "keys", "titles", "bodies")}
-    for watch, found, episode, sequence in fired:
-        title, body = message(watch.spec, found, names, watch.name)
-        rows["watch_ids"].append(watch.id)
-        rows["episodes"].append(episode)
-        rows["sequences"].append(sequence)
-        rows["keys"].append(f"watch-{watch.id}-episode-{episode}-{sequence}")
-        rows["titles"].append(title)
-        rows["bodies"].append(body)
-    conn.execute(query("watch_queue"), rows)
-
-
-def evaluate_changes(
-    conn: psycopg.Connection[Any], today: dt.date, overlap: dt.timedelta = CHANGE_OVERLAP
-) -> Evaluation:
-    """Evaluate the watches touching hut-dates changed since the last call (less `overlap`;
-    the first call evaluates every active watch), then move the cursor to this call's start."""
-    row = conn.execute("SELECT changes_since, now() FROM watch_evaluation").fetchone()
-    assert row is not None
-    since, started = row
-    ids = None if since is None else changed_watch_ids(conn, since - overlap, today)
-    result = evaluate(conn, today, ids)
-    with conn.transaction():  # greatest() skips NULL: the first call sets it
-        conn.execute("UPDATE watch_evaluation SET changes_since = greatest(changes_since, %s)", (started,))
-    return result
+        conn.execute(query("watch_cursor_advance"), {"started": started})
 
 
 def queue_test(conn: psycopg.Connection[Any], watch_id: int) -> int:

@@ -1,6 +1,7 @@
 """The web front end: server-rendered pages (Jinja2, autoescaped) and small scripts served by the
 app itself: the map of free places (`/`), a hut's calendar, a night's booking curve and states,
-and the availability browser (`/browse`, with CSV). Read-only, on the API's pooled connections."""
+and the availability browser (`/browse`, with CSV). Read-only, on the shared pooled connections
+(`serving.deps`); composed with the API by `serving.app`, and imports nothing of `api`."""
 
 from __future__ import annotations
 
@@ -9,20 +10,21 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from ..serving.errors import PageRender
 from .alerts import add_alerts
-from .errors import add_page_errors
+from .errors import page_answer
 from .pages import render_error, router
 from .security import add_security_headers
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def add_web(app: FastAPI) -> None:
+def add_web(app: FastAPI) -> PageRender:
     """The pages at `/`, their scripts and styles at `/static`, the security headers on everything
-    (images also from the map's tile server of `app.state.settings`), errors of the pages as pages
-    (add the API's error handlers first)."""
+    (images also from the map's tile server of `app.state.settings`); returns how the pages render
+    a failure, for `serving.errors.add_error_handlers`."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     add_alerts(app)
     add_security_headers(app, app.state.settings.map_tile_origin)
-    add_page_errors(app, render_error)
+    return page_answer(render_error)

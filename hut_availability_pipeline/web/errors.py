@@ -1,36 +1,24 @@
 """Errors of the pages as pages: a bad parameter, an unknown hut or a busy database answers the
-API's status with the API's message, as HTML (the API's own paths keep their JSON)."""
+status and message decided in `serving.errors.failure_of` (the API's own), as HTML."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import Request
 from fastapi.responses import Response
 
-from ..api.errors import ApiError
-from ..storage.read_models import UnknownHutError
-
-API_PATHS = ("/v1/", "/openapi.json", "/docs")
+from ..serving.errors import Failure, PageRender
 
 
-def add_page_errors(app: FastAPI, render: Callable[[Request, int, str], Response]) -> None:
-    """Wrap the API's handlers (add them first): on a page, the same status and message rendered by
-    `render`; on the API's paths, the API's answer."""
-    for kind in (ApiError, RequestValidationError, UnknownHutError):
-        api_handler = app.exception_handlers[kind]
+def page_answer(render: Callable[[Request, int, str], Response]) -> PageRender:
+    """A failure rendered by `render` as a page: the same status and message; a busy database's
+    `Retry-After` kept."""
 
-        def handler(request: Request, exc: Exception, api_handler: Any = api_handler) -> Response:
-            answer: Response = api_handler(request, exc)
-            if request.url.path.startswith(API_PATHS):
-                return answer
-            detail = json.loads(bytes(answer.body)).get("detail", "")
-            page = render(request, answer.status_code, str(detail))
-            if "retry-after" in answer.headers:
-                page.headers["Retry-After"] = answer.headers["retry-after"]
-            return page
+    def answer(request: Request, failure: Failure) -> Response:
+        page = render(request, failure.status, failure.detail)
+        if "Retry-After" in failure.headers:
+            page.headers["Retry-After"] = failure.headers["Retry-After"]
+        return page
 
-        app.add_exception_handler(kind, handler)
+    return answer

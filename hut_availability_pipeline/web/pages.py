@@ -11,13 +11,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ..api.deps import AppSettings, Connection, Now, Slug, parse_night
-from ..api.errors import ApiError
-from ..api.routes.browse import TableFilter
 from ..config import Settings
 from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ..domain.dates import today_in
 from ..domain.freshness import hut_notice, source_notices
+from ..serving.deps import AppSettings, Connection, Now, Slug, parse_night
+from ..serving.errors import ApiError
+from ..serving.filters import TableFilter
 from ..storage import queries
 from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
 from ..storage.freshness import fetch_states, source_names

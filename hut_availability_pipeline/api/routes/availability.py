@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from ...serving.deps import SLUG, Connection, Night, date_to
+from ...serving.errors import ApiError
 from ...storage import queries
 from .. import models
 from ..caching import CACHED_HEADERS, cached
-from ..deps import SLUG, Connection, Night, date_to
-from ..errors import ERRORS, ApiError
+from ..errors import ERRORS
 
 GEOJSON = "application/geo+json"
 MAX_MAP_DAYS = 31

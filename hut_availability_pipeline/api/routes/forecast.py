@@ -8,12 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from ...serving.deps import Connection, Night, Slug
+from ...serving.errors import ApiError
 from ...storage import queries
 from ...storage.forecasts import StoredForecast, read_forecast
 from .. import shapes
 from ..caching import CACHED_HEADERS, cached
-from ..deps import Connection, Night, Slug
-from ..errors import ERRORS, ApiError
+from ..errors import ERRORS
 from ..models import Hut
 
 router = APIRouter(prefix="/v1/huts/{slug}", tags=["forecast"])

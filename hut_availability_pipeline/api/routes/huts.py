@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from ...serving.deps import Connection, Night, Now, Slug, date_to
 from ...storage import queries
 from ...storage.trends import night_trends
 from .. import models, shapes
 from ..caching import CACHED_HEADERS, cached
-from ..deps import Connection, Night, Now, Slug, date_to
 from ..errors import ERRORS
 
 MAX_DETAIL_DAYS = 366

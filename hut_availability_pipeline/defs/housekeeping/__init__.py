@@ -1,0 +1,1 @@
+"""Definitions of housekeeping: retention of history partitions, Dagster's own storage maintenance."""

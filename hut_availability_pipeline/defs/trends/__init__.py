@@ -1,0 +1,1 @@
+"""Definitions of the trends: the trend assets, their job and schedule."""

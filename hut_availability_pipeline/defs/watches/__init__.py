@@ -1,0 +1,1 @@
+"""Definitions of the watches: the evaluation sensor (`watches.evaluation`) and the delivery job."""

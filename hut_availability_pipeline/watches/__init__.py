@@ -1,0 +1,1 @@
+"""Watch use cases above storage: evaluating watches against the current state (`evaluation`)."""

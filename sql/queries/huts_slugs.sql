@@ -1,0 +1,3 @@
+-- Every slug taken by a hut.
+SELECT slug
+FROM huts
