@@ -348,21 +348,24 @@ def test_fullest_dates_table_lists_the_fullest_first() -> None:
     assert "| unknown | ? | 40 | 90 % |" in table.splitlines()[3]
 
 
-def test_the_fullest_dates_of_a_hut_include_its_nights_sold_out_online() -> None:
+def test_the_fullest_dates_of_a_hut_are_its_really_full_nights_not_its_blocks_not_bookable_online() -> None:
     from hut_availability_pipeline.domain.bookings import DayState, HutRef, ReservationStatusEnum
 
     from .helpers import result
 
     hut = HutRef(hut_id=1, slug="x", source="hrs", source_hut_id="1")
     sold_out = {"total": 0, "status": ReservationStatusEnum.not_possible, "state": DayState.not_bookable_online}
-    fetched = result(hut, dt.datetime(2026, 7, 1, tzinfo=dt.UTC), [None], start=dt.date(2026, 7, 4), **sold_out)
+    at = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    fetched = result(hut, at, [None] * 3, start=dt.date(2027, 5, 1), **sold_out)  # a block far ahead
     assert fetched.nights is not None
-    fetched.nights += result(hut, fetched.received_at, [30], start=dt.date(2026, 7, 5)).nights or []
+    fetched.nights += result(hut, at, [30, 0], start=dt.date(2026, 7, 5)).nights or []
     recorder = HutRefreshRecorder()
     recorder.on_fetched(fetched)
     table = fullest_dates_table(recorder.notes[1].fullest)
-    assert table.splitlines()[2] == "| 2026-07-04 Sat | not_bookable_online | ? | 0 | 100 % |"
-    assert table.splitlines()[3] == "| 2026-07-05 Sun | bookable | 30 | 40 | 25 % |"
+    assert table.splitlines()[2:] == [
+        "| 2026-07-06 Mon | full | 0 | 40 | 100 % |",
+        "| 2026-07-05 Sun | bookable | 30 | 40 | 25 % |",
+    ]
     assert fullest_dates_table([]) == "No date with a known occupancy."
 
 
