@@ -269,3 +269,45 @@ def test_update_paces_by_the_request_interval_setting_unless_the_option_says_oth
     monkeypatch.setenv("HUT_AVAILABILITY_REQUEST_INTERVAL", "2.5")
     assert request_intervals(None, load_settings()) == dict.fromkeys(PROVIDERS, 2.5)
     assert request_intervals(0.5, load_settings()) == dict.fromkeys(PROVIDERS, 0.5)
+
+
+def test_update_all_against_an_unreachable_site_says_it_once_per_provider(db, tmp_path):
+    """`update --all` with both providers pointed at a closed port: the site is said to be
+    unreachable once per provider, with the number of huts not asked, not once per hut."""
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from hut_availability_pipeline.catalog.discover import records_of
+    from hut_availability_pipeline.providers.registry import DiscoveredHut
+    from hut_availability_pipeline.storage.huts import load_huts
+
+    from .helpers import add_huts
+
+    add_huts(db, 150)
+    cabins = [DiscoveredHut(str(i), f"Cabin {i}", None, "AT", None, None, None) for i in range(1, 61)]
+    with db.connect() as conn:
+        load_huts(conn, records_of("huetten-holiday", cabins, set(), set()))
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    env = {k: v for k, v in os.environ.items() if k not in {"DAGSTER_HOME", "DAGSTER_POSTGRES_URL"}}
+    env.update(
+        {
+            "DATABASE_URL": libpq_url(db),
+            "HUT_AVAILABILITY_HOME": str(tmp_path / "home"),
+            "HRS_BASE_URL": closed,
+            "HUETTEN_HOLIDAY_BASE_URL": closed,
+            "HUT_AVAILABILITY_REQUEST_INTERVAL": "0",
+        }
+    )
+    command = [str(Path(sys.executable).with_name("hut-availability")), "update", "--all"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    lines = (done.stdout + done.stderr).splitlines()
+    assert done.returncode == 1, lines
+    assert len(lines) <= 40, "\n".join(lines)
+    assert "210 hut(s) failed:" in lines
+    assert any(line.startswith("  149 hut(s) of hrs not asked: 127.0.0.1:") for line in lines), lines
+    assert any("hut(s) of huetten-holiday not asked: 127.0.0.1:" in line for line in lines), lines
+    assert "Traceback" not in done.stderr and "Stack Trace" not in done.stdout + done.stderr

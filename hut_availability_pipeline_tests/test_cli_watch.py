@@ -67,6 +67,34 @@ def test_date_words_of_show_are_accepted(env, capsys):
     assert "watch 1 added: hut-0" in capsys.readouterr().out
 
 
+TELEGRAM_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+DISCORD_TOKEN = "Xq3rZ9sVtLkP0aBcDeFgHiJkLmNoPqRsTuVwXyZ"
+
+
+def test_watch_add_list_show_print_no_notification_secret_and_the_stored_url_is_kept(env, capsys):
+    add_huts(env)
+    urls = [
+        f"tgram://{TELEGRAM_TOKEN}/12345",
+        f"discord://1234567890/{DISCORD_TOKEN}",
+        "mailto://anna:secret@example.com",
+    ]
+    window = ["--from", DAY0.isoformat(), "--to", (DAY0 + dt.timedelta(days=1)).isoformat()]
+    for url in urls:
+        assert main(["watch", "add", "--hut", "hut-0", *window, "--notify", url]) == 0
+    assert main(["watch", "list"]) == 0
+    for watch_id in ("1", "2", "3"):
+        assert main(["watch", "show", watch_id]) == 0
+    out = capsys.readouterr()
+    printed = out.out + out.err
+    for secret in (TELEGRAM_TOKEN, TELEGRAM_TOKEN.split(":")[1], DISCORD_TOKEN, "secret"):
+        assert secret not in printed
+    assert "tgram://1...w/12345" in printed and "discord://1...0/X...Z" in printed
+    assert "mailto://anna:****@example.com" in printed
+    with env.connect() as conn:
+        stored = [row[0] for row in conn.execute("SELECT notify_url FROM watches ORDER BY id")]
+    assert stored == urls
+
+
 def test_add_list_show_test_remove_against_a_real_webhook(env, capsys):
     [hut, _] = add_huts(env)
     with webhook_receiver() as receiver:

@@ -169,6 +169,15 @@ def test_a_deactivated_hut_loses_its_partition_and_is_not_requested(
     assert requested(result) == [[s for s in slugs if s != slugs[1]]]
 
 
+def test_without_huts_the_sensor_says_none_are_loaded_not_that_nothing_is_due(
+    db: Database, instance: dg.DagsterInstance
+) -> None:
+    result = evaluate(instance, db)
+    assert not result.run_requests and result.skip_reason is not None
+    assert str(result.skip_reason.skip_message).startswith("0 hut(s) due: no huts loaded")
+    assert "refresh interval" not in str(result.skip_reason.skip_message)
+
+
 def test_refreshed_huts_are_not_due_so_the_sensor_and_the_schedule_skip(
     db: Database, slugs: list[str], instance: dg.DagsterInstance
 ) -> None:
@@ -187,7 +196,8 @@ def test_refreshed_huts_are_not_due_so_the_sensor_and_the_schedule_skip(
     assert run.success
     result = evaluate(instance, db)
     assert not result.run_requests
-    assert result.skip_reason is not None and "0 hut(s) due" in str(result.skip_reason.skip_message)
+    assert result.skip_reason is not None
+    assert f"0 hut(s) due: every hut of {len(slugs)} is within" in str(result.skip_reason.skip_message)
     assert isinstance(schedule(instance, db, dt.datetime.now(dt.UTC)), dg.SkipReason)
     # a week later every hut is due again, whatever its tier
     later = schedule(instance, db, dt.datetime.now(dt.UTC) + dt.timedelta(days=8))

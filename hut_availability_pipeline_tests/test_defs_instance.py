@@ -93,3 +93,47 @@ def test_maintenance_deletes_old_runs_with_their_events(instance: dg.DagsterInst
     remaining = {r.run_id for r in instance.get_runs()}
     assert recent in remaining and not set(old) & remaining
     assert not instance.all_logs(old[0])
+
+
+def test_dagster_definitions_validate_runs_with_nothing_exported_on_the_dotenv_it_is_given(
+    tmp_path: Path, db: Database
+) -> None:
+    """`dagster definitions validate -w workspace.yaml` from a directory whose ./.env `write_dotenv`
+    wrote (as bootstrap and `dev` do in the project root), with no DAGSTER_* or project variable in
+    the environment: Dagster loads ./.env itself and exits 0."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import libpq_url
+
+    root = tmp_path / "clone"
+    root.mkdir()
+    shutil.copyfile(project.WORKSPACE_YAML, root / "workspace.yaml")
+    settings = load_settings(home=tmp_path / "home", database_url=libpq_url(db))
+    written = project.write_dotenv(settings, root / ".env")
+    assert set(written) == {"DAGSTER_HOME", project.DAGSTER_POSTGRES_URL_ENV}
+    (root / ".env").write_text((root / ".env").read_text() + "MY_OWN=kept\n")
+    project.write_dotenv(settings, root / ".env")  # again: replaces its two lines, keeps the user's
+    lines = (root / ".env").read_text().splitlines()
+    assert [line.split("=")[0] for line in lines if not line.startswith("#")] == [*written, "MY_OWN"]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DAGSTER_", "HUT_AVAILABILITY_", "HRS_", "HUETTEN_")) and k != "DATABASE_URL"
+    }
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    done = subprocess.run(
+        [dagster, "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Loaded environment variables from .env file: DAGSTER_HOME,DAGSTER_POSTGRES_URL" in output
+    assert "All code locations passed validation." in output

@@ -336,7 +336,9 @@ def test_a_cli_update_in_which_huts_failed_is_a_failed_run_naming_them(
     (failure,) = [e for e in instance.all_logs(run_id) if e.dagster_event_type == "STEP_FAILURE"]
     data = failure.dagster_event.event_specific_data.user_failure_data
     assert data.description.startswith("2 of 2 hut(s) could not be fetched (0 stored):")
-    assert all(f"- {h.slug} (" in data.description for h in refs) and "refuses connections" in data.description
+    # the hut that found the site unreachable by name, the other (not asked) counted with the reason
+    assert f"- {refs[0].slug} (" in data.description and "refuses connections" in data.description
+    assert "\n- 1 hut(s) of hrs not asked: 127.0.0.1:" in data.description
     assert data.metadata["failed_huts"].value == [h.slug for h in refs]
     assert not materializations(instance, "hut_availability")
 
@@ -351,21 +353,24 @@ def test_fullest_dates_table_lists_the_fullest_first() -> None:
     assert "| unknown | ? | 40 | 90 % |" in table.splitlines()[3]
 
 
-def test_the_fullest_dates_of_a_hut_include_its_nights_sold_out_online() -> None:
+def test_the_fullest_dates_of_a_hut_are_its_really_full_nights_not_its_blocks_not_bookable_online() -> None:
     from hut_availability_pipeline.domain.bookings import DayState, HutRef, ReservationStatusEnum
 
     from .helpers import result
 
     hut = HutRef(hut_id=1, slug="x", source="hrs", source_hut_id="1")
     sold_out = {"total": 0, "status": ReservationStatusEnum.not_possible, "state": DayState.not_bookable_online}
-    fetched = result(hut, dt.datetime(2026, 7, 1, tzinfo=dt.UTC), [None], start=dt.date(2026, 7, 4), **sold_out)
+    at = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    fetched = result(hut, at, [None] * 3, start=dt.date(2027, 5, 1), **sold_out)  # a block far ahead
     assert fetched.nights is not None
-    fetched.nights += result(hut, fetched.received_at, [30], start=dt.date(2026, 7, 5)).nights or []
+    fetched.nights += result(hut, at, [30, 0], start=dt.date(2026, 7, 5)).nights or []
     recorder = HutRefreshRecorder()
     recorder.on_fetched(fetched)
     table = fullest_dates_table(recorder.notes[1].fullest)
-    assert table.splitlines()[2] == "| 2026-07-04 Sat | not_bookable_online | ? | 0 | 100 % |"
-    assert table.splitlines()[3] == "| 2026-07-05 Sun | bookable | 30 | 40 | 25 % |"
+    assert table.splitlines()[2:] == [
+        "| 2026-07-06 Mon | full | 0 | 40 | 100 % |",
+        "| 2026-07-05 Sun | bookable | 30 | 40 | 25 % |",
+    ]
     assert fullest_dates_table([]) == "No date with a known occupancy."
 
 

@@ -3,8 +3,10 @@ simulator's Hütten-Holiday cabin list and a real PostgreSQL; CSV loading with t
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hut_availability_pipeline.catalog.discover import discover_huts, records_of
@@ -12,9 +14,10 @@ from hut_availability_pipeline.catalog.files import csv_records
 from hut_availability_pipeline.cli import main
 from hut_availability_pipeline.providers.registry import DiscoveredHut
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
-from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
+from hut_availability_pipeline.storage.huts import ascii_slug, bookable_huts, is_ascii_slug, load_huts
 
 from .conftest import libpq_url
+from .test_api import serving
 
 
 @pytest.fixture
@@ -32,10 +35,35 @@ def test_the_sites_cabins_become_huts_with_the_sites_slugs(db, site) -> None:
             "SELECT h.slug, h.name, h.elevation, o.slug FROM huts h JOIN organizations o"
             " ON o.id = h.source_organization_id WHERE h.source_hut_id = '1'"
         ).fetchone()
-    site_slug = "".join(c if c.isalnum() else "-" for c in first.name.strip().lower()).strip("-") + "-1"
+    site_slug = ascii_slug(first.name.strip()) + "-1"
     assert row == (site_slug, first.name.strip(), first.altitude_m, "huetten-holiday")
     again = discover_huts(db, "huetten-holiday", site.base_url, 0)
     assert (again.loaded.added, again.loaded.updated) == (0, 25)
+
+
+def test_a_site_slug_with_umlauts_becomes_ascii() -> None:
+    huts = [
+        DiscoveredHut("3", "Adamek-Hütte", "adamek-hütte-3", "AT", None, None, None),
+        DiscoveredHut("4", "Große Café", "große-café-4", "AT", None, None, None),
+        DiscoveredHut("5", "Österreicher Hütte", "österreicher-hütte-5", "AT", None, None, None),
+    ]
+    records = records_of("huetten-holiday", huts, set(), set())
+    assert [r.slug for r in records] == ["adamek-huette-3", "grosse-cafe-4", "oesterreicher-huette-5"]
+
+
+def test_every_discovered_slug_is_ascii_and_a_hut_with_umlauts_answers_on_its_page_and_api(db, site) -> None:
+    discover_huts(db, "huetten-holiday", site.base_url, 0)
+    with db.connect() as conn:
+        rows = conn.execute("SELECT source_hut_id, slug, name FROM huts").fetchall()
+    assert rows and all(is_ascii_slug(slug) for _, slug, _ in rows), rows
+    umlauts = [(ref, slug) for ref, slug, name in rows if any(c in name.lower() for c in "äöüß")]
+    assert umlauts, "the simulator's cabin list has a name with umlauts"
+    ref, slug = umlauts[0]
+    assert slug == ascii_slug(site.simulator.huetten_holiday.model(int(ref)).profile.name.strip()) + f"-{ref}"
+    night = dt.date.today().isoformat()
+    with serving(db) as url, httpx.Client(base_url=url) as client:
+        assert client.get(f"/huts/{slug}").status_code == 200
+        assert client.get(f"/v1/huts/{slug}/availability/{night}").status_code == 200
 
 
 def test_cabin_ids_that_are_hut_reservation_ids_too_are_other_huts(db, site) -> None:

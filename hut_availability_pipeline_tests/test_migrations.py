@@ -404,3 +404,27 @@ def test_0005_refuses_a_day_state_that_contradicts_its_places(db: Database) -> N
             with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
                 conn.execute(insert, (hut.hut_id, START, free, total, state))
         conn.execute(insert, (hut.hut_id, START, None, 0, "not_bookable_online"))
+
+
+def test_0011_renames_non_ascii_slugs_by_the_discovery_rule_and_keeps_the_huts_rows(database_at) -> None:
+    db = database_at("0009_watch_indexes")
+    with db.connect() as conn:
+        conn.execute(
+            "INSERT INTO huts (slug, name, source_organization_id, source_hut_id)"
+            " SELECT h.slug, h.name, o.id, h.ref FROM organizations o,"
+            " (VALUES ('adamek-hütte-3', 'Adamek-Hütte', '3'), ('große-café-hütte', 'Große Café Hütte', '4'),"
+            "  ('adamek-huette-3', 'Taken', '5'), ('plain-hut', 'Plain Hut', '6')) AS h (slug, name, ref)"
+            " WHERE o.slug = 'huetten-holiday'"
+        )
+        ids = dict(conn.execute("SELECT source_hut_id, id FROM huts").fetchall())
+    migrate(db)
+    with db.connect() as conn:
+        slugs = dict(conn.execute("SELECT source_hut_id, slug FROM huts").fetchall())
+        after = dict(conn.execute("SELECT source_hut_id, id FROM huts").fetchall())
+    assert slugs == {
+        "3": "adamek-huette-3-3",  # the ASCII form is taken by hut 5: the source id appended
+        "4": "grosse-cafe-huette",
+        "5": "adamek-huette-3",
+        "6": "plain-hut",
+    }
+    assert after == ids

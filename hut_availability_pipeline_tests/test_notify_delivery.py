@@ -8,7 +8,13 @@ import datetime as dt
 import pytest
 
 from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
-from hut_availability_pipeline.notify.channels import UnknownChannelError, check_url, redact, with_idempotency_key
+from hut_availability_pipeline.notify.channels import (
+    UnknownChannelError,
+    check_url,
+    redact,
+    scrub,
+    with_idempotency_key,
+)
 from hut_availability_pipeline.notify.delivery import deliver_due
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.watches import add_watch, read_watches, retry_delay
@@ -91,7 +97,21 @@ def test_urls_no_channel_understands_are_refused_without_their_password():
     check_url("ntfy://ntfy.sh/hut-alerts")
     with pytest.raises(UnknownChannelError, match=r"'nosuch://anna:\*\*\*@example.com'"):
         check_url("nosuch://anna:secret@example.com")
-    assert redact("mailto://anna:secret@example.com?to=x") == "mailto://anna:***@example.com?to=x"
+    assert redact("mailto://anna:secret@example.com") == "mailto://anna:****@example.com"
+    assert redact("nosuch://anna:secret@example.com/token") == "nosuch://anna:***@example.com/***"
+
+
+def test_an_error_of_apprise_names_no_secret_of_the_url():
+    url = "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/12345678"
+    error = f"Failed to send to {url}: bot 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw, chat 12345678"
+    assert scrub(error, url) == "Failed to send to tgram://1...w/12345678: bot ***:***, chat 12345678"
+
+
+def test_urls_are_shown_in_apprises_privacy_form_with_only_their_own_arguments():
+    assert redact("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/12345") == "tgram://1...w/12345"
+    assert redact("discord://1234567890/Xq3rZ9sVtLkP0aBcDeFgHiJkLmNoPqRsTuVwXyZ") == "discord://1...0/X...Z"
+    assert redact("ntfy://ntfy.sh/topic?token=tk_secret123") == "ntfy://t...3@ntfy.sh/topic"
+    assert redact("json://127.0.0.1:8080/hook") == "json://127.0.0.1:8080/hook"
 
 
 def _broker_up() -> bool:

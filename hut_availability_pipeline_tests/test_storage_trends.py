@@ -114,6 +114,24 @@ def test_a_night_sold_out_online_counts_as_full(db):
     assert (d1["free"], d1["total"], d1["free_week_ago"]) == (None, 0, 6)
 
 
+def test_a_night_never_seen_with_places_did_not_become_full(db):
+    """Not bookable online, or full, from its first check: sold out, but it never *became* full
+    (the first crawl is not the moment it filled up); a night seen with places later is."""
+    with db.connect(autocommit=True) as conn:
+        load_huts(conn, [HutRecord("hrs", "1", "alpha", "Alpha")])
+        [alpha] = huts_by_slug(conn, ["alpha"])
+        sold_out = {"total": 0, "status": ReservationStatusEnum.not_possible, "state": DayState.not_bookable_online}
+        write_batch(conn, [result(alpha, utc(3, 9), [None], start=D1, **sold_out)])
+        write_batch(conn, [result(alpha, utc(3, 9), [0], start=D3)])  # full from the first check
+        write_batch(conn, [result(alpha, utc(6, 9), [4], start=D3)])  # a cancellation
+        write_batch(conn, [result(alpha, utc(8, 9), [0], start=D3)])  # full again: it became full now
+        run = compute_trends(conn, NOW, ZURICH)
+        rows = by_date(read_trends(conn))
+    assert run.full_dates == 2
+    assert (rows[D1]["is_full"], rows[D1]["became_full_at"], rows[D1]["days_before_full"]) == (True, None, None)
+    assert (rows[D3]["is_full"], rows[D3]["became_full_at"], rows[D3]["days_before_full"]) == (True, utc(8, 9), 7)
+
+
 def test_rerun_replaces_upcoming_dates_and_keeps_passed_ones(db):
     add_history(db)
     earlier = utc(8, 12)

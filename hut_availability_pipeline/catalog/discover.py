@@ -1,8 +1,10 @@
 """`huts discover`: load the huts a provider's site lists into the catalog, like `huts load`.
 
 New huts take the site's own slug when it is free (so that the booking link `/huts/<slug>` is the
-site's page), else a slug made from the name; huts already stored keep their slug. Coordinates go
-through the catalog's rule (`domain.hut_catalog.place`: implausible ones are fixed or dropped).
+site's page), made ASCII first (`storage.huts.ascii_slug`: the API and Dagster need ASCII slugs;
+such a hut's booking link is then the ASCII form), else a slug made from the name; huts already
+stored keep their slug. Coordinates go through the catalog's rule (`domain.hut_catalog.place`:
+implausible ones are fixed or dropped).
 A hut on two booking systems has one source of record: discovery adds the cabins of one source as
 huts of that source; to move an existing hut to another source, load a CSV row with its slug and
 the new source (see docs/guide/huts.md).
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from ..domain.hut_catalog import place
 from ..providers.registry import DiscoveredHut, provider_for
 from ..storage.database import Database
-from ..storage.huts import HutRecord, LoadResult, hut_slugs, load_huts, source_hut_ids
+from ..storage.huts import HutRecord, LoadResult, ascii_slug, hut_slugs, load_huts, source_hut_ids
 
 __all__ = ["DiscoveryResult", "discover_huts", "records_of"]
 
@@ -29,14 +31,16 @@ class DiscoveryResult:
 
 
 def records_of(source: str, huts: list[DiscoveredHut], stored_ids: set[str], taken_slugs: set[str]) -> list[HutRecord]:
-    """Catalog records of discovered huts: the site's slug for a new hut when free, else none (a
-    slug from the name); coordinates checked by the catalog's rule."""
+    """Catalog records of discovered huts: the site's slug (made ASCII: 'adamek-hütte-3' →
+    'adamek-huette-3') for a new hut when free, else none (a slug from the name); coordinates
+    checked by the catalog's rule."""
     records = []
     taken = set(taken_slugs)
     for hut in huts:
         slug = None
-        if hut.source_hut_id not in stored_ids and hut.site_slug and hut.site_slug not in taken:
-            slug = hut.site_slug
+        site_slug = ascii_slug(hut.site_slug) if hut.site_slug else ""
+        if hut.source_hut_id not in stored_ids and site_slug and site_slug not in taken:
+            slug = site_slug
             taken.add(slug)
         placed = place(hut.lat, hut.lon, hut.country)
         records.append(

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.hut_catalog import Fix, is_test_hut, place
-from ..storage.huts import HutLoadError, HutRecord
+from ..storage.huts import HutLoadError, HutRecord, is_ascii_slug
 
 CATALOG_RESOURCE = "hut_catalog_2026-06.json"
 HRS_SOURCE = "hrs"
 CSV_REQUIRED = ("source", "source_hut_id", "slug", "name")
 CSV_OPTIONAL = ("country", "lat", "lon", "elevation", "capacity", "hut_type_open", "hut_type_closed")
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @functools.cache
@@ -213,7 +212,7 @@ def _csv_record(path: Path, line: int, row: dict[str, Any]) -> HutRecord:
             raise fail(f"{key} is empty")
     slug = values["slug"]
     assert slug is not None
-    if not _SLUG_RE.match(slug):
+    if not is_ascii_slug(slug):
         raise fail(f"slug {slug!r} must be lowercase letters, digits and dashes")
 
     def number(key: str, kind: type, low: float, high: float) -> Any:

@@ -34,8 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="port (default: 3000)",
     )
     roles.add_parser("daemon", help="dagster-daemon run: run queue, sensors, schedules, run monitoring")
-    roles.add_parser(
+    env = roles.add_parser(
         "env", help='print `export` lines for plain dagster commands: eval "$(hut-availability deploy env)"'
+    )
+    env.add_argument(
+        "--write",
+        action="store_true",
+        help="write them into the project's ./.env instead, which Dagster's own commands load"
+        " (dagster dev, dg dev, dg check defs, dagster definitions validate, dagster job launch)",
     )
 
 
@@ -45,6 +51,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.role is None:
         return deploy.run_all(settings, port=args.port)
     if args.role == "env":
+        if args.write:
+            from ..supervisor.instance import DOTENV, write_dotenv
+
+            write_dotenv(settings)
+            print(f"wrote DAGSTER_HOME and DAGSTER_POSTGRES_URL into {DOTENV}")
+            return 0
         return deploy.print_environment(settings)
     host, port = getattr(args, "host", None), getattr(args, "webserver_port", None)
     return deploy.run_role(args.role, settings, host=host, port=port)

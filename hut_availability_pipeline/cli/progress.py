@@ -22,6 +22,7 @@ class Progress:
         self.done_store = 0
         self._progress: Any = None
         self._lock = threading.Lock()
+        self._not_asked: set[str] = set()  # sources whose unasked huts were said once
 
     def _line(self, text: str) -> None:
         with self._lock:
@@ -48,6 +49,15 @@ class Progress:
         self.done_fetch += 1
         if self._progress is not None:
             self._progress.advance(self._fetch_task)
+        elif result.error and result.requests == 0:
+            # not asked (its provider is unreachable or cooling down): said once per provider; the
+            # summary counts them
+            if result.hut.source not in self._not_asked:
+                self._not_asked.add(result.hut.source)
+                self._line(
+                    f"fetched {self.done_fetch}/{self.total} {result.hut.slug}: FAILED: {result.error}"
+                    f" (the next huts of {result.hut.source} not asked are not listed)"
+                )
         else:
             status = "ok" if result.ok else f"FAILED: {result.error}"
             self._line(f"fetched {self.done_fetch}/{self.total} {result.hut.slug}: {status}")
@@ -56,7 +66,7 @@ class Progress:
         self.done_store += huts
         if self._progress is not None:
             self._progress.advance(self._store_task, huts)
-        else:
+        elif batch.counts:  # a batch of huts none of which was fetched stored nothing to say
             t = batch.total()
             self._line(
                 f"stored {self.done_store}/{self.total} huts (batch: {t.new} new, {t.changed} changed, "

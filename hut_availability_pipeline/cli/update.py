@@ -153,8 +153,8 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
         return EXIT_FAILED
     if report.failed:
         print(f"{len(report.failed)} hut(s) failed:", file=sys.stderr)
-        for outcome in report.failed:
-            print(f"  {outcome.hut.slug} ({outcome.hut.source_hut_id}): {outcome.error}", file=sys.stderr)
+        for line in report.failure_lines():
+            print(f"  {line}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

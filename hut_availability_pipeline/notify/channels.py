@@ -4,7 +4,9 @@ checking that apprise understands one, and sending one message through it."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from ..errors import HutAvailabilityError
 
@@ -32,13 +34,34 @@ def check_url(url: str) -> None:
 
 
 def redact(url: str) -> str:
-    """The URL without the password of its user part."""
+    """The URL as it may be shown (CLI, logs, errors, Dagster metadata): apprise's own privacy form
+    (`url(privacy=True)`), which masks each channel's secrets (a Telegram bot token, a Discord
+    webhook token, a password), with only the URL arguments the given URL had (apprise adds all
+    its defaults). A URL no apprise channel understands shows its scheme and host only (a user's
+    password masked, the path left out). The stored URL itself is never changed."""
+    import apprise
+
     scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
-        return url
-    userinfo, _, host = rest.partition("@")
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in userinfo else url
+    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True) if sep else None
+    if not plugin:
+        return _scheme_and_host(scheme, sep, rest)
+    private = str(plugin.url(privacy=True))
+    base, _, query = private.partition("?")
+    given = {unquote(key) for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    kept = [(key, value) for key, value in parse_qsl(query, keep_blank_values=True) if unquote(key) in given]
+    return f"{base.rstrip('/') if not kept else base}{'?' + urlencode(kept) if kept else ''}"
+
+
+def _scheme_and_host(scheme: str, sep: str, rest: str) -> str:
+    """`scheme://host` of a URL apprise cannot read: a password in the user part masked, no path."""
+    if not sep:
+        return "***"
+    netloc = rest.split("/", 1)[0].split("?", 1)[0]
+    userinfo, at, host = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    hidden = "/***" if len(rest) > len(rest.split("/", 1)[0].split("?", 1)[0]) else ""
+    return f"{scheme}://{netloc}{hidden}"
 
 
 # apprise's generic webhooks: a URL argument `+Name=value` adds an HTTP header, `:name=value` a
@@ -79,4 +102,20 @@ def send(url: str, title: str, body: str, idempotency_key: str) -> SendResult:
         return SendResult(True)
     text = captured.getvalue().strip() if hasattr(captured, "getvalue") else ""
     lines = [line.split(" - ", 2)[-1] for line in text.splitlines() if line.strip()]
-    return SendResult(False, "; ".join(lines) or f"apprise could not deliver to {redact(url)}")
+    return SendResult(False, scrub("; ".join(lines), url) or f"apprise could not deliver to {redact(url)}")
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` (an error of apprise) without the secrets of `url`: the URL itself becomes its privacy
+    form, and every part of it that the privacy form hides (a token, a password, a key; 4 characters
+    or more) becomes ***."""
+    if not text:
+        return text
+    shown = redact(url)
+    text = text.replace(url, shown)
+    parts = urlsplit(url)
+    pieces = [*re.split(r"[@:]", parts.netloc), *parts.path.split("/"), *(v for _, v in parse_qsl(parts.query))]
+    secrets = {p for p in pieces if len(p) >= 4 and p not in shown}
+    for piece in sorted(secrets, key=len, reverse=True):
+        text = text.replace(piece, "***")
+    return text

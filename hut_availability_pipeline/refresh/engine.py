@@ -55,10 +55,17 @@ class HutOutcome:
     fetch_seconds: float = 0.0
     requests: int = 0
     rejected_days: list[str] = field(default_factory=list)
+    not_asked: str | None = None
+    """Why the hut was not asked at all (its provider was unreachable and cooling down): such huts
+    are reported together, once per provider, not one line each."""
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.counts is not None
+
+
+FAILURES_LISTED = 20
+"""How many failed huts a report lists one by one (the rest are counted)."""
 
 
 @dataclass
@@ -85,6 +92,26 @@ class UpdateReport:
 
     def totals(self) -> HutWriteCounts:
         return HutWriteCounts.sum(o.counts for o in self.stored if o.counts is not None)
+
+    def failure_lines(self, limit: int = FAILURES_LISTED) -> list[str]:
+        """The failed huts for a person to read: the huts not asked because their provider was
+        unreachable in one line per provider and reason (with their number), the others one line
+        each, at most `limit` of them (then how many more)."""
+        lines: list[str] = []
+        not_asked: dict[tuple[str, str], int] = {}
+        asked = []
+        for o in self.failed:
+            if o.not_asked is not None:
+                not_asked[(o.hut.source, o.not_asked)] = not_asked.get((o.hut.source, o.not_asked), 0) + 1
+            else:
+                asked.append(o)
+        for (source, reason), count in not_asked.items():
+            lines.append(f"{count} hut(s) of {source} not asked: {reason}")
+        for o in asked[:limit]:
+            lines.append(f"{o.hut.slug} ({o.hut.source}:{o.hut.source_hut_id}): {o.error}")
+        if len(asked) > limit:
+            lines.append(f"... and {len(asked) - limit} more hut(s)")
+        return lines
 
 
 FetchedCallback = Callable[[HutFetchResult], None]
@@ -233,6 +260,7 @@ def store_fetched(
             )
             if result.error and result.requests == 0 and breaker is not None and breaker.unreachable:
                 not_asked += 1  # said once below, not once per hut
+                report.outcomes[result.hut.hut_id].not_asked = breaker.unreachable
             elif result.error:
                 logger.warning("hut %s (%s): %s", result.hut.slug, result.hut.source_hut_id, result.error)
             pending.append(result)

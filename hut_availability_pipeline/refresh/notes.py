@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..domain.bookings import HutFetchResult, Night
+from ..domain.day_state import DayState
 from ..storage.writer import BatchResult
 from .engine import FetchedCallback, StoredCallback
 
@@ -24,13 +25,20 @@ class FullDate:
     date: dt.date
     free: int | None
     total: int | None
-    occupancy: float  # a night sold out online counts as fully booked
+    occupancy: float  # a full night counts as fully booked
     day_state: str
 
     @classmethod
     def of(cls, night: Night) -> FullDate | None:
-        """The night as one of the fullest; None when its occupancy is unknown (and it is not sold out)."""
-        occupancy = 100.0 if night.day_state.sold_out else night.occupancy[0]
+        """The night as one of the fullest, when it is bookable (with a known occupancy) or really
+        full; None otherwise. A night "not bookable online" (often a block far ahead that the hut has
+        not opened yet), a winter room or a closed night is not full, however the site counts it."""
+        if night.day_state is DayState.full:
+            occupancy: float | None = 100.0
+        elif night.day_state is DayState.bookable:
+            occupancy = night.occupancy[0]
+        else:
+            return None
         if occupancy is None:
             return None
         return cls(night.date, night.places.free, night.places.total, occupancy, night.day_state.value)

@@ -78,6 +78,26 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "hut"
 
 
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_GERMAN_LETTERS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
+)
+
+
+def ascii_slug(text: str) -> str:
+    """A site's slug made ASCII, as the API's slug pattern and Dagster's partition keys need:
+    German letters spelt out ('adamek-hütte-3' → 'adamek-huette-3', as the sites spell their
+    ASCII slugs), other accents dropped ('é' → 'e'), anything else a dash. Migration 0011 renames
+    stored slugs by the same rule."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_GERMAN_LETTERS)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def is_ascii_slug(slug: str) -> bool:
+    """A slug the API, the web pages and CSV loading accept."""
+    return _SLUG_RE.match(slug) is not None
+
+
 def load_huts(conn: psycopg.Connection[Any], records: Sequence[HutRecord], *, rename: bool = False) -> LoadResult:
     """Add or update huts in one transaction: all of them or none.
 

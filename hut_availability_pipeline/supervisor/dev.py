@@ -37,7 +37,7 @@ from ..defs.resources import REQUEST_INTERVAL_ENV
 from ..storage.database import open_database
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
-from .instance import WORKSPACE_YAML, prepare_dagster_home
+from .instance import WORKSPACE_YAML, prepare_dagster_home, write_dotenv
 from .processes import (
     GRACEFUL_SECONDS,
     StartError,
@@ -112,6 +112,8 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
                 REQUEST_INTERVAL_ENV: str(settings.request_interval),
             }
             env.update(prepare_dagster_home(settings))
+            if _on_the_default_home(settings) and not args.simulator:
+                write_dotenv(settings)  # Dagster's own commands from the project root: the same data
             _prepare_huts(env, load_catalog=empty)
             print(f"hut-availability dev: data in {db.describe()}; DAGSTER_HOME={env['DAGSTER_HOME']}", flush=True)
             if args.web_port:
@@ -126,6 +128,13 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             with signals_ignored():
                 stack.close()
+
+
+def _on_the_default_home(settings: Settings) -> bool:
+    """Whether `settings` are the embedded default (no home, database or Dagster storage of their own):
+    then `dev` writes ./.env for Dagster's own commands."""
+    names = ("home", "database_url", "dagster_home", "dagster_postgres_url")
+    return not any(name in settings.model_fields_set for name in names)
 
 
 @contextlib.contextmanager

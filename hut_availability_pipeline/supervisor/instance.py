@@ -71,3 +71,29 @@ def project_instance(settings: Settings) -> dg.DagsterInstance:
     process's environment, as the instance's dagster.yaml reads them)."""
     os.environ.update(prepare_dagster_home(settings))
     return dg.DagsterInstance.get()
+
+
+DOTENV = PROJECT_ROOT / ".env"
+"""`./.env` of the source checkout: Dagster's own CLIs (`dagster dev`, `dg dev`, `dg check defs`,
+`dagster definitions validate`, `dagster job launch`) load it from the directory they start in."""
+DOTENV_HEADER = (
+    "# Written by hut-availability (bootstrap, `dev`, `deploy env --write`): the environment that Dagster's\n"
+    "# own commands (dagster dev, dg dev, dg check defs, dagster definitions validate, dagster job launch)\n"
+    "# load from ./.env, so they use the same data as `hut-availability dev`. Lines of yours are kept.\n"
+)
+
+
+def write_dotenv(settings: Settings, path: Path = DOTENV) -> dict[str, str]:
+    """Write DAGSTER_HOME and DAGSTER_POSTGRES_URL (`prepare_dagster_home`: the embedded server is
+    started if needed) into `path`, replacing earlier values of these two and keeping any other line;
+    return them."""
+    values = prepare_dagster_home(settings)
+    kept = []
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            name = line.removeprefix("export ").split("=", 1)[0].strip()
+            if name not in values and not DOTENV_HEADER.startswith(line + "\n") and line not in DOTENV_HEADER:
+                kept.append(line)
+    body = "".join(f"{name}={value}\n" for name, value in values.items())
+    path.write_text(DOTENV_HEADER + body + "".join(f"{line}\n" for line in kept), encoding="utf-8")
+    return values

@@ -1,7 +1,10 @@
 -- Derive the trend of every hut and upcoming date (>= today) from the history as of `now`.
 -- A state is in force from its first check until the next state's first check (superseded_at).
 -- A night is sold out when nothing can be booked online: day state full or not_bookable_online
--- (is_full, became_full_at and days_before_full count both).
+-- (is_full counts both). It *became* full only when it was seen bookable (with places) first:
+-- became_full_at is the first sold-out state after its first bookable state, so a night never
+-- bookable (e.g. "not bookable online" from its first check) has no became_full_at nor
+-- days_before_full.
 -- Parameters: now, today (now's date in the configured zone), zone (that zone's name).
 WITH points AS (
     -- k = 0..6: the start of each of the 7 days ending today (local midnight); k = 7: now;
@@ -15,14 +18,19 @@ states AS (
     SELECT h.hut_id, h.availability_date, h.free, h.total, h.occupancy_percent, h.day_state, h.first_checked,
            lead(h.first_checked) OVER (
                PARTITION BY h.hut_id, h.availability_date ORDER BY h.first_checked, h.id
-           ) AS superseded_at
+           ) AS superseded_at,
+           min(h.first_checked) FILTER (WHERE h.day_state = 'bookable') OVER (
+               PARTITION BY h.hut_id, h.availability_date
+           ) AS first_bookable_at
     FROM hut_availability_history h
     WHERE h.availability_date >= %(today)s
       AND h.first_checked <= %(now)s
 ),
 per_date AS (
     SELECT hut_id, availability_date,
-           min(first_checked) FILTER (WHERE day_state IN ('full', 'not_bookable_online')) AS became_full_at,
+           min(first_checked) FILTER (
+               WHERE day_state IN ('full', 'not_bookable_online') AND first_checked > first_bookable_at
+           ) AS became_full_at,
            count(*) FILTER (WHERE first_checked >= (SELECT at FROM points WHERE k = 0)) AS changes_last_week
     FROM states
     GROUP BY hut_id, availability_date

@@ -33,6 +33,7 @@ import dagster as dg
 
 from ...config import Settings
 from ...providers.registry import PROVIDERS
+from ...storage.huts import bookable_huts
 from ...storage.selection import HutPriority, due_huts
 from ..resources import DatabaseResource
 from .hut_refresh import REFRESHED_ASSETS, provider_pool
@@ -101,6 +102,7 @@ def refresh_requests(
     gone = fail_runs_without_worker(instance, by=f"the {trigger} tick")
     with database.database().connect() as conn:
         due = due_huts(conn, settings.tiers, now, settings.zone)
+        loaded = len(bookable_huts(conn)) if not due else None
     if sources is not None:
         due = [p for p in due if p.hut.source in sources]
     busy = huts_in_flight(instance) if due else set()
@@ -130,16 +132,25 @@ def refresh_requests(
                     },
                 )
             )
-    note = selection_note(len(due), len(due) - len(todo), len(requests), gone)
+    note = selection_note(len(due), len(due) - len(todo), len(requests), gone, loaded=loaded)
     if unknown:
         note += f"; no provider for source(s) {', '.join(unknown)}: their huts are not requested"
     return requests, note
 
 
-def selection_note(due: int, in_flight: int, runs: int, gone: Sequence[FailedRun] = ()) -> str:
-    """One line on what a tick found, e.g. "3 hut(s) due, all already in a queued or running run"."""
-    if not due:
-        note = "0 hut(s) due: every hut is within its refresh interval or backoff"
+def selection_note(
+    due: int, in_flight: int, runs: int, gone: Sequence[FailedRun] = (), *, loaded: int | None = None
+) -> str:
+    """One line on what a tick found, e.g. "3 hut(s) due, all already in a queued or running run";
+    `loaded`: how many active huts with a booking source there are (0: none loaded, said so)."""
+    if not due and loaded == 0:
+        note = (
+            "0 hut(s) due: no huts loaded (no active hut with a booking source; load the catalog with"
+            " `hut-availability huts load` or materialize hut_catalog)"
+        )
+    elif not due:
+        of = "" if loaded is None else f" of {loaded}"
+        note = f"0 hut(s) due: every hut{of} is within its refresh interval or backoff"
     elif in_flight == due:
         note = f"{due} hut(s) due, all already in a queued or running run"
     elif in_flight:

@@ -151,8 +151,9 @@ def report_metadata(report: UpdateReport) -> dict[str, dg.MetadataValue]:
 
 
 def failures_text(report: UpdateReport) -> str:
-    """The failed huts with their reasons, one per line."""
-    return "\n".join(f"- {o.hut.slug} ({o.hut.source}:{o.hut.source_hut_id}): {o.error}" for o in report.failed)
+    """The failed huts with their reasons, one per line; the huts not asked because their provider
+    was unreachable in one line per provider (`UpdateReport.failure_lines`)."""
+    return "\n".join(f"- {line}" for line in report.failure_lines())
 
 
 @dataclass

@@ -98,7 +98,9 @@ def report_update(
                 instance=instance,
                 resources={REPORT_RESOURCE: RefreshResult(report, HutRefreshRecorder.of(notes))},
                 tags={TRIGGER_TAG: trigger, HUT_COUNT_TAG: str(len(report.outcomes))},
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},  # quiet CLI
+                # quiet CLI: the command prints its own summary and failures (a failed record
+                # would repeat them with Dagster's stack trace); the UI shows the run in full
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
                 raise_on_error=False,
             )
         finally:
