@@ -24,6 +24,8 @@ from .domain.tiers import TierPolicy
 DEFAULT_HOME = ".hut-availability"
 DEFAULT_HRS_BASE_URL = "https://www.hut-reservation.org"
 DEFAULT_HUETTEN_HOLIDAY_BASE_URL = "https://www.huetten-holiday.com"
+DEFAULT_TMB_BASE_URL = "https://etape-rest.for-system.com"
+DEFAULT_FFCAM_BASE_URL = "https://centrale.ffcam.fr"
 DEFAULT_REQUEST_INTERVAL = 1.0
 DEFAULT_HUTS_PER_RUN = 300
 DEFAULT_HISTORY_DAYS = 400
@@ -53,6 +55,16 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, validation_alias="DATABASE_URL", repr=False)
     hrs_base_url: str = Field(DEFAULT_HRS_BASE_URL, validation_alias="HRS_BASE_URL")
     huetten_holiday_base_url: str = Field(DEFAULT_HUETTEN_HOLIDAY_BASE_URL, validation_alias="HUETTEN_HOLIDAY_BASE_URL")
+    tmb_base_url: str = Field(
+        DEFAULT_TMB_BASE_URL,
+        validation_alias="TMB_BASE_URL",
+        description="Root of the Tour du Mont Blanc refuges' booking backend (or the simulator).",
+    )
+    ffcam_base_url: str = Field(
+        DEFAULT_FFCAM_BASE_URL,
+        validation_alias="FFCAM_BASE_URL",
+        description="Root of the French Alpine Club's central booking (or the simulator).",
+    )
     timezone: str = Field(DEFAULT_TIMEZONE, validation_alias="HUT_AVAILABILITY_TIMEZONE")
     batch_size: int = Field(20, ge=1, validation_alias="HUT_AVAILABILITY_BATCH_SIZE")
     request_interval: float = Field(
@@ -119,7 +131,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql+psycopg2:// URL (dagster-postgres talks psycopg2)")
         return value
 
-    @field_validator("hrs_base_url", "huetten_holiday_base_url")
+    @field_validator("hrs_base_url", "huetten_holiday_base_url", "tmb_base_url", "ffcam_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
