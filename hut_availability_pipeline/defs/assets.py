@@ -15,7 +15,7 @@ from pydantic import Field
 
 from ..config import Settings
 from ..domain.bookings import HutRef
-from ..storage.huts import bookable_huts, catalog_records, hut_count, huts_by_slug, load_huts
+from ..storage.huts import bookable_huts, hut_count, huts_by_slug, load_huts, packaged_records
 from ..storage.selection import today_in
 from .partitions import ensure_hut_partitions, hut_partitions, sync_hut_partitions
 from .refresh import (
@@ -49,7 +49,7 @@ def hut_catalog(
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
     """The huts table: every hut with its booking source. Materializing it loads the packaged
     catalog and registers one `huts` partition per active bookable hut (removing the others)."""
-    records = catalog_records() if config.load_packaged_catalog else []
+    records = packaged_records() if config.load_packaged_catalog else []
     with database.database().connect() as conn:
         loaded = load_huts(conn, records) if config.load_packaged_catalog else None
         changes = sync_hut_partitions(conn, context.instance)
