@@ -204,9 +204,13 @@ class TmbSite(_Site):
                 body = body[: len(body) // 2]
             elif kind == "renamed":
                 body = body.replace(b'"planning"', b'"plan"')
-            else:
-                planning[decision.rng.randrange(len(planning))]["s"] = "n/a"
+            else:  # one night unreadable: the others are served (and logged) as they are
+                broken = decision.rng.randrange(len(planning))
+                planning[broken]["s"] = "n/a"
                 body = b"(" + json.dumps(payload, separators=(",", ":")).encode() + b")"
+                gone = (first + dt.timedelta(days=broken)).isoformat()
+                log = {"source": "tmb", "hut_id": refuge_id, "days": [d for d in served if d[0] != gone]}
+                return AlpineAnswer(200, body, "application/javascript", delay=decision.delay, served=log)
             return AlpineAnswer(200, body, "application/javascript", delay=decision.delay)
         log = {"source": "tmb", "hut_id": refuge_id, "days": served}
         return AlpineAnswer(200, body, "application/javascript", delay=decision.delay, served=log)
@@ -254,8 +258,10 @@ class FfcamSite(_Site):
         kind = decision.malformed
         if kind in ("truncated", "renamed"):
             return AlpineAnswer(200, _PAGE_WITHOUT.encode(), "text/html; charset=utf-8", delay=decision.delay)
-        if kind == "wrong_types" and decision.rng is not None:
-            avail[decision.rng.choice(list(avail))] = "complet"
+        if kind == "wrong_types" and decision.rng is not None:  # one date unreadable, the others served
+            gone = decision.rng.choice(list(avail))
+            avail[gone] = "complet"
+            served = [d for d in served if d[0] != gone]
         page = _PAGE.format(min=today.isoformat(), avail=json.dumps(avail, separators=(",", ":")))
-        log = None if kind else {"source": "ffcam", "hut_id": refuge_id, "days": served}
+        log = {"source": "ffcam", "hut_id": refuge_id, "days": served}
         return AlpineAnswer(200, page.encode(), "text/html; charset=utf-8", delay=decision.delay, served=log)
