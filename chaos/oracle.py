@@ -63,7 +63,9 @@ CHECK_SPAN = dt.timedelta(seconds=30)
 may be served: the chaos client asks at most 14 months, each at worst 3 attempts of 0.5 s."""
 HRS = "hrs"
 HUETTEN_HOLIDAY = "huetten-holiday"
-SOURCES = (HRS, HUETTEN_HOLIDAY)
+TMB = "tmb"
+FFCAM = "ffcam"
+SOURCES = (HRS, HUETTEN_HOLIDAY, TMB, FFCAM)
 
 # A state as both sides can express it: (free, total, day state).
 State = tuple[int | None, int | None, str]
@@ -94,6 +96,15 @@ def served_state_hh(places: int, total_places: int) -> State:
         return (None, 0, "closed")
     free = max(places, 0)
     return (free, max(total_places, free), "bookable" if free else "full")
+
+
+def served_state_without_total(free: int, closed: bool) -> State:
+    """The state a served TMB or FFCAM night must be stored as, written out from the sites' rules
+    (domain/mapping.py's table): closed → free NULL, total 0; 0 → "no place online" (not bookable
+    online, free 0, total NULL); else bookable with the total unknown."""
+    if closed:
+        return (None, 0, "closed")
+    return (free, None, "bookable" if free > 0 else NOT_BOOKABLE_ONLINE)
 
 
 def stored_state(free: int | None, total: int | None, day_state: str) -> State:
@@ -210,7 +221,12 @@ def read_served(path: Path, window_days: int | None = None) -> dict[Key, list[tu
             for day, *values in entry["days"]:
                 date = dt.date.fromisoformat(day)
                 if end is None or first <= date < end:
-                    state = served_state_hh(*values) if source == HUETTEN_HOLIDAY else served_state(*values)
+                    if source == HUETTEN_HOLIDAY:
+                        state = served_state_hh(*values)
+                    elif source in (TMB, FFCAM):
+                        state = served_state_without_total(*values)
+                    else:
+                        state = served_state(*values)
                     out[(source, hut_id, date)].append((at, state))
     for seq in out.values():
         seq.sort(key=lambda x: x[0])
@@ -244,7 +260,7 @@ def read_history(conn: psycopg.Connection[Any]) -> dict[Key, list[_Hist]]:
 
 def _served_window(source: str, first: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """When an answer stored with receive time `first` may have been served (rule 2)."""
-    return first - TOLERANCE, first + (CHECK_SPAN if source == HUETTEN_HOLIDAY else CLOCK_SKEW)
+    return first - TOLERANCE, first + (CHECK_SPAN if source in (HUETTEN_HOLIDAY, TMB) else CLOCK_SKEW)
 
 
 def _name(key: Key) -> str:

@@ -8,16 +8,18 @@ import threading
 from pathlib import Path
 
 from hut_availability_pipeline.domain.bookings import HutFetchResult, HutRef
+from hut_availability_pipeline.providers.ffcam import FfcamService
 from hut_availability_pipeline.providers.http import CircuitBreaker, RetryPolicy
 from hut_availability_pipeline.providers.huetten_holiday import HuettenHolidayService
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
 from hut_availability_pipeline.providers.registry import BookingService
+from hut_availability_pipeline.providers.tmb import TmbService
 from hut_availability_pipeline.refresh.engine import UpdateReport
 from hut_availability_pipeline.refresh.parallel import refresh_huts
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.writer import BatchResult
 
-from .oracle import HRS, HUETTEN_HOLIDAY, CommittedCheck, stored_state
+from .oracle import FFCAM, HRS, HUETTEN_HOLIDAY, TMB, CommittedCheck, stored_state
 
 CLIENT_TIMEOUT = 0.5  # seconds: slow answers beyond this are timeouts
 
@@ -33,6 +35,12 @@ def provider(source: str, base_url: str) -> BookingService:
         )
     if source == HUETTEN_HOLIDAY:
         return HuettenHolidayService(
+            base_url=base_url, request_interval=0.0, timeout=CLIENT_TIMEOUT, retry=retry, breaker=breaker
+        )
+    if source == TMB:
+        return TmbService(base_url=base_url, request_interval=0.0, timeout=CLIENT_TIMEOUT, retry=retry, breaker=breaker)
+    if source == FFCAM:
+        return FfcamService(
             base_url=base_url, request_interval=0.0, timeout=CLIENT_TIMEOUT, retry=retry, breaker=breaker
         )
     raise ValueError(f"the chaos run has no client for source {source!r}")

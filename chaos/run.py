@@ -1,4 +1,4 @@
-"""Chaos run with a replay oracle, over both providers.
+"""Chaos run with a replay oracle, over the four providers.
 
     .venv/bin/python -m chaos.run [--short] [--cycles N] [--huts N] [--days N] [--seed N] [--keep DIR]
 
@@ -13,7 +13,9 @@ of the same huts, SIGKILL of a run in its own process, and a restart of the data
 running update. Hütten-Holiday's, shifted by one each round so that the pairs change: expired
 sessions (419, renewed once), 429, 5xx, bad days (a day with a wrong type, rejected alone), whole
 answers unusable (truncated JSON, renamed fields), firewall 403 bursts, timeouts and a broken CSRF
-protocol (every POST 419: the provider fails loudly, the other runs on). A final clean run
+protocol (every POST 419: the provider fails loudly, the other runs on). The TMB refuges and
+FFCAM have rotations of their own (`ALPINE_KINDS`: 5xx, unreadable answers, 429, one unreadable
+night, timeouts), shifted apart so that the four providers are faulted independently. A final clean run
 follows; then the oracle (chaos/oracle.py) replays the simulator's served-state log and the commit
 log against the database, per source.
 
@@ -44,16 +46,17 @@ import psycopg
 from psycopg import conninfo, sql
 
 from hut_availability_pipeline.catalog.discover import records_of
-from hut_availability_pipeline.catalog.files import catalog_records
+from hut_availability_pipeline.catalog.files import catalog_records, tmb_catalog_records
 from hut_availability_pipeline.providers.registry import provider_for
 from hut_availability_pipeline.simulator import FaultConfig, Simulator, SimulatorConfig, SimulatorServer
+from hut_availability_pipeline.simulator.alpine import FFCAM_REFUGES
 from hut_availability_pipeline.simulator.catalog import build_profile, load_catalog
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server, stop_embedded_server
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
 
 from . import oracle
-from .oracle import HRS, HUETTEN_HOLIDAY
+from .oracle import FFCAM, HRS, HUETTEN_HOLIDAY, TMB
 from .recording import CLIENT_TIMEOUT, recorded_update
 
 KINDS = ("none", "403_burst", "429", "5xx", "timeout", "malformed", "overlap", "sigkill", "db_restart")
@@ -86,6 +89,24 @@ HH_FAULTS = {
 }
 
 
+ALPINE_KINDS = ("5xx", "whole_answer", "429", "none", "bad_days", "timeout")
+"""The TMB refuges' and FFCAM's faults, each site in its own rotation (shifted apart): 5xx, an
+unreadable answer (unreadable JSONP / a page without the availability script), 429, none, one
+unreadable night, timeouts."""
+ALPINE_FAULTS = {
+    "5xx": FaultConfig(p_5xx=0.3),
+    "whole_answer": FaultConfig(p_malformed=0.3, malformed_kinds=("truncated", "renamed")),
+    "429": FaultConfig(p_429=0.3),
+    "bad_days": FaultConfig(p_malformed=0.4, malformed_kinds=("wrong_types",)),
+    "timeout": FaultConfig(p_slow=0.25, slow_seconds=CLIENT_TIMEOUT + 0.3),
+}
+
+
+def alpine_kind(cycle: int, shift: int) -> str:
+    """The TMB (shift 1) or FFCAM (shift 3) fault of a cycle: a rotation of its own."""
+    return ALPINE_KINDS[(cycle + shift + shift * (cycle // len(KINDS))) % len(ALPINE_KINDS)]
+
+
 def hh_kind(cycle: int) -> str:
     """Hütten-Holiday's fault of a cycle: its own rotation, shifted by one each round of `KINDS`."""
     return HH_KINDS[(cycle + cycle // len(KINDS)) % len(HH_KINDS)]
@@ -104,6 +125,8 @@ class Chaos:
         self.external = os.environ.get("DATABASE_URL")
         self.faults: collections.Counter[str] = collections.Counter()
         self.hh_faults: collections.Counter[str] = collections.Counter()
+        self.tmb_faults: collections.Counter[str] = collections.Counter()
+        self.ffcam_faults: collections.Counter[str] = collections.Counter()
         self.notes: collections.Counter[str] = collections.Counter()
         self.checks = 0
         self.db = self._database()
@@ -116,9 +139,14 @@ class Chaos:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
         return Database(conninfo.make_conninfo(server, dbname=DATABASE))
 
-    def cycle(self, kind: str, hh: str, sim: SimulatorServer, huts: list, start: dt.date) -> None:
+    def cycle(self, kind: str, hh: str, sim: SimulatorServer, huts: list, start: dt.date, cycle: int = 0) -> None:
         sim.simulator.set_faults(FAULTS.get(kind, FaultConfig()))
         sim.simulator.huetten_holiday.set_faults(HH_FAULTS.get(hh, FaultConfig()))
+        tmb, ffcam = alpine_kind(cycle, 1), alpine_kind(cycle, 3)
+        sim.simulator.tmb.set_faults(ALPINE_FAULTS.get(tmb, FaultConfig()))
+        sim.simulator.ffcam.set_faults(ALPINE_FAULTS.get(ffcam, FaultConfig()))
+        self.tmb_faults[tmb] += 1
+        self.ffcam_faults[ffcam] += 1
         if kind == "overlap":
             self._overlap(sim, huts, start)
         elif kind == "sigkill":
@@ -129,6 +157,8 @@ class Chaos:
             self._run(sim, huts, start)
         sim.simulator.set_faults(FaultConfig())
         sim.simulator.huetten_holiday.set_faults(FaultConfig())
+        sim.simulator.tmb.set_faults(FaultConfig())
+        sim.simulator.ffcam.set_faults(FaultConfig())
         self.faults[kind] += 1
         self.hh_faults[hh] += 1
 
@@ -282,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
                 load_huts(conn, hrs_huts)
                 taken = {row[0] for row in conn.execute("SELECT slug FROM huts")}
                 load_huts(conn, chosen_cabins(sim.base_url, hrs_huts, args.huts, taken))
+                load_huts(conn, tmb_catalog_records()[: args.huts])
+                load_huts(
+                    conn, [HutRecord(FFCAM, str(n), f"ffcam-{n}", f"Refuge {n}") for n in FFCAM_REFUGES[: args.huts]]
+                )
                 huts = bookable_huts(conn)
             overlapping = len({h.source_hut_id for h in huts if h.source == HRS} & {
                 h.source_hut_id for h in huts if h.source == HUETTEN_HOLIDAY
@@ -293,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(args.cycles):
                 kind = KINDS[i % len(KINDS)]
                 sim.simulator.advance(hours=chaos.rng.uniform(3, 9))
-                chaos.cycle(kind, hh_kind(i), sim, huts, sim.simulator.now().date())
+                chaos.cycle(kind, hh_kind(i), sim, huts, sim.simulator.now().date(), i)
             sim.simulator.advance(hours=6)
             chaos._run(sim, huts, sim.simulator.now().date())  # a clean run completes the work
             requests = sim.simulator.state()["requests"]
@@ -324,19 +358,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"chaos run: {args.cycles} cycles, {args.huts} huts of each of {HRS}, {HUETTEN_HOLIDAY}"
+    print(f"chaos run: {args.cycles} cycles, {args.huts} huts of each of {HRS}, {HUETTEN_HOLIDAY}, {TMB}, {FFCAM}"
           f" ({overlapping} ids on both) × {args.days} days, seed {args.seed},"
           f" {time.perf_counter() - started:.1f} s")  # fmt: skip
     print(f"cycles run:               {args.cycles}")
     print(f"checks made:              {chaos.checks} (in this process; killed workers' checks not counted)")
     print(f"faults injected, {HRS} and the whole run: " + ", ".join(f"{k} {chaos.faults[k]}" for k in KINDS))
     print(f"faults injected, {HUETTEN_HOLIDAY}: " + ", ".join(f"{k} {chaos.hh_faults[k]}" for k in HH_KINDS))
+    print(f"faults injected, {TMB}: " + ", ".join(f"{k} {chaos.tmb_faults[k]}" for k in ALPINE_KINDS))
+    print(f"faults injected, {FFCAM}: " + ", ".join(f"{k} {chaos.ffcam_faults[k]}" for k in ALPINE_KINDS))
     print(f"{HUETTEN_HOLIDAY} sessions opened: {sessions}")
     statuses = {k: v for k, v in sorted(requests.items()) if k not in ("200", "served")}
     print(f"simulator answers:        200: {requests.get('200', 0)}, errors: {statuses}")
     for note, n in sorted(chaos.notes.items()):
         print(f"  {note}: {n}")
-    for source in (HRS, HUETTEN_HOLIDAY):
+    for source in (HRS, HUETTEN_HOLIDAY, TMB, FFCAM):
         print(f"{source}: huts last failed with 'blocked: cooling down': {blocked.get(source, 0)};"
               f" provider blocks persisted: {blocks.get(source, 0)}")  # fmt: skip
     print(oracle.report(verdict))

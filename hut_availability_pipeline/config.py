@@ -27,6 +27,8 @@ from .providers.registry import PROVIDERS
 DEFAULT_HOME = ".hut-availability"
 DEFAULT_HRS_BASE_URL = PROVIDERS["hrs"].default_base_url
 DEFAULT_HUETTEN_HOLIDAY_BASE_URL = PROVIDERS["huetten-holiday"].default_base_url
+DEFAULT_TMB_BASE_URL = PROVIDERS["tmb"].default_base_url
+DEFAULT_FFCAM_BASE_URL = PROVIDERS["ffcam"].default_base_url
 DEFAULT_REQUEST_INTERVAL = 1.0
 DEFAULT_HUTS_PER_RUN = 300
 DEFAULT_HISTORY_DAYS = 400
@@ -83,6 +85,16 @@ class Settings(BaseSettings):
         DEFAULT_HUETTEN_HOLIDAY_BASE_URL,
         validation_alias="HUETTEN_HOLIDAY_BASE_URL",
         description="The Hütten-Holiday site, or the simulator (which serves both sites on one address).",
+    )
+    tmb_base_url: str = Field(
+        DEFAULT_TMB_BASE_URL,
+        validation_alias="TMB_BASE_URL",
+        description="Root of the Tour du Mont Blanc refuges' booking backend (or the simulator).",
+    )
+    ffcam_base_url: str = Field(
+        DEFAULT_FFCAM_BASE_URL,
+        validation_alias="FFCAM_BASE_URL",
+        description="Root of the French Alpine Club's central booking (or the simulator).",
     )
     timezone: str = Field(
         DEFAULT_TIMEZONE,
@@ -284,7 +296,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql+psycopg2:// URL (dagster-postgres talks psycopg2)")
         return value
 
-    @field_validator("hrs_base_url", "huetten_holiday_base_url")
+    @field_validator("hrs_base_url", "huetten_holiday_base_url", "tmb_base_url", "ffcam_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

@@ -1,4 +1,4 @@
-"""The chaos run (short form) passes its replay oracle over both providers, and the oracle does
+"""The chaos run (short form) passes its replay oracle over the four providers, and the oracle does
 catch what it must, keeping apart huts of the two sources that share a source hut id."""
 
 from __future__ import annotations
@@ -23,12 +23,16 @@ MS = dt.timedelta(milliseconds=3)
 T1, T2 = T0, T0 + dt.timedelta(hours=1)
 
 
-def _figure(stdout: str, label: str) -> tuple[int, int, int]:
-    """(total, hrs, huetten-holiday) of one line of the oracle's report."""
-    match = re.search(rf"^{re.escape(label)}:\s+(\d+) \(hrs (\d+), huetten-holiday (\d+)\)$", stdout, re.M)
+SOURCES = ("ffcam", "hrs", "huetten-holiday", "tmb")  # as the report orders them
+
+
+def _figures(stdout: str, label: str) -> tuple[int, dict[str, int]]:
+    """(total, {source: figure}) of one line of the oracle's report."""
+    per_source = ", ".join(rf"{re.escape(s)} (\d+)" for s in SOURCES)
+    match = re.search(rf"^{re.escape(label)}:\s+(\d+) \({per_source}\)$", stdout, re.M)
     assert match is not None, f"no line {label!r} in:\n{stdout}"
-    total, hrs, hh = (int(g) for g in match.groups())
-    return total, hrs, hh
+    total, *values = (int(g) for g in match.groups())
+    return total, dict(zip(SOURCES, values, strict=True))
 
 
 def test_short_chaos_run_loses_nothing_of_either_provider() -> None:
@@ -39,10 +43,10 @@ def test_short_chaos_run_loses_nothing_of_either_provider() -> None:
     assert done.returncode == 0, out + done.stderr
     assert "(5 ids on both)" in out  # the same source hut ids on both sites: the oracle must keep them apart
     for label in ("changes lost", "phantom changes", "inconsistent hut-dates"):
-        assert _figure(out, label) == (0, 0, 0)
+        assert _figures(out, label) == (0, dict.fromkeys(SOURCES, 0))  # each of the four providers
     for label in ("served answers", "changes served", "changes recorded", "committed checks"):
-        _, hrs, hh = _figure(out, label)
-        assert hrs > 0 and hh > 0, label
+        _, per_source = _figures(out, label)
+        assert all(n > 0 for n in per_source.values()), (label, per_source)
     assert "sigkill 1" in out and "db_restart 1" in out
     hh_faults = re.search(r"^faults injected, huetten-holiday: (.*)$", out, re.M)
     assert hh_faults is not None
@@ -102,7 +106,7 @@ def test_oracle_accepts_a_faithful_history_of_both_providers(db: Database, tmp_p
         figures = v.of(source)
         assert (figures.served_answers, figures.changes_served, figures.changes_recorded) == (2, 1, 1)
         assert (figures.committed_checks, figures.lost, figures.phantom) == (2, 0, 0)
-    assert "changes lost:             0 (hrs 0, huetten-holiday 0)" in oracle.report(v)
+    assert "changes lost:             0 (ffcam 0, hrs 0, huetten-holiday 0, tmb 0)" in oracle.report(v)
 
 
 def test_oracle_catches_a_lost_change_of_one_provider(db: Database, tmp_path: Path) -> None:

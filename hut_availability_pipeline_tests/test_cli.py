@@ -31,14 +31,14 @@ def _slugs(db, n):
 def test_huts_load_and_dry_run_lists_new_huts_without_writing(env, capsys):
     assert main(["huts", "load"]) == 0
     out = capsys.readouterr().out
-    assert "567 added" in out
+    assert "608 added" in out  # hut-reservation.org's 567 huts and the 41 TMB refuges
     assert "  testhutte-carolin: test hut: inactive\n" in out
     assert (
         "  brisenhaus: coordinates 8.464166/46.914917 had latitude and longitude swapped: 46.914917/8.464166\n" in out
     )
     assert main(["update", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("would update 565 hut(s):")  # the two test huts are inactive
+    assert out.startswith("would update 606 hut(s):")  # the two test huts are inactive
     assert count(env, "hut_availability") == 0 and count(env, "hut_fetch_status") == 0
 
 
@@ -70,7 +70,7 @@ def test_update_named_huts_against_the_simulator(env, simulator, monkeypatch, ca
     finally:
         instance.dispose()
     assert main(["update", "--dry-run"]) == 0
-    assert "would update 563 hut(s)" in capsys.readouterr().out  # the two are fresh now
+    assert "would update 604 hut(s)" in capsys.readouterr().out  # the two are fresh now
 
 
 def test_failed_huts_are_named_and_exit_1(env, own_simulator, monkeypatch, capsys):
@@ -311,3 +311,40 @@ def test_update_all_against_an_unreachable_site_says_it_once_per_provider(db, tm
     assert any(line.startswith("  149 hut(s) of hrs not asked: 127.0.0.1:") for line in lines), lines
     assert any("hut(s) of huetten-holiday not asked: 127.0.0.1:" in line for line in lines), lines
     assert "Traceback" not in done.stderr and "Stack Trace" not in done.stdout + done.stderr
+
+
+def test_update_by_source_stores_tmb_and_ffcam_nights_without_totals_and_a_page_without_script_exits_1(
+    env, own_simulator, monkeypatch, capsys, tmp_path
+):
+    for variable in ("TMB_BASE_URL", "FFCAM_BASE_URL"):
+        monkeypatch.setenv(variable, own_simulator.base_url)
+    refuges = tmp_path / "ffcam.csv"
+    refuges.write_text("source,source_hut_id,slug,name\nffcam,85,refuge-de-l-aigle,Refuge de l'Aigle\n"
+                       "ffcam,86,refuge-86,Refuge 86\n", encoding="utf-8")  # fmt: skip
+    assert main(["huts", "load"]) == 0 and main(["huts", "load", str(refuges)]) == 0
+    quick = ["--request-interval", "0", "--no-progress", "--no-dagster-report"]
+    assert main(["update", "--all", "--source", "tmb", *quick]) == 0, capsys.readouterr()
+    assert main(["update", "--all", "--source", "ffcam", *quick]) == 0, capsys.readouterr()
+    with env.connect() as conn:
+        per_source = dict(
+            conn.execute(
+                "SELECT o.slug, count(*) FROM hut_availability a JOIN huts h ON h.id = a.hut_id"
+                " JOIN organizations o ON o.id = h.source_organization_id GROUP BY o.slug"
+            ).fetchall()
+        )
+        wrong = conn.execute(
+            "SELECT count(*) FROM hut_availability WHERE (total IS NOT NULL AND day_state <> 'closed')"
+            " OR (free = 0 AND (day_state = 'bookable' OR reservation_status = 'possible'))"
+        ).fetchone()
+        kinds = {r[0] for r in conn.execute("SELECT DISTINCT day_state FROM hut_availability")}
+    assert per_source["tmb"] > 41 * 100 and per_source["ffcam"] == 2 * 365
+    assert wrong == (0,)
+    assert {"bookable", "not_bookable_online"} <= kinds
+    capsys.readouterr()
+    own_simulator.simulator.ffcam.set_faults(FaultConfig(p_malformed=1.0, malformed_kinds=("renamed",)))
+    assert main(["update", "--all", "--source", "ffcam", *quick]) == 1
+    err = capsys.readouterr().err
+    assert "refuge-de-l-aigle (85)" in err and "no BK.globalAvailability script" in err
+    with env.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM hut_availability a JOIN huts h ON h.id = a.hut_id"
+                            " WHERE h.slug = 'refuge-de-l-aigle'").fetchone() == (365,)  # fmt: skip

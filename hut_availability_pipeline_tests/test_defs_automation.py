@@ -205,7 +205,7 @@ def test_refreshed_huts_are_not_due_so_the_sensor_and_the_schedule_skip(
 
 
 def test_the_schedules_replace_the_seed_cronjob_one_per_provider() -> None:
-    assert set(REFRESH_SCHEDULES) == {"hrs", "huetten-holiday"}
+    assert set(REFRESH_SCHEDULES) == {"hrs", "huetten-holiday", "tmb", "ffcam"}
     for source, schedule in REFRESH_SCHEDULES.items():
         assert schedule.cron_schedule == "*/30 * * * *"
         assert schedule.job_name == REFRESH_JOBS[source].name
@@ -221,6 +221,9 @@ def test_the_sensor_requests_runs_per_provider_each_in_its_job_pool_and_tag(
     provider's job, tagged with it and its pool, and the job's op waits for that pool only."""
     monkeypatch.setenv(HUTS_PER_RUN_ENV, "2")
     cabins = [HutRecord("huetten-holiday", str(n), f"cabin-{n}", f"Cabin {n}") for n in (1, 2, 3)]
+    cabins += [
+        HutRecord(source, str(n), f"{source}-{n}", f"Refuge {n}") for source in ("tmb", "ffcam") for n in (1, 2, 3)
+    ]
     with db.connect() as conn:
         load_huts(conn, catalog_records()[:3] + cabins)
         source_of = {h.slug: h.source for h in bookable_huts(conn)}
@@ -237,6 +240,8 @@ def test_the_sensor_requests_runs_per_provider_each_in_its_job_pool_and_tag(
     assert {source: [len(h) for h in batches] for source, batches in runs.items()} == {
         "hrs": [2, 1],
         "huetten-holiday": [2, 1],
+        "tmb": [2, 1],
+        "ffcam": [2, 1],
     }
     assert provider_pool("hrs") != provider_pool("huetten-holiday")
     # the schedule of each provider requests only its own huts

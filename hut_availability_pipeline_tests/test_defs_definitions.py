@@ -27,6 +27,8 @@ def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
     assert {j.name for j in repo.get_all_jobs()} >= {
         "hut_refresh_hrs_job",
         "hut_refresh_huetten_holiday_job",
+        "hut_refresh_tmb_job",
+        "hut_refresh_ffcam_job",
         "hut_backfill_job",
         "hut_availability_checks_job",
         "hut_update_report_job",
@@ -38,6 +40,8 @@ def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
     assert {s.name for s in repo.schedule_defs} >= {
         "hut_refresh_hrs_schedule",
         "hut_refresh_huetten_holiday_schedule",
+        "hut_refresh_tmb_schedule",
+        "hut_refresh_ffcam_schedule",
         "hut_availability_checks_schedule",
         "dagster_maintenance_schedule",
         "hut_availability_trends_daily",
@@ -71,7 +75,12 @@ def test_lineage_runs_catalog_bookings_current_state_history() -> None:
 def test_each_provider_has_its_own_pool_and_calls_retry_with_exponential_backoff_and_jitter() -> None:
     hut_refresh = defs.get_assets_def("hut_availability")
     pools = {source: job.graph.node_named("refresh_huts").definition.pool for source, job in REFRESH_JOBS.items()}
-    assert pools == {"hrs": "provider_hrs", "huetten-holiday": "provider_huetten_holiday"}
+    assert pools == {
+        "hrs": "provider_hrs",
+        "huetten-holiday": "provider_huetten_holiday",
+        "tmb": "provider_tmb",
+        "ffcam": "provider_ffcam",
+    }
     assert hut_refresh.op.pool == BACKFILL_POOL
     for node in (hut_refresh.op, *(job.graph.node_named("refresh_huts").definition for job in REFRESH_JOBS.values())):
         assert node.retry_policy is None, "a step retry policy would retry interrupts too (refresh_failure retries)"
@@ -102,12 +111,19 @@ def test_the_settings_are_read_once_and_reach_resources_sensors_and_factories() 
         timezone="Europe/Vienna",
         hrs_base_url="http://127.0.0.1:1",
         huetten_holiday_base_url="http://127.0.0.1:2",
+        tmb_base_url="http://127.0.0.1:3",
+        ffcam_base_url="http://127.0.0.1:4",
     )
     built = build_definitions(settings=settings)
     resources = built.resources
     assert resources["settings"] is settings
     assert resources["database"].settings is settings
-    assert resources["providers"].base_urls == {"hrs": "http://127.0.0.1:1", "huetten-holiday": "http://127.0.0.1:2"}
+    assert resources["providers"].base_urls == {
+        "hrs": "http://127.0.0.1:1",
+        "huetten-holiday": "http://127.0.0.1:2",
+        "tmb": "http://127.0.0.1:3",
+        "ffcam": "http://127.0.0.1:4",
+    }
     assert resources["providers"].request_interval == 0.5
     assert resources["hut_availability_io_manager"].batch_size == 3
     policy = built.get_assets_def("hut_availability").backfill_policy

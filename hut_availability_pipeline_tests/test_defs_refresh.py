@@ -430,8 +430,9 @@ def test_hut_catalog_registers_active_huts_and_reports_the_catalog_corrections(
                             instance=instance)  # fmt: skip
     assert result.success
     metadata = result.asset_materializations_for_node("hut_catalog")[0].metadata
-    assert (metadata["catalog_added"].value, metadata["active_bookable_huts"].value) == (567, 565)
-    assert len(instance.get_dynamic_partitions(HUT_PARTITIONS_NAME)) == 565
+    # hut-reservation.org's 567 huts (2 test huts inactive) and the 41 TMB refuges
+    assert (metadata["catalog_added"].value, metadata["active_bookable_huts"].value) == (567 + 41, 565 + 41)
+    assert len(instance.get_dynamic_partitions(HUT_PARTITIONS_NAME)) == 565 + 41
     table = str(metadata["catalog_corrections"].value).splitlines()
     assert table[:2] == ["| hut | what the catalog rules did |", "|---|---|"]
     assert len(table) == 2 + 20  # 18 coordinates, 2 test huts (Testhütte Carolin has both)

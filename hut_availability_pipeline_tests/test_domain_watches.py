@@ -103,3 +103,16 @@ def test_re_notify_rule():
 def test_bad_watches_are_refused_naming_the_problem(kwargs, words):
     with pytest.raises(ValueError, match=words):
         WatchSpec(**kwargs)
+
+
+def test_a_tour_across_booking_systems_fires_when_a_no_place_online_night_gets_a_cancellation():
+    """Huts 1 (hut-reservation.org), 2 (a TMB refuge: free known, total unknown), 3 (FFCAM): the
+    TMB night at 0 ("no place online", not bookable online, free 0) never counts as free; the
+    cancellation that shows 1 free place is a change like any other and fills the tour."""
+    spec = WatchSpec(WatchKind.tour, (1, 2, 3), day(0), day(0), beds=1, created_at=CREATED)
+    nights = {(1, day(0)): free(4, OLD), (2, day(1)): free(0, state=DayState.not_bookable_online),
+              (3, day(2)): free(7, OLD)}  # fmt: skip
+    assert options(spec, nights, today=day(0)) == []
+    nights[(2, day(1))] = free(1)
+    [found] = options(spec, nights, today=day(0))
+    assert [(n.hut_id, n.free) for n in found.nights] == [(1, 4), (2, 1), (3, 7)]

@@ -28,7 +28,7 @@ VERSIONS = [path.stem for path in migration_files()]
 EARLIER = VERSIONS[:-1]
 DAYS = [START, START + dt.timedelta(days=40), START + dt.timedelta(days=400)]  # three months, two years
 NO_SUCH_HUT = 999_999
-SOURCES_ADDED = {"0008_huetten_holiday_source": "huetten-holiday"}
+SOURCES_ADDED = {"0008_huetten_holiday_source": ("huetten-holiday",), "0010_sources_without_totals": ("tmb", "ffcam")}
 """Booking sources that a migration registers (rows it adds to organizations)."""
 _names = itertools.count()
 
@@ -214,7 +214,8 @@ def test_a_database_of_an_earlier_version_upgrades_to_the_head_keeping_its_rows(
         after = snapshot(conn, of=before)
         columns, rows = after["organizations"]
         new = [row for row in rows if row not in before["organizations"][1]]
-        assert sorted(row[1] for row in new) == sorted(s for v, s in SOURCES_ADDED.items() if v > version)
+        added = [s for v, slugs in SOURCES_ADDED.items() if v > version for s in slugs]
+        assert sorted(row[1] for row in new) == sorted(added)
         after["organizations"] = (columns, [row for row in rows if row not in new])
         assert after == before  # nothing lost or changed; only the booking sources registered since
         assert foreign_keys(conn) == FOREIGN_KEYS
@@ -428,3 +429,23 @@ def test_0011_renames_non_ascii_slugs_by_the_discovery_rule_and_keeps_the_huts_r
         "6": "plain-hut",
     }
     assert after == ids
+
+
+def test_0010_takes_the_no_place_online_night_of_a_site_without_totals(db: Database) -> None:
+    """free 0, total NULL is "no place online" (not bookable online); never bookable, never full."""
+    (hut,) = add_huts(db, 1)
+    insert = (
+        "INSERT INTO hut_availability_history (hut_id, availability_date, free, total, hut_type,"
+        " reservation_status, day_state, first_checked) VALUES (%s, %s, %s, %s, 'hut', 'not_possible', %s, now())"
+    )
+    with db.connect() as conn:
+        conn.execute("SELECT ensure_history_partitions(%s, %s)", (START, START + dt.timedelta(days=3)))
+        wrong = [(0, None, "bookable"), (0, 5, "not_bookable_online"), (3, None, "not_bookable_online"),
+                 (0, None, "closed")]  # fmt: skip
+        for free, total, state in wrong:
+            with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+                conn.execute(insert, (hut.hut_id, START, free, total, state))
+        conn.execute(insert, (hut.hut_id, START, 0, None, "not_bookable_online"))
+        conn.execute(insert, (hut.hut_id, START + dt.timedelta(days=1), 4, None, "bookable"))
+        sources = {row[0] for row in conn.execute("SELECT slug FROM organizations")}
+    assert {"tmb", "ffcam"} <= sources

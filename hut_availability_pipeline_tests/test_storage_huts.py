@@ -9,7 +9,13 @@ from importlib import resources
 
 import pytest
 
-from hut_availability_pipeline.catalog.files import CATALOG_RESOURCE, catalog_records, csv_records
+from hut_availability_pipeline.catalog.files import (
+    CATALOG_RESOURCE,
+    catalog_records,
+    csv_records,
+    packaged_records,
+    tmb_catalog_records,
+)
 from hut_availability_pipeline.storage.huts import HutLoadError, HutRecord, Rename, bookable_huts, load_huts, slugify
 
 from .helpers import count
@@ -252,3 +258,23 @@ def test_other_delimiters_and_encodings_say_what_was_found_and_what_is_expected(
         csv_records(path)
     assert str(exc.value).startswith(f"{path}: {message}")
     assert count(db, "huts") == 0
+
+
+def test_the_packaged_tmb_refuges_and_a_csv_of_tmb_and_ffcam_refuges_load(db, tmp_path):
+    tmb = tmb_catalog_records()
+    assert len(tmb) == 41 and {r.source for r in tmb} == {"tmb"}
+    assert next(r for r in tmb if r.source_hut_id == "39948").name == "Chalet Les Méandres (ex Tupilak)"
+    assert all(r.lat is not None and r.lon is not None for r in tmb)  # coordinates kept, none dropped
+    assert len(packaged_records()) == 567 + 41
+    csv_file = tmp_path / "alpine.csv"
+    csv_file.write_text(
+        "source,source_hut_id,slug,name,lat,lon\n"
+        "tmb,39948,chalet-les-meandres,Chalet Les Méandres,45.895,6.793\n"
+        "ffcam,85,refuge-de-l-aigle,Refuge de l'Aigle,45.9357,6.8861\n",
+        encoding="utf-8",
+    )
+    with db.connect() as conn:
+        loaded = load_huts(conn, csv_records(csv_file))
+        huts = {(h.source, h.source_hut_id): h.slug for h in bookable_huts(conn)}
+    assert (loaded.added, loaded.updated) == (2, 0)
+    assert huts == {("tmb", "39948"): "chalet-les-meandres", ("ffcam", "85"): "refuge-de-l-aigle"}

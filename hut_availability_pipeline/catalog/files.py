@@ -20,6 +20,9 @@ from ..domain.hut_catalog import Fix, is_test_hut, place
 from ..storage.huts import HutLoadError, HutRecord, is_ascii_slug
 
 CATALOG_RESOURCE = "hut_catalog_2026-06.json"
+TMB_CATALOG_RESOURCE = "tmb_refuges.csv"
+"""The Tour du Mont Blanc refuges (leonlan/tour-du-mont-blanc's data/huts.csv, MIT: the notice is
+`tmb_refuges.LICENSE.md` beside it), in the `huts load` CSV format with source `tmb`."""
 HRS_SOURCE = "hrs"
 CSV_REQUIRED = ("source", "source_hut_id", "slug", "name")
 CSV_OPTIONAL = ("country", "lat", "lon", "elevation", "capacity", "hut_type_open", "hut_type_closed")
@@ -60,6 +63,20 @@ def catalog_records(path: Path | None = None) -> list[HutRecord]:
         except (KeyError, TypeError, ValueError) as exc:
             raise HutLoadError(f"{where}: hut #{index}: {exc!r}") from None
     return records
+
+
+def tmb_catalog_records() -> list[HutRecord]:
+    """The packaged Tour du Mont Blanc refuges (`TMB_CATALOG_RESOURCE`)."""
+    resource = resources.files("hut_availability_pipeline.data").joinpath(TMB_CATALOG_RESOURCE)
+    with resources.as_file(resource) as path:
+        return csv_records(path)
+
+
+def packaged_records() -> list[HutRecord]:
+    """Every packaged catalog: hut-reservation.org's huts and the TMB refuges (what `huts load`
+    without a file and the `hut_catalog` asset load). The FFCAM lists no refuges publicly: its
+    refuges are loaded from a CSV (docs/booking-systems.md)."""
+    return catalog_records() + tmb_catalog_records()
 
 
 def _catalog_record(hut: dict[str, Any], where: str) -> HutRecord:

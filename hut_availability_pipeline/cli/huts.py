@@ -13,7 +13,9 @@ from .common import EXIT_FAILED, EXIT_OK, UsageError, open_db
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="huts_command", required=True, metavar="ACTION")
-    load = actions.add_parser("load", help="add or update huts (default: the packaged hut-reservation.org catalog)")
+    load = actions.add_parser(
+        "load", help="add or update huts (default: the packaged catalogs: hut-reservation.org, TMB refuges)"
+    )
     load.add_argument("file", nargs="?", type=Path, help="a CSV: source,source_hut_id,slug,name[,country,...]")
     load.add_argument(
         "--rename",
@@ -53,11 +55,11 @@ def _discover(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> int:
-    from ..catalog.files import catalog_records, csv_records
+    from ..catalog.files import csv_records, packaged_records
     from ..storage.huts import HutLoadError, load_huts
 
     try:
-        records = csv_records(args.file) if args.file else catalog_records()
+        records = csv_records(args.file) if args.file else packaged_records()
         with open_db(settings).connect() as conn:
             result = load_huts(conn, records, rename=args.rename)
     except HutLoadError as exc:

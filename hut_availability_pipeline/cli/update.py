@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
         metavar="SLUG",
-        help="only huts of this booking source (hrs, huetten-holiday); by default every source, fetched in parallel",
+        help="only huts of this booking source (hrs, huetten-holiday, tmb, ffcam); default: every source, in parallel",
     )
     parser.add_argument("--dry-run", action="store_true", help="list the huts that would be updated; write nothing")
     parser.add_argument(

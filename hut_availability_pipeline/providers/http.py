@@ -307,6 +307,7 @@ class PacedClient:
         takes: Callable[[int], bool] = lambda status: 200 <= status < 300,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response | RequestFailure:
         """Ask until an answer `takes` accepts, a permanent problem, the retry budget spent or the
@@ -328,7 +329,7 @@ class PacedClient:
             retry_after: float | None = None
             try:
                 response = self.client.request(
-                    method, url, params=params, json=json, headers=headers, timeout=self.timeout
+                    method, url, params=params, json=json, data=data, headers=headers, timeout=self.timeout
                 )
             except httpx.ConnectError as exc:
                 reason = unreachable_reason(exc, self.host, self.setting)

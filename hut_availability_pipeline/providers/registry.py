@@ -131,6 +131,8 @@ PROVIDERS: dict[str, Provider] = {
             "https://www.huetten-holiday.com",
             1.0,
         ),
+        Provider("tmb", "Tour du Mont Blanc refuges", "tmb", "tmb_base_url", "https://etape-rest.for-system.com", 1.0),
+        Provider("ffcam", "FFCAM central booking", "ffcam", "ffcam_base_url", "https://centrale.ffcam.fr", 1.0),
     )
 }
 """Every provider, keyed by booking-source slug (the `organizations` table registers the same slugs).

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from .alpine import FFCAM_REFUGES, AlpineAnswer, FfcamSite, TmbSite, tmb_refuge_ids
 from .catalog import HutProfile, build_profile, hut_info, load_catalog
 from .clock import SimClock
 from .faults import (
@@ -69,6 +70,10 @@ class SimulatorConfig:
     """Faults of the Hütten-Holiday site, independent of hut-reservation.org's."""
     hh_cabins: int = DEFAULT_CABINS
     """How many Hütten-Holiday cabins the site lists (ids 1..N)."""
+    tmb_faults: FaultConfig = field(default_factory=FaultConfig)
+    """Faults of the TMB refuges' site, independent of the others'."""
+    ffcam_faults: FaultConfig = field(default_factory=FaultConfig)
+    """Faults of the FFCAM site, independent of the others'."""
 
 
 @dataclass
@@ -82,6 +87,8 @@ class Response:
     served: tuple[int, float, Answer] | None = None
     served_month: ServedMonth | None = None
     """A Hütten-Holiday month answer for the served-state log."""
+    served_nights: dict[str, Any] | None = None
+    """A TMB or FFCAM answer for the served-state log (`{"source", "hut_id", "days"}`)."""
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -115,6 +122,8 @@ class Simulator:
         self.huetten_holiday = HuettenHolidaySite(
             seed, self.config.catalog_path, self.config.hh_cabins, self.config.hh_faults
         )
+        self.tmb = TmbSite(seed, tmb_refuge_ids(), self.config.tmb_faults)
+        self.ffcam = FfcamSite(seed, FFCAM_REFUGES, self.config.ffcam_faults)
         self._info_cache: dict[int, tuple[dict[str, Any], bytes]] = {}
         self._stats: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -217,6 +226,16 @@ class Simulator:
         }
         self._write_served(json.dumps(entry, separators=(",", ":")) + "\n")
 
+    def record_served_nights(self, served: dict[str, Any], served_at: dt.datetime) -> None:
+        """Append the served-state line of a TMB or FFCAM answer: `{"source", "hut_id", "served_at",
+        "sim_time", "days": [[date, free, closed], ...]}`."""
+        entry = {
+            **served,
+            "served_at": served_at.isoformat(timespec="microseconds"),
+            "sim_time": _iso(self.state_time()),
+        }
+        self._write_served(json.dumps(entry, separators=(",", ":")) + "\n")
+
     def _write_served(self, line: str) -> None:
         with self._lock:
             self._stats["served"] += 1
@@ -276,6 +295,14 @@ class Simulator:
                 delay=answer.delay,
                 served_month=answer.served,
                 headers=answer.headers,
+            )
+        now = dt.datetime.fromtimestamp(self.state_time(), dt.UTC)
+        alpine: AlpineAnswer | None = self.tmb.handle(method, path, query, now) or self.ffcam.handle(
+            method, path, body, now
+        )
+        if alpine is not None:
+            return Response(
+                alpine.status, alpine.body, alpine.content_type, delay=alpine.delay, served_nights=alpine.served
             )
         return _json(404, {"status": 404, "error": "Not Found", "path": path})
 
@@ -337,6 +364,11 @@ class Simulator:
             if method == "POST":
                 self.set_faults(self._fault_change(self.faults, body))
             return _json(200, self.faults.to_dict())
+        if path in ("/_sim/tmb/faults", "/_sim/ffcam/faults"):
+            other = self.tmb if path == "/_sim/tmb/faults" else self.ffcam
+            if method == "POST":
+                other.set_faults(self._fault_change(other.faults, body))
+            return _json(200, other.faults.to_dict())
         if path == "/_sim/huetten-holiday/faults":
             site = self.huetten_holiday
             if method == "POST":

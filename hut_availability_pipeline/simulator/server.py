@@ -77,6 +77,8 @@ class _Handler(BaseHTTPRequestHandler):
             simulator.record_served(response.served, served_at)
         elif response.served_month is not None:
             simulator.record_served_month(response.served_month, served_at)
+        elif response.served_nights is not None:
+            simulator.record_served_nights(response.served_nights, served_at)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -191,6 +193,13 @@ def run_simulator(cfg: SimulatorConfig, host: str = "127.0.0.1", port: int = 809
     print(
         f"Hütten-Holiday simulator on {server.base_url} (HUETTEN_HOLIDAY_BASE_URL) — "
         f"{len(sim.huetten_holiday.cabin_ids())} cabins; faults at /_sim/huetten-holiday/faults",
+        file=sys.stderr,
+        flush=True,
+    )
+    print(
+        f"TMB refuges (TMB_BASE_URL) and FFCAM (FFCAM_BASE_URL) simulators on {server.base_url} — "
+        f"{len(sim.tmb.refuge_ids())} and {len(sim.ffcam.refuge_ids())} refuges; faults at /_sim/tmb/faults,"
+        " /_sim/ffcam/faults",
         file=sys.stderr,
         flush=True,
     )

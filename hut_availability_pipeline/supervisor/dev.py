@@ -34,6 +34,7 @@ from pathlib import Path
 
 from ..config import DEMO_HOME, Settings, load_settings
 from ..defs.resources import REQUEST_INTERVAL_ENV
+from ..providers.registry import PROVIDERS
 from ..storage.database import open_database
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
@@ -100,15 +101,17 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
                 from ..simulator import SimulatorConfig, SimulatorServer
 
                 simulator = stack.enter_context(SimulatorServer(SimulatorConfig(seed=1), port=0))
-                # it serves both booking sites on one address
-                sites = {"hrs_base_url": simulator.base_url, "huetten_holiday_base_url": simulator.base_url}
+                # it serves every booking site on one address
+                sites = {p.base_url_setting: simulator.base_url for p in PROVIDERS.values()}
                 settings = settings.model_copy(update=sites)
                 print(f"hut-availability dev: simulator on {simulator.base_url}; home {home}", flush=True)
             env = {
                 **os.environ,
                 Settings.variable("home"): str(home),
-                Settings.variable("hrs_base_url"): settings.hrs_base_url,
-                Settings.variable("huetten_holiday_base_url"): settings.huetten_holiday_base_url,
+                **{
+                    Settings.variable(p.base_url_setting): getattr(settings, p.base_url_setting)
+                    for p in PROVIDERS.values()
+                },
                 REQUEST_INTERVAL_ENV: str(settings.request_interval),
             }
             env.update(prepare_dagster_home(settings))

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 from pydantic import Field
 
-from ...catalog.files import catalog_records
+from ...catalog.files import packaged_records
 from ...config import Settings
 from ...domain.bookings import HutRef
 from ...storage.huts import bookable_huts, hut_count, huts_by_slug, load_huts
@@ -50,7 +50,7 @@ def hut_catalog(
 ) -> dg.MaterializeResult:
     """The huts table: every hut with its booking source. Materializing it loads the packaged
     catalog and registers one `huts` partition per active bookable hut (removing the others)."""
-    records = catalog_records() if config.load_packaged_catalog else []
+    records = packaged_records() if config.load_packaged_catalog else []
     with database.database().connect() as conn:
         loaded = load_huts(conn, records) if config.load_packaged_catalog else None
         changes = sync_hut_partitions(conn, context.instance)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...domain.bookings import HutRef, HutTypeEnum, Night, PlacesSchema, RejectedDay, occupancy_of
-from ...domain.mapping import CLOSED, NO_PLACES_OFFERED, SERVICED, day_state_for, hut_type_for_status
+from ...domain.mapping import Service, day_state_for, hut_type_for, stored_places
 from ..answers import ProviderAnswerError, describe
 
 __all__ = ["MAX_PLACES", "REQUIRED_FIELDS", "Cabin", "CabinPage", "Month", "parse_cabins", "parse_month"]
@@ -134,7 +134,7 @@ def parse_month(
     last = end or dt.date.max
     nights: dict[dt.date, Night] = {}
     first_index: dict[dt.date, int] = {}
-    places_of: dict[tuple[int | None, int], tuple[PlacesSchema, Any]] = {}
+    places_of: dict[tuple[int | None, int | None], tuple[PlacesSchema, Any]] = {}
     open_type, closed_type = HutTypeEnum(hut.hut_type_open), HutTypeEnum(hut.hut_type_closed)
     rejected: list[RejectedDay] = []
     for index, entry in enumerate(entries):
@@ -168,16 +168,15 @@ def parse_month(
             rejected.append(RejectedDay(index, day.isoformat(), reason))
             continue
         summed, total = values
-        status = CLOSED if total == 0 else SERVICED
+        service = Service.closed if total == 0 else Service.serviced
         free: int | None = max(summed, 0)
-        state = day_state_for(status, free, total)
-        if state in NO_PLACES_OFFERED:
-            free, total = None, 0
-        known = places_of.get((free, total))
+        state = day_state_for(service, free, total)
+        free, stored_total = stored_places(state, free, total)
+        known = places_of.get((free, stored_total))
         if known is None:
-            places = PlacesSchema(free=free, total=total, free_tolerance=0, total_fallback=None)
-            known = places_of[(free, total)] = (places, occupancy_of(places))
-        hut_type = hut_type_for_status(status, open_type, closed_type)
+            places = PlacesSchema(free=free, total=stored_total, free_tolerance=0, total_fallback=None)
+            known = places_of[(free, stored_total)] = (places, occupancy_of(places))
+        hut_type = hut_type_for(service, open_type, closed_type)
         nights[day] = Night(day, state, hut_type, False, known[0], known[1])
         first_index[day] = index
     if not nights and rejected:

@@ -11,7 +11,7 @@ hut-services bookings. Mapping rules of one day (anything else makes the day a `
   Days before `start` (and, when `days` is given, from `start + days` on) are dropped silently;
   otherwise every day the site serves is kept (horizons differ per hut, from 15 to 731 days).
 - `hutStatus` must be a string; with the published places it gives the day state
-  (`domain.mapping.day_state_for`): SERVICED → bookable / full / not bookable online,
+  (`site.service_of`, then `domain.mapping.day_state_for`): SERVICED → bookable / full / not bookable online,
   UNSERVICED/NOT_SERVICED → winter room, CLOSED → closed, any other string → unknown (kept, logged
   as a warning). The hut type follows the status (open type, closed type, `closed`, `unknown`).
 - `freeBeds`/`totalSleepingPlaces` must be JSON integers in [0, MAX_PLACES] or null; strings
@@ -47,16 +47,10 @@ from typing import Any, NamedTuple
 from hut_services.core.schema import TotalFallback
 
 from ...domain.bookings import DayState, HutRef, HutTypeEnum, Night, PlacesSchema, RejectedDay, occupancy_of
-from ...domain.mapping import (
-    CLOSED,
-    KNOWN_HUT_STATUSES,
-    NO_PLACES_OFFERED,
-    SERVICED,
-    day_state_for,
-    hut_type_for_status,
-)
+from ...domain.mapping import Service, day_state_for, hut_type_for, stored_places
 from ..answers import ProviderAnswerError
 from ..answers import describe as _describe
+from .site import CLOSED, KNOWN_HUT_STATUSES, service_of
 
 __all__ = ["MAX_PLACES", "OLD_FIELD_NAMES", "parse_availability"]
 
@@ -231,15 +225,15 @@ def parse_availability(
         status, free, total = values
         if status not in KNOWN_HUT_STATUSES:
             unknown_statuses[status] += 1
-        state = day_state_for(status, free, total)
-        if state in NO_PLACES_OFFERED:
-            free, total = None, 0
+        service = service_of(status)
+        state = day_state_for(service, free, total)
+        free, total = stored_places(state, free, total)
         known = places_of.get((free, total))
         if known is None:
             places = PlacesSchema(free=free, total=total, free_tolerance=0, total_fallback=total_fallback)
             known = places_of[(free, total)] = (places, occupancy_of(places))
-        hut_type = hut_type_for_status(status, open_type, closed_type)
-        return _Mapped(state, hut_type, status != SERVICED, known[0], known[1])
+        hut_type = hut_type_for(service, open_type, closed_type)
+        return _Mapped(state, hut_type, service is not Service.serviced, known[0], known[1])
 
     for index, entry in enumerate(entries):
         if type(entry) is not dict:

@@ -7,16 +7,22 @@ import json
 from pathlib import Path
 
 from ...domain.bookings import HutRef
+from ...domain.mapping import Service
 from ..registry import PROVIDERS
 
 __all__ = [
+    "CLOSED",
     "DEFAULT_BASE_URL",
     "DEFAULT_REQUEST_INTERVAL",
     "DEFAULT_TIMEZONE",
+    "KNOWN_HUT_STATUSES",
+    "SERVICED",
     "SOURCE",
+    "UNSERVICED_VALUES",
     "booking_link",
     "catalog_hut_ids",
     "hut_ref_for",
+    "service_of",
     "site_url",
 ]
 
@@ -24,6 +30,13 @@ SOURCE = "hut-reservation.org"
 DEFAULT_BASE_URL = PROVIDERS["hrs"].default_base_url
 DEFAULT_REQUEST_INTERVAL = PROVIDERS["hrs"].default_request_interval
 DEFAULT_TIMEZONE = "Europe/Zurich"
+SERVICED = "SERVICED"
+CLOSED = "CLOSED"
+UNSERVICED_VALUES = frozenset({"UNSERVICED", "NOT_SERVICED"})
+KNOWN_HUT_STATUSES = frozenset({SERVICED, CLOSED, *UNSERVICED_VALUES})
+_SERVICE_OF = {SERVICED: Service.serviced, CLOSED: Service.closed} | dict.fromkeys(
+    UNSERVICED_VALUES, Service.unserviced
+)
 _CATALOG_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 
 
@@ -41,6 +54,12 @@ def hut_ref_for(source_hut_id: int | str) -> HutRef:
         source=SOURCE,
         source_hut_id=text,
     )
+
+
+def service_of(hut_status: str | None) -> Service:
+    """The site's `hutStatus` in our words: SERVICED → serviced, UNSERVICED/NOT_SERVICED →
+    unserviced (winter room), CLOSED → closed, anything else → unknown."""
+    return _SERVICE_OF.get(hut_status or "", Service.unknown)
 
 
 def catalog_hut_ids() -> list[int]:
