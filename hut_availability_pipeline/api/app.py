@@ -17,7 +17,7 @@ from .docs import add_docs
 from .errors import add_error_handlers
 from .openapi import openapi_of
 from .pool import read_only_pool
-from .routes import availability, browse, huts
+from .routes import availability, browse, huts, tours
 
 
 def create_app(
@@ -47,6 +47,7 @@ def create_app(
     app.include_router(availability.router)
     app.include_router(huts.router)
     app.include_router(browse.router)
+    app.include_router(tours.router)
     add_error_handlers(app)
     if web:
         from ..web import add_web

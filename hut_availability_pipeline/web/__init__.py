@@ -1,6 +1,7 @@
 """The web front end: server-rendered pages (Jinja2, autoescaped) and small scripts served by the
 app itself: the map of free places (`/`), a hut's calendar, a night's booking curve and states,
-and the availability browser (`/browse`, with CSV). Read-only, on the API's pooled connections."""
+the availability browser (`/browse`, with CSV), the tour planner (`/tours`) and the choice of
+language (`/language`). Read-only, on the API's pooled connections."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from . import languages, planner
 from .errors import add_page_errors
 from .pages import render_error, router
 from .security import add_security_headers
@@ -22,5 +24,7 @@ def add_web(app: FastAPI) -> None:
     (add the API's error handlers first)."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
+    app.include_router(planner.router)
+    app.include_router(languages.router)
     add_security_headers(app, app.state.settings.map_tile_origin)
     add_page_errors(app, render_error)

@@ -20,7 +20,7 @@ from ..storage import queries
 from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
 from ..storage.read_models import UnknownHutError
 from ..storage.trends import night_trends
-from . import views
+from . import i18n, views
 from .security import safe_link
 
 CALENDAR_DAYS = 366
@@ -41,8 +41,19 @@ templates = Jinja2Templates(env=_ENV)
 router = APIRouter(include_in_schema=False)
 
 
+def language_of(request: Request) -> str:
+    """The page's language: chosen (cookie), else the browser's (Accept-Language), else English."""
+    return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+
+
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status, headers={"Cache-Control": "no-cache"})
+    language = language_of(request)
+    texts = i18n.texts(language)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    context.update(lang=language, _=texts.gettext, fmt_date=texts.date, fmt_number=texts.number)
+    context.update(languages=i18n.NAMES, here=here)
+    headers = {"Cache-Control": "no-cache", "Content-Language": language, "Vary": "Accept-Language, Cookie"}
+    return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
@@ -72,7 +83,8 @@ def map_page(
     return _page(
         request,
         "map.html",
-        title="Free places",
+        title=i18n.texts(language_of(request))._("Free places"),
+        js_labels=views.map_labels(i18n.texts(language_of(request))),
         night=night.isoformat(),
         today=today,
         party=party,
