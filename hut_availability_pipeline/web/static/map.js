@@ -125,10 +125,11 @@
     }
     clusters.clearLayers();
     map.closePopup();
+    // the first view (unless the address gives one): every hut, set before the markers are added
+    if (first && !viewGiven && huts.length) map.fitBounds(L.latLngBounds(huts.map((h) => h.latlng)), { padding: [10, 10], animate: false });
+    first = false;
     const markers = huts.map((h) => (h.marker = markerFor(h, night)));
     clusters.addLayers(markers);
-    if (first && !viewGiven && huts.length) map.fitBounds(L.latLngBounds(huts.map((h) => h.latlng)), { padding: [10, 10] });
-    first = false;
     const unplaced = features.length - huts.length;
     summary.textContent = T.summary.replace("{huts}", huts.length).replace("{night}", night)
       .replace("{enough}", enough).replace("{party}", party) + (unplaced ? " " + T.unplaced.replace("{n}", unplaced) : "");
