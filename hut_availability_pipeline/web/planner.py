@@ -39,12 +39,13 @@ def planner_page(
     catalog = tours.catalog(conn)
     today = today_in(settings.zone, clock())
     tour = error = None
+    cut = False
     first, last = date_from or today.isoformat(), date_to or ""
     if huts:
         try:
             q = tour_query(settings, clock, huts, party, date_from, date_to)
             tour = tours.plan(conn, q.huts, q.party, q.first, q.last)
-            first, last = q.first.isoformat(), q.last.isoformat()
+            first, last, cut = q.first.isoformat(), q.last.isoformat(), q.cut
         except ApiError as exc:
             error = exc.detail
         except UnknownHutError as exc:
@@ -60,6 +61,7 @@ def planner_page(
         last=last,
         tour=tour,
         error=error,
+        cut=cut,
         safe_link=safe_link,
         max_huts=MAX_HUTS,
         max_window=MAX_WINDOW,

@@ -18,6 +18,8 @@ from ..errors import ERRORS, ApiError
 from ..models import DAY_STATE_DESCRIPTION
 
 MAX_HUTS = 14
+_SLUG = SLUG.pattern.strip("^$")
+HUTS_PATTERN = f"^{_SLUG}(,{_SLUG}){{0,{MAX_HUTS - 1}}}$"
 MAX_WINDOW = 92  # start dates: a summer
 DEFAULT_WINDOW = 30
 
@@ -31,14 +33,19 @@ class TourQuery:
     huts: list[str]
     party: int
     first: dt.date
-    last: dt.date
+    last: dt.date  # before `first`: no start date (the window asked for is empty)
+    cut: bool = False  # `to` was later than the last start date answered
 
 
 def tour_query(
     settings: AppSettings,
     clock: Now,
     huts: Annotated[
-        str, Query(description=f"The huts' slugs in the order of the tour, separated by commas (1 to {MAX_HUTS}).")
+        str,
+        Query(
+            description=f"The huts' slugs in the order of the tour, separated by commas (1 to {MAX_HUTS}).",
+            pattern=HUTS_PATTERN,
+        ),
     ],
     party: Annotated[int, Query(ge=1, le=1000, description="How many people: places each night needs.")] = 1,
     date_from: Annotated[
@@ -53,8 +60,9 @@ def tour_query(
         str | None,
         Query(
             alias="to",
-            description=f"The last start date, included; default {DEFAULT_WINDOW - 1} days after `from`;"
-            f" at most {MAX_WINDOW - 1} days after it.",
+            description=f"The last start date, included; default {DEFAULT_WINDOW - 1} days after `from`. At most"
+            f" {MAX_WINDOW} start dates are answered: a later `to` is cut (the answer's `to` and `cut` say so);"
+            " a `to` before `from` has no start date.",
             json_schema_extra={"pattern": DATE_PATTERN},
         ),
     ] = None,
@@ -68,15 +76,15 @@ def tour_query(
     if bad:
         raise ApiError(404, f"no hut with slug {', '.join(map(repr, bad))}")
     first = parse_night(date_from, settings, clock) if date_from else today_in(settings.zone, clock())
-    if date_to:
-        last = parse_night(date_to, settings, clock)
-    else:
-        last = first + min(dt.timedelta(days=DEFAULT_WINDOW - 1), dt.date.max - first)
-    if last < first:
-        raise ApiError(400, f"to ({last.isoformat()}) is before from ({first.isoformat()})")
-    if (last - first).days >= MAX_WINDOW:
-        raise ApiError(400, f"from {first.isoformat()} to {last.isoformat()}: at most {MAX_WINDOW} start dates")
-    return TourQuery(slugs, party, first, last)
+    asked = parse_night(date_to, settings, clock) if date_to else None
+    # at most MAX_WINDOW start dates, and none whose tour would end after the calendar's last day
+    latest = min(
+        dt.date.max - dt.timedelta(days=len(slugs) - 1),
+        first + min(dt.timedelta(days=MAX_WINDOW - 1), dt.date.max - first),
+    )
+    default = first + min(dt.timedelta(days=DEFAULT_WINDOW - 1), dt.date.max - first)
+    last = min(asked or default, latest)
+    return TourQuery(slugs, party, first, last, cut=asked is not None and asked > latest)
 
 
 Tour = Annotated[TourQuery, Depends(tour_query)]
@@ -116,7 +124,8 @@ class TourAnswer(BaseModel):
     huts: list[TourHut]
     party: int
     date_from: dt.date = Field(alias="from", serialization_alias="from")
-    date_to: dt.date = Field(alias="to", serialization_alias="to")
+    date_to: dt.date = Field(alias="to", serialization_alias="to", description="The last start date answered.")
+    cut: bool = Field(description=f"Whether the `to` asked for was cut to {MAX_WINDOW} start dates.")
     tours: list[TourDate]
     near_misses: list[TourDate]
 
@@ -147,6 +156,7 @@ def answer(tour: tours.Tour, q: TourQuery) -> TourAnswer:
             "party": q.party,
             "from": q.first,
             "to": q.last,
+            "cut": q.cut,
             "tours": [_date(s) for s in tour.plan.fits],
             "near_misses": [_date(s) for s in tour.plan.near_misses],
         }
