@@ -5,6 +5,8 @@ page must render without a page error or console error, and request nothing from
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import math
 import os
 import shutil
@@ -19,11 +21,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from babel.dates import format_date
 
 from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings
 
 from .test_api import serving
+from .test_api_tours import expected_tour
 from .test_web_pages import changed_night
 from .web_site import IMG_NAME, SCRIPT_NAME, Site, simulated_site
 
@@ -469,3 +473,72 @@ def test_without_tiles_no_tile_is_asked_for(page, site, tile_server):
     assert p.locator("img.leaflet-tile").count() == 0 and p.locator("#attribution").count() == 0
     assert len(tile_server.requested) == before
     page.clean()  # and no request to any other host
+
+
+# ---- the tour planner and the languages ----------------------------------------------------------
+
+
+def test_the_planner_finds_the_start_dates_the_test_computes(page, site):
+    first = site.now.date()
+    last = first + dt.timedelta(days=20)
+    tour = next(
+        e
+        for party, huts in itertools.product((4, 2, 8, 1), itertools.combinations(site.slugs[2:], 3))
+        if (e := expected_tour(site, list(huts), party, first, last)).fits and e.near
+    )
+    p = page.page
+    p.goto("/")
+    wait_for_map(p, first.isoformat())
+    p.locator("#party").fill(str(tour.party))
+    p.locator("#party").dispatch_event("change")
+    wait_for_map(p, first.isoformat())
+    p.locator("#tour-link").click()  # the planner, linked from the map with its party and night
+    p.wait_for_url("**/tours?**")
+    assert p.locator("#tour-party").input_value() == str(tour.party)
+    assert p.locator("#tour-from").input_value() == first.isoformat()
+    with site.db.connect() as conn:
+        names = dict(conn.execute("SELECT slug, name FROM huts WHERE slug = ANY(%s)", (tour.huts,)).fetchall())
+    for slug in reversed(tour.huts):  # picked in the wrong order, then put right
+        p.locator("#tour-search").fill(names[slug][:6].lower())
+        p.locator("#tour-search-results li", has=p.locator(f'[data-slug="{slug}"]')).locator("button.add").click()
+    assert p.locator("#tour-slugs").input_value() == ",".join(reversed(tour.huts))
+    p.locator(f'#tour-huts li[data-slug="{tour.huts[0]}"] button.up').click()
+    p.locator(f'#tour-huts li[data-slug="{tour.huts[0]}"] button.up').click()
+    p.locator(f'#tour-huts li[data-slug="{tour.huts[2]}"] button.down').click()
+    assert p.locator("#tour-slugs").input_value() == ",".join(tour.huts)
+    assert p.locator("#tour-huts li .name").all_inner_texts() == [names[s] for s in tour.huts]
+    p.locator("#tour-to").fill(last.isoformat())
+    p.locator("#tour-submit").click()
+    p.wait_for_selector("#tour-result")
+    fits = p.locator("#fits tbody tr").evaluate_all("rs => rs.map(r => r.dataset.start)")
+    near = p.locator("#near-misses tbody tr").evaluate_all("rs => rs.map(r => r.dataset.start)")
+    assert fits == [d.isoformat() for d in tour.fits]
+    assert near == [d.isoformat() for d in sorted(tour.near)]
+    failing = p.locator("#near-misses td.fails").evaluate_all("cs => cs.map(c => [c.dataset.hut, c.dataset.date])")
+    assert failing == [[h, d.isoformat()] for h, d in (tour.near[s] for s in sorted(tour.near))]
+    assert p.locator("#fits td.fits a.book").count() == len(tour.fits) * 3
+    page.clean()
+
+
+def test_the_language_follows_the_browser_and_can_be_switched(browser, base_url, site):
+    context = browser.new_context(base_url=base_url, locale="de-CH", viewport={"width": 1280, "height": 900})
+    page = Watched(context.new_page(), base_url)
+    p = page.page
+    night = site.now.date().isoformat()
+    p.goto("/")
+    wait_for_map(p, night)
+    assert p.locator("html").get_attribute("lang") == "de"
+    assert p.locator("#summary").inner_text().startswith(f"{len(site.slugs)} Hütten am {night}")
+    assert p.locator(".leaflet-control-zoom-in").get_attribute("title") == "Vergrößern"
+    p.locator('header .languages a[data-lang="fr"]').click()
+    wait_for_map(p, night)
+    assert p.locator("html").get_attribute("lang") == "fr" and "date=" in p.url  # back where it was
+    assert p.locator("#tour-link").inner_text() == "Planifier un tour"
+    # dates and numbers for the language (Babel): the planner's start dates
+    p.goto(f"/tours?huts={site.slugs[5]}&from={night}&to={night}")
+    start = site.now.date()
+    expected = format_date(start, "EEE d MMM yyyy", locale="fr")
+    row = p.locator("#fits tbody th, #near-misses tbody th").first.inner_text()
+    assert row == expected and row != start.isoformat()
+    page.clean()
+    context.close()
