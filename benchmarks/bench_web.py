@@ -257,6 +257,7 @@ def main() -> None:
             page.locator("#hut-search").fill(hut_slug)
             page.locator("#search-results button.show-on-map").first.click()
             page.wait_for_selector(".leaflet-popup .hut-card")
+            page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
             page.screenshot(path=DOCS / "web-map.png")
             page.goto(f"{url}/huts/{hut_slug}")
             page.screenshot(path=DOCS / "web-hut.png", full_page=False)

@@ -239,6 +239,22 @@ def test_on_a_phone_the_map_fills_the_width_and_markers_can_be_tapped(browser, b
     assert size["width"] >= 18 and size["height"] >= 18  # a finger's target
     marker.tap()
     p.wait_for_selector(".leaflet-popup .hut-card")
+    # two fingers moving apart zoom in (touch events as the phone sends them, through Chromium's CDP)
+    zoom = int(view_of(p.url)["zoom"])
+    cdp = context.new_cdp_session(p)
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.75
+
+    def fingers(kind: str, spread: float) -> None:
+        points = (
+            [] if kind == "touchEnd" else [{"x": cx - spread, "y": cy, "id": 1}, {"x": cx + spread, "y": cy, "id": 2}]
+        )
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    fingers("touchStart", 20)
+    for spread in range(30, 161, 10):
+        fingers("touchMove", spread)
+    fingers("touchEnd", 0)
+    p.wait_for_function(f"() => Number(new URLSearchParams(location.search).get('zoom')) > {zoom}")
     page.clean()
     context.close()
 
