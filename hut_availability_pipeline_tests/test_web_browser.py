@@ -165,6 +165,26 @@ def test_map_shows_every_loaded_hut_and_search_leads_to_the_hut(page, site):
     page.clean()
 
 
+def test_search_ignores_case_and_accents(page):
+    p = page.page
+    p.goto("/tours")
+    huts = [
+        {"slug": "konkordiahutte-sac", "name": "Konkordiahütte SAC"},
+        {"slug": "cabane-des-cles", "name": "Cabane des Clés"},
+        {"slug": "capanna-basodino-robiei-cas", "name": "Capanna Basòdino (Robiei) CAS"},
+        {"slug": "hutte-am-konkordiaplatz", "name": "Hütte am Konkordiaplatz"},
+    ]
+
+    def find(query: str) -> list[str]:
+        return p.evaluate("([huts, q]) => HutSearch.find(huts, q).map(h => h.name)", [huts, query])
+
+    assert find("konkordia") == ["Konkordiahütte SAC", "Hütte am Konkordiaplatz"]  # the name's start first
+    assert find("CLES") == ["Cabane des Clés"] and find("clés") == ["Cabane des Clés"]
+    assert find("basodino") == ["Capanna Basòdino (Robiei) CAS"] and find("HUTTE AM") == ["Hütte am Konkordiaplatz"]
+    assert find("  ") == [] and find("zzz") == []
+    page.clean()
+
+
 def test_zoom_by_the_controls_and_the_wheel_and_the_view_in_the_address(page, site):
     p = page.page
     p.goto("/")

@@ -1,5 +1,5 @@
 // Finding a hut by part of its name, accent- and case-insensitive ("konkordia" finds
-// Konkordiahütte, "etoile" finds Cabane de l'Étoile): shared by the map and the tour planner.
+// Konkordiahütte, "cles" finds Cabane des Clés): shared by the map and the tour planner.
 // Results are shown as a list in the page (buttons or links made by the caller's `item`), every
 // string set as text, never as HTML.
 "use strict";
