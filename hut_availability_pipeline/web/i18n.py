@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 from babel.numbers import format_decimal
 
 LANGUAGES = ("en", "de", "fr", "it")
@@ -77,6 +77,11 @@ class Texts:
     def number(self, value: float | int) -> str:
         """A number for the language (1,234 / 1’234 / 1 234 / 1.234)."""
         return format_decimal(value, locale=self.language)
+
+    def weekdays(self) -> list[str]:
+        """The short names of the weekdays, Monday first ("Mo", "Tu", … / "Mo", "Di", …)."""
+        names = get_day_names("short", locale=self.language)
+        return [str(names[i]) for i in range(7)]
 
     @property
     def gettext(self) -> Callable[[str], str]:

@@ -51,14 +51,15 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
     texts = i18n.texts(language)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     context.update(lang=language, _=texts.gettext, fmt_date=texts.date, fmt_number=texts.number)
-    context.update(languages=i18n.NAMES, here=here)
+    context.update(languages=i18n.NAMES, here=here, weekdays=texts.weekdays())
     headers = {"Cache-Control": "no-cache", "Content-Language": language, "Vary": "Accept-Language, Cookie"}
     return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
     """The error page: what was wrong, with the status of the answer."""
-    title = {404: "Not found", 503: "Busy"}.get(status, "Bad request")
+    _ = i18n.texts(language_of(request)).gettext
+    title = {404: _("Not found"), 503: _("Busy")}.get(status) or _("Bad request")
     return _page(request, "error.html", status, title=title, message=message)
 
 
