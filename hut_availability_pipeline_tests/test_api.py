@@ -130,7 +130,7 @@ class Api:
 
 def test_openapi_describes_the_endpoints_with_400_and_404(api):
     paths = api.openapi["paths"]
-    assert set(paths) == {MAP, DETAIL, TREND, TRENDS, TABLE}
+    assert set(paths) == {MAP, DETAIL, TREND, TRENDS, TABLE, "/v1/tours"}
     for template in paths:
         responses = paths[template]["get"]["responses"]
         assert {"200", "400"} <= set(responses) and "422" not in responses

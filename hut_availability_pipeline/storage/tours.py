@@ -28,10 +28,12 @@ class TourHut:
 
 @dataclass(frozen=True)
 class Tour:
-    """The huts of a tour in order (a hut may come twice) and its plan."""
+    """The huts of a tour in order (a hut may come twice), its plan, and the newest check of the
+    nights it read (None: no night stored)."""
 
     huts: list[TourHut]
     plan: TourPlan
+    last_checked: dt.datetime | None = None
 
 
 def plan(conn: psycopg.Connection[Any], slugs: Sequence[str], party: int, first: dt.date, last: dt.date) -> Tour:
@@ -47,13 +49,16 @@ def plan(conn: psycopg.Connection[Any], slugs: Sequence[str], party: int, first:
         raise UnknownHutError(unknown[0])
     stay = dt.timedelta(days=len(slugs) - 1)
     last_night = dt.date.max if dt.date.max - last < stay else last + stay
-    rows = conn.cursor(row_factory=dict_row).execute(
-        query("read_tour"), {"slugs": wanted, "date_from": first, "date_to": last_night}
+    rows = (
+        conn.cursor(row_factory=dict_row)
+        .execute(query("read_tour"), {"slugs": wanted, "date_from": first, "date_to": last_night})
+        .fetchall()
     )
     nights = {
         (r["slug"], r["availability_date"]): NightState(r["day_state"], r["free"], r["total"], r["link"]) for r in rows
     }
-    return Tour([huts[s] for s in slugs], plan_tour(slugs, nights, party, first, last))
+    checked = max((r["last_checked"] for r in rows), default=None)
+    return Tour([huts[s] for s in slugs], plan_tour(slugs, nights, party, first, last), checked)
 
 
 @dataclass(frozen=True)

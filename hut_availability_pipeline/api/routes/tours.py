@@ -7,12 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ...domain.dates import today_in
 from ...domain.tours import TourStart
 from ...storage import tours
+from ..caching import CACHED_HEADERS, cached
 from ..deps import DATE_PATTERN, SLUG, AppSettings, Connection, Now, parse_night
 from ..errors import ERRORS, ApiError
 from ..models import DAY_STATE_DESCRIPTION
@@ -167,7 +169,7 @@ def answer(tour: tours.Tour, q: TourQuery) -> TourAnswer:
     "/tours",
     response_model=TourAnswer,
     response_model_by_alias=True,
-    responses=ERRORS,
+    responses={**ERRORS, 200: {"headers": CACHED_HEADERS}},
     summary="Start dates on which a tour can be booked",
     description=(
         "A tour is huts in order, one night each: hut 1 on the start night, hut 2 on the next, and so on "
@@ -179,5 +181,6 @@ def answer(tour: tours.Tour, q: TourQuery) -> TourAnswer:
         "`/v1/tours?huts=a,b,c&party=3&from=2027-07-01&to=2027-08-31`."
     ),
 )
-def tours_route(conn: Connection, q: Tour) -> TourAnswer:
-    return answer(tours.plan(conn, q.huts, q.party, q.first, q.last), q)
+def tours_route(request: Request, conn: Connection, q: Tour) -> Response:
+    tour = tours.plan(conn, q.huts, q.party, q.first, q.last)
+    return cached(request, answer(tour, q).model_dump_json(by_alias=True).encode(), tour.last_checked)
