@@ -1,7 +1,8 @@
 """The web front end in Debian's Chromium on loopback, on every catalog hut fed by the simulator:
-how long the map page takes until all huts are drawn (target < 1.5 s) and a hut page until it
-has loaded (target < 0.5 s); and a screenshot of each page into docs/ (web-map.png, web-hut.png,
-web-night.png, web-browse.png).
+how long the map page takes on a 390×844 phone viewport until every hut is drawn, as a marker or
+in a cluster (target < 1.5 s), a hut page until it has loaded (target < 0.5 s), and a 6-hut tour
+over a 60-night window answered by `GET /v1/tours` (target < 300 ms); and a screenshot of each
+page into docs/ (web-map.png, web-hut.png, web-night.png, web-browse.png, web-tours.png).
 
     .venv/bin/python -m benchmarks.bench_web [--runs 10] [--days 60] [--keep] [--no-screenshots]
 
@@ -12,22 +13,27 @@ simulated days apart (check times moved to the simulated ones), and its trends d
 runs in this process under uvicorn on 127.0.0.1 with its clock an hour after the last fetch.
 Each run opens a fresh browser context (empty cache) and reads the browser's own clock: the map
 from navigation start to the `huts-drawn` mark map.js sets after drawing, the hut page from
-navigation start to loadEventEnd.
+navigation start to loadEventEnd. The tour: the six active huts with a location nearest the
+biggest one, in order of distance, from the first fetched night over 60 start dates, timed from
+request to complete answer by an httpx client on loopback (a new query each run: no HTTP cache).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import socket
 import statistics
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psycopg
 import uvicorn
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import ViewportSize, sync_playwright
 from psycopg import conninfo, sql
 
 from hut_availability_pipeline.catalog.files import catalog_records
@@ -52,6 +58,16 @@ START = dt.datetime(2027, 7, 1, 6, 0, tzinfo=dt.UTC)  # a summer morning: the hu
 FETCHES = 5
 STEP = dt.timedelta(hours=48)
 NOW = START + (FETCHES - 1) * STEP + dt.timedelta(hours=1)  # the app's clock: an hour after the last fetch
+PHONE: ViewportSize = {"width": 390, "height": 844}
+TOUR_HUTS = 6
+TOUR_WINDOW = 60
+# the huts the map represents: a marker each, and each cluster's count
+DRAWN = """() => {
+  const markers = document.querySelectorAll('.leaflet-marker-icon.hut-marker').length;
+  const clustered = [...document.querySelectorAll('.marker-cluster span')]
+    .reduce((n, s) => n + Number(s.textContent), 0);
+  return markers + clustered;
+}"""
 
 # The engine stamps a check with the real time its answer arrived; the simulator's fetches lie
 # STEP apart in simulated time but seconds apart in real time. So that the curves and trends show
@@ -155,6 +171,41 @@ def busiest_night(db: Database) -> tuple[str, dt.date]:
     return row["slug"], row["availability_date"]
 
 
+def tour_huts(db: Database, near: str) -> list[str]:
+    """The TOUR_HUTS active huts with a location nearest `near` (itself first), by distance."""
+    with db.connect() as conn:
+        rows = conn.execute("SELECT slug, lat, lon FROM huts WHERE is_active AND lat IS NOT NULL").fetchall()
+    here = next((lat, lon) for slug, lat, lon in rows if slug == near)
+
+    def distance(lat: float, lon: float) -> float:
+        return math.hypot(lat - here[0], (lon - here[1]) * math.cos(math.radians(here[0])))
+
+    return [slug for slug, lat, lon in sorted(rows, key=lambda r: distance(r[1], r[2]))[:TOUR_HUTS]]
+
+
+def bench_tour(url: str, huts: list[str], runs: int) -> tuple[list[float], dict[str, Any]]:
+    """Milliseconds per answer of the tour over TOUR_WINDOW start dates (parties 1..runs+1: each run
+    another query), and the last answer."""
+    first = START.date()
+    last = first + dt.timedelta(days=TOUR_WINDOW - 1)
+    ms: list[float] = []
+    body: dict[str, Any] = {}
+    with httpx.Client(base_url=url) as client:
+        for party in range(1, runs + 2):  # the first run warms the server
+            params: dict[str, str | int] = {
+                "huts": ",".join(huts),
+                "party": party,
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+            }
+            started = time.perf_counter()
+            response = client.get("/v1/tours", params=params)
+            body = response.json()
+            ms.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text
+    return ms[1:], body
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10)
@@ -179,24 +230,35 @@ def main() -> None:
         hut_ms: list[float] = []
         drawn = 0
         for _ in range(args.runs + 1):  # the first run warms the server and the database
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
             page = context.new_page()
             page.goto(url + "/")
             page.wait_for_selector('#map-page[data-ready]:not([data-ready=""])', timeout=30_000)
             map_ms.append(page.evaluate("performance.getEntriesByName('huts-drawn')[0].startTime"))
-            drawn = page.locator("#huts circle").count()
+            drawn = page.evaluate(DRAWN)
             page.goto(f"{url}/huts/{hut_slug}", wait_until="load")
             hut_ms.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
             context.close()
-        print(f"{drawn} huts drawn of {huts[0]} active with a location; {args.runs} runs, fresh context each")
+        huts_of_tour = tour_huts(db, hut_slug)
+        tour_ms, tour = bench_tour(url, huts_of_tour, args.runs)
+        print(f"{drawn} huts drawn (markers and clusters) of {huts[0]} active with a location; {args.runs} runs,"
+              f" fresh context each, {PHONE['width']}×{PHONE['height']} phone viewport")  # fmt: skip
         print(summary("map page, all huts drawn", map_ms[1:], 1500))
         print(summary(f"hut page ({hut_slug}), loaded", hut_ms[1:], 500))
+        print(
+            f"tour of {TOUR_HUTS} huts ({', '.join(huts_of_tour)}) over {TOUR_WINDOW} start dates: last answer"
+            f" {len(tour['tours'])} start dates that work, {len(tour['near_misses'])} near misses"
+        )
+        print(summary(f"GET /v1/tours, {TOUR_HUTS} huts x {TOUR_WINDOW} nights", tour_ms, 300))
         if not args.no_screenshots:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
             page.goto(url + "/")
             page.wait_for_selector('#map-page[data-ready]:not([data-ready=""])')
-            page.locator(f'#huts circle[data-slug="{hut_slug}"]').click()
+            page.locator("#hut-search").fill(hut_slug)
+            page.locator("#search-results button.show-on-map").first.click()
+            page.wait_for_selector(".leaflet-popup .hut-card")
+            page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
             page.screenshot(path=DOCS / "web-map.png")
             page.goto(f"{url}/huts/{hut_slug}")
             page.screenshot(path=DOCS / "web-hut.png", full_page=False)
@@ -204,7 +266,11 @@ def main() -> None:
             page.screenshot(path=DOCS / "web-night.png", full_page=True)
             page.goto(f"{url}/browse?state=full&state=not_bookable_online&sort=name")
             page.screenshot(path=DOCS / "web-browse.png", full_page=False)
-            print("screenshots: docs/web-map.png, docs/web-hut.png, docs/web-night.png, docs/web-browse.png")
+            last = START.date() + dt.timedelta(days=TOUR_WINDOW - 1)
+            page.goto(f"{url}/tours?huts={','.join(huts_of_tour[:4])}&party=2&from={START.date()}&to={last}")
+            page.screenshot(path=DOCS / "web-tours.png", full_page=False)
+            print("screenshots: docs/web-map.png, docs/web-hut.png, docs/web-night.png, docs/web-browse.png,"
+                  " docs/web-tours.png")  # fmt: skip
             context.close()
         browser.close()
 

@@ -132,7 +132,7 @@ class Api:
 def test_openapi_describes_the_endpoints_with_400_and_404(api):
     paths = api.openapi["paths"]
     forecast = {"/v1/huts/{slug}/forecast", "/v1/huts/{slug}/forecast/{date}"}  # test_api_forecast.py
-    assert set(paths) == {MAP, DETAIL, TREND, TRENDS, TABLE, *forecast}
+    assert set(paths) == {MAP, DETAIL, TREND, TRENDS, TABLE, *forecast, "/v1/tours"}
     for template in paths:
         responses = paths[template]["get"]["responses"]
         assert {"200", "400"} <= set(responses) and "422" not in responses

@@ -44,11 +44,11 @@ def test_the_fuzzer_sees_every_endpoint(served_schema):
     assert {op.path for op in operations(served_schema)} == {
         "/v1/availability/{date}.geojson", "/v1/availability", "/v1/huts/{slug}/availability/{date}",
         "/v1/huts/{slug}/availability/{date}/trend", "/v1/huts/{slug}/trends/{date}",
-        "/v1/huts/{slug}/forecast", "/v1/huts/{slug}/forecast/{date}",
+        "/v1/huts/{slug}/forecast", "/v1/huts/{slug}/forecast/{date}", "/v1/tours",
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(8))
 def test_requests_the_schema_allows_are_answered(served_schema, index):
     operation = operations(served_schema)[index]
 

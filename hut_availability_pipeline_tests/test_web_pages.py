@@ -141,3 +141,24 @@ def test_the_map_allows_images_from_its_tile_server_only(site):
 def test_without_tiles_the_map_has_no_attribution(client):
     page = client.get("/").text
     assert 'data-tiles=""' in page and 'id="attribution"' not in page
+
+
+def test_pages_speak_the_browsers_language_or_the_chosen_one(client, site):
+    slug, night = changed_night(site)
+    month = {"de": "Juli", "fr": "juillet", "it": "luglio"}
+    for language, coming in (("de", "Kommende Nächte"), ("fr", "Nuits à venir"), ("it", "Prossime notti")):
+        page = client.get(f"/huts/{slug}", headers={"Accept-Language": f"{language}-CH,{language};q=0.9,en;q=0.5"})
+        assert page.headers["content-language"] == language and f'<html lang="{language}">' in page.text
+        assert coming in page.text and f"{month[language]} {night.year}" in page.text
+    english = client.get(f"/huts/{slug}", headers={"Accept-Language": "es"}).text
+    assert "Coming nights" in english and "<th>Mo</th><th>Tu</th>" in english
+    # chosen with /language: a cookie, and back to the page (only of this site); a client of its own
+    with httpx.Client(base_url=client.base_url) as own:
+        chosen = own.get("/language", params={"lang": "it", "next": f"/huts/{slug}"}, follow_redirects=False)
+        assert chosen.status_code == 303 and chosen.headers["location"] == f"/huts/{slug}"
+        assert "lang=it" in chosen.headers["set-cookie"]
+        page = own.get(f"/huts/{slug}/nights/{night}", headers={"Accept-Language": "de"})  # the cookie wins
+        assert page.headers["content-language"] == "it" and "Curva delle prenotazioni" in page.text
+        away = own.get("/language", params={"lang": "de", "next": "//evil.example/"}, follow_redirects=False)
+        assert away.headers["location"] == "/"
+        assert own.get("/language", params={"lang": "xx"}).status_code == 400

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from ..api.docs import add_docs
 from ..api.errors import json_answer
 from ..api.openapi import openapi_of
-from ..api.routes import availability, browse, huts
+from ..api.routes import availability, browse, huts, tours
 from ..api.routes import forecast as forecast_routes
 from ..config import Settings
 from ..storage.database import Database
@@ -52,6 +52,7 @@ def create_app(
     app.include_router(huts.router)
     app.include_router(browse.router)
     app.include_router(forecast_routes.router)
+    app.include_router(tours.router)
     page: PageRender | None = None
     if web:
         from ..web import add_web

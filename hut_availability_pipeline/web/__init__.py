@@ -1,7 +1,8 @@
 """The web front end: server-rendered pages (Jinja2, autoescaped) and small scripts served by the
 app itself: the map of free places (`/`), a hut's calendar, a night's booking curve and states,
-and the availability browser (`/browse`, with CSV). Read-only, on the shared pooled connections
-(`serving.deps`); composed with the API by `serving.app`, and imports nothing of `api`."""
+the availability browser (`/browse`, with CSV), the tour planner (`/tours`) and the choice of
+language (`/language`). Read-only, on the shared pooled connections (`serving.deps`); composed
+with the API by `serving.app`, and imports nothing of `api`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ..serving.errors import PageRender
+from . import languages, planner
 from .alerts import add_alerts
 from .errors import page_answer
 from .pages import render_error, router
@@ -26,5 +28,7 @@ def add_web(app: FastAPI) -> PageRender:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
     add_alerts(app)
+    app.include_router(planner.router)
+    app.include_router(languages.router)
     add_security_headers(app, app.state.settings.map_tile_origin)
     return page_answer(render_error)

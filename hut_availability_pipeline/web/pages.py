@@ -23,7 +23,7 @@ from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
 from ..storage.freshness import fetch_states, source_names
 from ..storage.read_models import UnknownHutError
 from ..storage.trends import night_trends
-from . import views
+from . import i18n, views
 from .alert_form import mail_form, remember_form
 from .security import safe_link
 
@@ -45,13 +45,25 @@ templates = Jinja2Templates(env=_ENV)
 router = APIRouter(include_in_schema=False)
 
 
+def language_of(request: Request) -> str:
+    """The page's language: chosen (cookie), else the browser's (Accept-Language), else English."""
+    return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+
+
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status, headers={"Cache-Control": "no-cache"})
+    language = language_of(request)
+    texts = i18n.texts(language)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    context.update(lang=language, _=texts.gettext, fmt_date=texts.date, fmt_number=texts.number)
+    context.update(languages=i18n.NAMES, here=here, weekdays=texts.weekdays())
+    headers = {"Cache-Control": "no-cache", "Content-Language": language, "Vary": "Accept-Language, Cookie"}
+    return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
     """The error page: what was wrong, with the status of the answer."""
-    title = {404: "Not found", 503: "Busy"}.get(status, "Bad request")
+    _ = i18n.texts(language_of(request)).gettext
+    title = {404: _("Not found"), 503: _("Busy")}.get(status) or _("Bad request")
     return _page(request, "error.html", status, title=title, message=message)
 
 
@@ -91,7 +103,8 @@ def map_page(
     return _page(
         request,
         "map.html",
-        title="Free places",
+        title=i18n.texts(language_of(request))._("Free places"),
+        js_labels=views.map_labels(i18n.texts(language_of(request))),
         night=night.isoformat(),
         today=today,
         party=party,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from ..domain.day_state import SOLD_OUT, DayState
 from ..storage.read_models import AvailabilityRow, DayAvailability, HutState
+from .i18n import Texts
 
 STATE_LABELS = {
     DayState.bookable: "bookable",
@@ -33,6 +34,26 @@ def state_label(day_state: str | None) -> str:
         return STATE_LABELS[DayState(day_state)]
     except ValueError:
         return day_state
+
+
+def map_labels(texts: Texts) -> dict[str, object]:
+    """The texts the map's script shows, in the page's language ({huts} and the like are filled in
+    by the script)."""
+    _ = texts.gettext
+    return {
+        "states": {s.value: _(label) for s, label in STATE_LABELS.items()},
+        "not_checked": _("not checked"),
+        "free": _("free"),
+        "hut_page": _("Hut page"),
+        "this_night": _("This night"),
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
+        "show_on_map": _("show on the map"),
+        "loading": _("Loading huts…"),
+        "load_failed": _("Could not load the huts:"),
+        "summary": _("{huts} huts on {night}, {enough} with at least {party} free."),
+        "unplaced": _("({n} without a location)"),
+    }
 
 
 def state_class(day_state: str | None, occupancy_steps: int | None = None) -> str:
