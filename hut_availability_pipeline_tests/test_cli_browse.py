@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from hut_availability_pipeline import cli
-from hut_availability_pipeline.browse import add_show_arguments, duration, run_show
+from hut_availability_pipeline.cli.browse import add_show_arguments, duration, run_show
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.domain.bookings import HutTypeEnum, ReservationStatusEnum
 from hut_availability_pipeline.domain.dates import today_in

@@ -21,14 +21,14 @@ from typing import Any
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
-from .argtypes import whole_number
-from .config import Settings
-from .domain.bookings import DayState, HutTypeEnum, OccupancyStatusEnum, ReservationStatusEnum
-from .domain.dates import date_range, parse_date
-from .storage.database import Database
-from .storage.queries import DETAIL_DAYS, current_availability, hut_date_history
-from .storage.read_models import AvailabilityFilter, AvailabilityRow, HutState, UnknownHutError
-from .storage.read_only import connect_read_only
+from ..argtypes import whole_number
+from ..config import Settings
+from ..domain.bookings import DayState, HutTypeEnum, OccupancyStatusEnum, ReservationStatusEnum
+from ..domain.dates import date_range, parse_date
+from ..storage.database import Database
+from ..storage.queries import DETAIL_DAYS, current_availability, hut_date_history
+from ..storage.read_models import AvailabilityFilter, AvailabilityRow, HutState, UnknownHutError
+from ..storage.read_only import connect_read_only
 
 EXIT_OK, EXIT_USAGE = 0, 2
 DEFAULT_LIMIT = 500
