@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from pydantic import BeforeValidator, Field
 
 from ...domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
-from ...storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, BrowseFilter, browse
-from ...storage.read_models import AvailabilityRow
+from ...storage.queries import current_availability
+from ...storage.read_models import MAX_PAGE_ROWS, SORT_KEYS, AvailabilityFilter, AvailabilityRow
 from .. import models
 from ..caching import CACHED_HEADERS, cached
 from ..deps import DATE_DESCRIPTION, DATE_PATTERN, AppSettings, Connection, Now, parse_night
@@ -58,7 +58,7 @@ def table_filter(
     desc: Annotated[bool, Query(description="Sort descending.")] = False,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_ROWS, description="At most this many rows.")] = PAGE_ROWS,
-) -> BrowseFilter:
+) -> AvailabilityFilter:
     """The table's filters from the query string; 400 naming what is wrong."""
     start = parse_night(date_from or "today", settings, clock)
     if date_to:
@@ -67,7 +67,7 @@ def table_filter(
         end = dt.date.max
     else:
         end = start + dt.timedelta(days=TABLE_DAYS - 1)
-    return BrowseFilter(
+    return AvailabilityFilter(
         date_from=start,
         date_to=end,
         day_states=tuple(s.value for s in state or ()),
@@ -83,7 +83,7 @@ def table_filter(
     )
 
 
-TableFilter = Annotated[BrowseFilter, Depends(table_filter)]
+TableFilter = Annotated[AvailabilityFilter, Depends(table_filter)]
 
 
 @router.get(
@@ -97,14 +97,14 @@ TableFilter = Annotated[BrowseFilter, Depends(table_filter)]
     ),
 )
 def availability_table(request: Request, conn: Connection, filters: TableFilter) -> Response:
-    page = browse(conn, filters)
+    page = current_availability(conn, filters)
     body = models.AvailabilityTable(
         date_from=filters.date_from,
         date_to=filters.date_to,
         number_matched=page.matched,
         number_returned=len(page.rows),
         offset=filters.offset,
-        limit=filters.limit,
+        limit=filters.limit or MAX_PAGE_ROWS,  # always set here (a query parameter with a default)
         rows=[table_row(r) for r in page.rows],
     )
     newest = max((r.last_checked for r in page.rows), default=None)
