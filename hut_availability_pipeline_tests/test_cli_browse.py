@@ -23,6 +23,7 @@ from hut_availability_pipeline.domain.dates import today_in
 from hut_availability_pipeline.formatting import AVAILABILITY_COLUMNS
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
+from hut_availability_pipeline.storage.read_models import LIST_HUTS_COMMAND, UnknownHutError
 from hut_availability_pipeline.storage.writer import write_batch
 
 from .helpers import result
@@ -85,7 +86,7 @@ def test_the_tables_fit_100_columns_and_say_their_time_zone(db, capsys):
         write_batch(conn, [result(hut, NOW - HOUR, [5, 0, 0], start=TODAY, **blocked)])
     for argv in ((), ("history", long_slug, "today")):
         status, out, _ = show(db, capsys, *argv)
-        assert status == 0 and "(times in Europe/Zurich)" in out
+        assert status == 0 and "(times in Europe/Zurich)" in " ".join(out.split())  # the title may wrap
         lines = out.splitlines()
         assert max(len(line) for line in lines) <= WIDTH == 100, "\n" + out
         assert "…" not in out  # nothing cut off: a long cell wraps
@@ -188,13 +189,23 @@ def test_history_of_a_hut_date(db, capsys):
         (("--from", "someday"), "bad date 'someday': use YYYY-MM-DD or one of today, tomorrow, weekend"),
         (("--from", "2026-07-10", "--to", "2026-07-01"), "date range is empty"),
         (("history", "alpha-huette", "2026-13-01"), "bad date '2026-13-01'"),
-        (("history", "nope", "today"), "no hut with slug 'nope'"),
+        (("history", "nope", "today"), "no hut with slug 'nope' (the huts there are: hut-availability huts list)"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(db, capsys, argv, message):
     status, out, err = show(db, capsys, *argv)
     assert status == 2 and out == ""
     assert err.startswith("hut-availability show: error: ") and message in err
+
+
+def test_the_unknown_hut_error_names_a_command_that_exists():
+    program, *words = LIST_HUTS_COMMAND.split()
+    args = cli.build_parser(words[0]).parse_args(words)  # SystemExit for a command that does not exist
+    assert (program, args.command, args.huts_command) == ("hut-availability", "huts", "list")
+    assert (
+        LIST_HUTS_COMMAND in str(UnknownHutError("nope"))
+        and UnknownHutError(3, "a").what == "no hut with id 3 or slug 'a'"
+    )
 
 
 def test_bad_arguments_are_refused_by_the_parser(capsys):

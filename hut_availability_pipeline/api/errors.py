@@ -42,8 +42,9 @@ def _api_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _unknown_hut(request: Request, exc: Exception) -> JSONResponse:
-    """Every endpoint that names a hut answers 404 when there is none."""
-    return api_error_response(ApiError(404, str(exc)))
+    """Every endpoint that names a hut answers 404 when there is none, naming the unknown huts."""
+    assert isinstance(exc, UnknownHutError)
+    return api_error_response(ApiError(404, exc.what))
 
 
 def _bad_request(request: Request, exc: Exception) -> JSONResponse:

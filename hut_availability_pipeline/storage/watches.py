@@ -20,6 +20,7 @@ from psycopg.rows import class_row
 
 from ..domain.day_state import DayState
 from ..domain.watches import Night, Option, WatchKind, WatchMemory, WatchSpec, decide, message, options, window_passed
+from .read_models import UnknownHutError
 from .sqlfiles import query
 
 # Changes are read again from this long before the last evaluation: a batch commits after the
@@ -28,10 +29,6 @@ from .sqlfiles import query
 CHANGE_OVERLAP = dt.timedelta(minutes=15)
 RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_MAX = dt.timedelta(hours=6)
-
-
-class UnknownHutSlugError(LookupError):
-    """A watch names a hut we do not have."""
 
 
 @dataclass(frozen=True)
@@ -111,12 +108,12 @@ class Evaluation:
 
 
 def hut_ids_by_slug(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[int]:
-    """The ids of the huts `slugs`, in that order; UnknownHutSlugError names every unknown slug."""
+    """The ids of the huts `slugs`, in that order; UnknownHutError names every unknown slug."""
     rows = conn.execute("SELECT slug, id FROM huts WHERE slug = ANY(%s)", (list(slugs),)).fetchall()
     found = {slug: hut_id for slug, hut_id in rows}
     unknown = [slug for slug in slugs if slug not in found]
     if unknown:
-        raise UnknownHutSlugError(f"unknown hut(s): {', '.join(unknown)} (see: hut-availability show huts)")
+        raise UnknownHutError(*unknown)
     return [found[slug] for slug in slugs]
 
 

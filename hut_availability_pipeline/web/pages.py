@@ -94,7 +94,7 @@ def hut_page(request: Request, conn: Connection, settings: AppSettings, clock: N
     try:
         detail = queries.for_hut_detail(conn, slug, today, last)
     except UnknownHutError as exc:
-        return _error(request, 404, str(exc))
+        return _error(request, 404, exc.what)
     trends = night_trends(conn, detail.hut.hut_id, today, last)
     filling = sorted((t for t in trends if t.booked_last_week), key=lambda t: -(t.booked_last_week or 0))[:10]
     booking = next((link for d in detail.days if (link := safe_link(d.link))), None)
@@ -126,7 +126,7 @@ def night_page(
     except ApiError as exc:
         return _error(request, exc.status, exc.detail)
     except UnknownHutError as exc:
-        return _error(request, 404, str(exc))
+        return _error(request, 404, exc.what)
     detail = queries.for_hut_detail(conn, history.hut.hut_id, night, night)
     current = detail.days[0] if detail.days else None
     trend = next(iter(night_trends(conn, history.hut.hut_id, night, night)), None)
