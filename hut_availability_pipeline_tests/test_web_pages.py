@@ -15,8 +15,11 @@ import pytest
 
 from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.storage.trends import compute_trends
+from hut_availability_pipeline.storage.writer import write_batch
 from hut_availability_pipeline.web.security import CONTENT_SECURITY_POLICY
 
+from .helpers import START, T0, add_huts, result
 from .test_api import serving
 from .web_site import IMG_NAME, SCRIPT_NAME, Site, simulated_site
 
@@ -141,3 +144,26 @@ def test_the_map_allows_images_from_its_tile_server_only(site):
 def test_without_tiles_the_map_has_no_attribution(client):
     page = client.get("/").text
     assert 'data-tiles=""' in page and 'id="attribution"' not in page
+
+
+def test_a_night_page_says_how_long_each_state_was_in_force_and_the_hut_page_when_trends_were_derived(db):
+    """A state seen once and replaced 10 minutes later lasted 10 minutes (it showed "0 s": its first
+    and last check are the same moment); a hut page after the trends ran says they did."""
+    hut, quiet = add_huts(db)
+    minute = dt.timedelta(minutes=1)
+    with db.connect(autocommit=True) as conn:
+        write_batch(conn, [result(hut, T0, [12]), result(quiet, T0, [30])])
+        write_batch(conn, [result(hut, T0 + 10 * minute, [11])])
+        write_batch(conn, [result(hut, T0 + 40 * minute, [11])])
+    app = create_app(db, SETTINGS, clock=lambda: T0 + 60 * minute)
+    with serving(db, app) as url, httpx.Client(base_url=url) as client:
+        night = client.get(f"/huts/{hut.slug}/nights/{START.isoformat()}").text
+        states = night[night.index('id="states"') :]
+        assert re.findall(r"<td>(\d+ (?:s|min|h)(?: \d+ \w+)?)</td>", states) == ["30 min", "10 min"]  # newest first
+        assert "2026-06-30 10:00 CEST" in states  # the first check, in the configured zone and labelled
+        assert "No trends derived" in client.get(f"/huts/{quiet.slug}").text
+        with db.connect(autocommit=True) as conn:
+            compute_trends(conn, T0 + 60 * minute, SETTINGS.zone)
+        page = client.get(f"/huts/{quiet.slug}").text
+        assert "No trends derived" not in page
+        assert "Trends derived 2026-06-30 11:00 CEST: no places booked in the last 7 days" in page
