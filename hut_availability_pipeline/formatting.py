@@ -7,7 +7,7 @@ The time-zone rule: every time shown or exported is in the configured zone
 says which: for people "2026-07-10 14:00 CEST" (`local_time`), in CSV and JSON ISO 8601 with the
 zone's offset, "2026-07-10T14:00:00+02:00" (`iso_local`).
 
-Pure functions of plain values (no database, no HTTP); nothing here imports an outer layer.
+Pure functions of plain values (no database, no HTTP); this module imports nothing of ours.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .domain.day_state import DayState
-
+# the day states (domain.day_state.DayState's values) in words; plain strings, so that commands such
+# as `huts list` need not import the domain's schemas (hut-services)
 STATE_LABELS = {
-    DayState.bookable: "bookable",
-    DayState.full: "full",
-    DayState.not_bookable_online: "not bookable online",
-    DayState.winter_room: "winter room",
-    DayState.closed: "closed",
-    DayState.unknown: "unknown",
+    "bookable": "bookable",
+    "full": "full",
+    "not_bookable_online": "not bookable online",
+    "winter_room": "winter room",
+    "closed": "closed",
+    "unknown": "unknown",
 }
 
 NONE = "–"  # what a value that is not known shows as
@@ -46,10 +46,7 @@ def state_label(day_state: str | None) -> str:
     """The day state in words ("not bookable online"); "not checked" without one."""
     if day_state is None:
         return "not checked"
-    try:
-        return STATE_LABELS[DayState(day_state)]
-    except ValueError:
-        return day_state
+    return STATE_LABELS.get(day_state, day_state)
 
 
 def places(free: int | None, total: int | None) -> str:

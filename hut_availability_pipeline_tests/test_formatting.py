@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hut_availability_pipeline import formatting
+from hut_availability_pipeline.domain.day_state import DayState
 from hut_availability_pipeline.formatting import AVAILABILITY_COLUMNS, csv_text, duration, local_time, places
 
 ZURICH = ZoneInfo("Europe/Zurich")
@@ -23,6 +24,7 @@ def test_each_day_state_is_shown_as_what_it_is():
         "bookable", "full", "not bookable online", "winter room", "closed", "unknown"
     ]  # fmt: skip
     assert formatting.state_label(None) == "not checked" and formatting.state_label("odd") == "odd"
+    assert set(formatting.STATE_LABELS) == {s.value for s in DayState}  # every day state has its words
 
 
 def test_places_and_percent():
