@@ -12,11 +12,14 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
+from hut_availability_pipeline import cli
 from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.storage.trends import compute_trends
 from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.web.pages import router as pages_router
 from hut_availability_pipeline.web.security import CONTENT_SECURITY_POLICY
 
 from .helpers import START, T0, add_huts, result
@@ -167,3 +170,14 @@ def test_a_night_page_says_how_long_each_state_was_in_force_and_the_hut_page_whe
         page = client.get(f"/huts/{quiet.slug}").text
         assert "No trends derived" not in page
         assert "Trends derived 2026-06-30 11:00 CEST: no places booked in the last 7 days" in page
+
+
+def test_serve_help_names_every_page(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the description
+    pages = [r.path for r in pages_router.routes if isinstance(r, APIRoute)]
+    assert len(pages) >= 5
+    for path in pages:
+        assert path.replace("{slug}", "SLUG").replace("{date}", "DATE") in text, path
+    assert "/openapi.json" in text and "/docs" in text
