@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from hut_availability_pipeline import cli
 from hut_availability_pipeline.api import create_app
 from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.formatting import AVAILABILITY_COLUMNS
 from hut_availability_pipeline.storage.trends import compute_trends
 from hut_availability_pipeline.storage.writer import write_batch
 from hut_availability_pipeline.web.pages import router as pages_router
@@ -126,6 +127,10 @@ def test_table_filters_narrow_it_and_the_csv_has_its_rows(client, site):
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["slug"], r["availability_date"]) for r in rows] == [(r["slug"], r["date"]) for r in one["rows"]]
+    # the columns of `show --format csv`, times in the configured zone (they were in UTC, +00:00)
+    assert tuple(rows[0]) == AVAILABILITY_COLUMNS
+    times = [dt.datetime.fromisoformat(r[c]) for r in rows for c in ("first_checked", "last_checked")]
+    assert all(t.utcoffset() == t.astimezone(SETTINGS.zone).utcoffset() != dt.timedelta(0) for t in times)
 
 
 def test_the_map_allows_images_from_its_tile_server_only(site):

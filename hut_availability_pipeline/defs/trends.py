@@ -4,11 +4,13 @@
 # No `from __future__ import annotations`: Dagster reads the config class from the annotation.
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
 
 from ..config import Settings
+from ..formatting import local_time
 from ..storage.trends import TrendRun, compute_trends, trend_highlights
 from .resources import DatabaseResource
 
@@ -39,10 +41,11 @@ def _cell(value: Any, unit: str = "") -> str:
     return f"{value:.0f} {unit}" if unit else str(value)
 
 
-def summary_markdown(run: TrendRun, highlights: pd.DataFrame) -> str:
-    """The run's counts and its highlights (most places booked last week) as markdown."""
+def summary_markdown(run: TrendRun, highlights: pd.DataFrame, zone: ZoneInfo) -> str:
+    """The run's counts and its highlights (most places booked last week) as markdown; the time in
+    the configured zone, labelled (as on the pages and in the CLI)."""
     lines = [
-        f"Trends as of {run.computed_at.isoformat(timespec='seconds')} (today {run.today.isoformat()}): "
+        f"Trends as of {local_time(run.computed_at, zone)} (today {run.today.isoformat()}): "
         f"{run.rows} hut-dates of {run.huts} huts, {run.full_dates} full, "
         f"{run.booked_dates} with places booked in the last week.",
         "",
@@ -93,7 +96,7 @@ def hut_availability_trends(
             "computed_at": dg.MetadataValue.timestamp(run.computed_at),
             "seconds": dg.MetadataValue.float(round(run.seconds, 3)),
             "database": dg.MetadataValue.text(db.describe()),
-            "summary": dg.MetadataValue.md(summary_markdown(run, highlights)),
+            "summary": dg.MetadataValue.md(summary_markdown(run, highlights, settings.zone)),
         }
     )
 
