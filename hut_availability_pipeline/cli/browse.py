@@ -65,43 +65,22 @@ def _add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default=argparse.SUPPRESS, help="output format (default: table)")
 
 
+# the repeatable filters: option, destination, choices (None: any text), help
+_REPEATABLE: tuple[tuple[str, str, list[str] | None, str], ...] = (
+    ("--status", "occupancy_statuses", [s.value for s in OccupancyStatusEnum], "occupancy status (repeatable)"),
+    ("--state", "day_states", [s.value for s in DayState],
+     "day state: bookable, full, not_bookable_online, winter_room, closed, unknown (repeatable)"),
+    ("--reservation-status", "reservation_statuses", [s.value for s in ReservationStatusEnum],
+     "reservation status (repeatable)"),
+    ("--hut-type", "hut_types", [t.value for t in HutTypeEnum], "hut type on the date (repeatable)"),
+    ("--source", "sources", None, "booking source, e.g. hrs (repeatable)"),
+)  # fmt: skip
+
+
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     keep = argparse.SUPPRESS  # a subcommand must not reset what was given before it
-    parser.add_argument(
-        "--status",
-        dest="occupancy_statuses",
-        action="append",
-        default=keep,
-        choices=[s.value for s in OccupancyStatusEnum],
-        help="occupancy status (repeatable)",
-    )
-    parser.add_argument(
-        "--state",
-        dest="day_states",
-        action="append",
-        default=keep,
-        choices=[s.value for s in DayState],
-        help="day state: bookable, full, not_bookable_online, winter_room, closed, unknown (repeatable)",
-    )
-    parser.add_argument(
-        "--reservation-status",
-        dest="reservation_statuses",
-        action="append",
-        default=keep,
-        choices=[s.value for s in ReservationStatusEnum],
-        help="reservation status (repeatable)",
-    )
-    parser.add_argument(
-        "--hut-type",
-        dest="hut_types",
-        action="append",
-        default=keep,
-        choices=[t.value for t in HutTypeEnum],
-        help="hut type on the date (repeatable)",
-    )
-    parser.add_argument(
-        "--source", dest="sources", action="append", default=keep, help="booking source, e.g. hrs (repeatable)"
-    )
+    for option, dest, choices, help_text in _REPEATABLE:
+        parser.add_argument(option, dest=dest, action="append", default=keep, choices=choices, help=help_text)
     parser.add_argument(
         "--from",
         dest="date_from",

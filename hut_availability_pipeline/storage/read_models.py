@@ -185,25 +185,13 @@ class AvailabilityFilter:
 
 
 @dataclass(frozen=True)
-class AvailabilityRow:
-    """One hut-date of the current state with its hut's slug, name and source."""
+class AvailabilityRow(DayAvailability):
+    """One hut-date of the current state (a day's columns) with its hut's slug, name and source."""
 
     slug: str
     name: str
-    availability_date: dt.date
-    free: int | None
-    total: int | None
-    occupancy_percent: float | None
-    occupancy_steps: int | None
-    occupancy_status: str
-    reservation_status: str
-    hut_type: str
-    day_state: str
     source: str | None
     source_hut_id: str | None
-    link: str | None
-    first_checked: dt.datetime
-    last_checked: dt.datetime
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field
 from ...domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ...storage.queries import current_availability
 from ...storage.read_models import MAX_PAGE_ROWS, SORT_KEYS, AvailabilityFilter, AvailabilityRow
-from .. import models
+from .. import models, shapes
 from ..caching import CACHED_HEADERS, cached
 from ..deps import DATE_DESCRIPTION, DATE_PATTERN, AppSettings, Connection, Now, parse_night
 from ..errors import ERRORS
@@ -113,20 +113,11 @@ def availability_table(request: Request, conn: Connection, filters: TableFilter)
 
 def table_row(r: AvailabilityRow) -> models.AvailabilityRow:
     return models.AvailabilityRow(
+        **shapes.day_fields(r),
         slug=r.slug,
         name=r.name,
         source=r.source,
         source_hut_id=r.source_hut_id,
         link=r.link,
         first_checked=r.first_checked,
-        date=r.availability_date,
-        free=r.free,
-        total=r.total,
-        occupancy_percent=r.occupancy_percent,
-        occupancy_steps=r.occupancy_steps,
-        occupancy_status=r.occupancy_status,  # type: ignore[arg-type]
-        reservation_status=r.reservation_status,  # type: ignore[arg-type]
-        hut_type=r.hut_type,  # type: ignore[arg-type]
-        day_state=r.day_state,  # type: ignore[arg-type]
-        last_checked=r.last_checked,
     )
