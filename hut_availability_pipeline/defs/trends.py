@@ -10,7 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from ..config import Settings
-from ..formatting import local_time
+from ..formatting import NONE, local_time, percent, places
 from ..storage.trends import TrendRun, compute_trends, trend_highlights
 from .resources import DatabaseResource
 
@@ -35,10 +35,13 @@ def _parse_now(text: str | None) -> dt.datetime | None:
     return now
 
 
-def _cell(value: Any, unit: str = "") -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{value:.0f} {unit}" if unit else str(value)
+def _value(value: Any) -> Any:
+    """A cell of the highlights, None where pandas has NA."""
+    return None if value is None or pd.isna(value) else value
+
+
+def _cell(value: Any) -> str:
+    return NONE if _value(value) is None else str(value)
 
 
 def summary_markdown(run: TrendRun, highlights: pd.DataFrame, zone: ZoneInfo) -> str:
@@ -53,11 +56,11 @@ def summary_markdown(run: TrendRun, highlights: pd.DataFrame, zone: ZoneInfo) ->
         "|---|---|---|---|---|---|---|",
     ]
     for row in highlights.to_dict("records"):
-        places = f"{_cell(row['free'])}/{_cell(row['total'])}"
+        free_of_total = places(_value(row["free"]), _value(row["total"]))
         lines.append(
-            f"| {row['slug']} | {row['availability_date']} | {places} | {_cell(row['occupancy_percent'], '%')} | "
-            f"{_cell(row['occupancy_week_ago'], '%')} | {_cell(row['booked_last_week'])} | "
-            f"{_cell(row['days_before_full'])} |"
+            f"| {row['slug']} | {row['availability_date']} | {free_of_total} | "
+            f"{percent(_value(row['occupancy_percent']))} | {percent(_value(row['occupancy_week_ago']))} | "
+            f"{_cell(row['booked_last_week'])} | {_cell(row['days_before_full'])} |"
         )
     if highlights.empty:
         lines.append("| (no upcoming hut-dates) | | | | | | |")
