@@ -4,7 +4,8 @@ hut-date of history (~4.1M rows), generated in SQL (generate_series) into its ow
 Prints the median (and 95th percentile) of many runs of: for_map and for_map_geojson (4 days, every
 hut), for_hut_detail (14 days), for_trend (30 days of one hut-date), the GeoJSON endpoint (4 days)
 under 4 concurrent clients against `hut-availability serve` in its own process, and the daily trend
-derivation; then the EXPLAIN (ANALYZE, BUFFERS) plans of the queries. Targets: 50 ms (map), 10 ms
+derivation, and the one availability query of `show`, the API's table and the web table; then the
+EXPLAIN (ANALYZE, BUFFERS) plans of the queries. Targets: 50 ms (map, availability table), 10 ms
 (detail, trend), 150 ms per request (endpoint).
 
     .venv/bin/python -m benchmarks.bench_read [--runs 200] [--requests 100] [--keep]
@@ -38,11 +39,13 @@ from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server
 from hut_availability_pipeline.storage.huts import load_huts
 from hut_availability_pipeline.storage.queries import (
+    current_availability,
     for_hut_detail,
     for_map,
     for_map_geojson,
     for_trend,
 )
+from hut_availability_pipeline.storage.read_models import AvailabilityFilter
 from hut_availability_pipeline.storage.read_only import connect_read_only
 from hut_availability_pipeline.storage.sqlfiles import query
 from hut_availability_pipeline.storage.trends import compute_trends
@@ -57,9 +60,10 @@ STATES = 20  # per hut-date
 _HISTORY_SQL = """
 INSERT INTO hut_availability_history
     (hut_id, availability_date, free, total, occupancy_percent, hut_type, reservation_status,
-     first_checked, last_checked)
+     day_state, first_checked, last_checked)
 SELECT h.id, d.day, s.free, 40, (40 - s.free) * 2.5, 'hut',
        CASE WHEN s.free > 0 THEN 'possible' ELSE 'not_possible' END,
+       CASE WHEN s.free > 0 THEN 'bookable' ELSE 'full' END,
        s.first_checked,
        CASE WHEN k < %(states)s - 1 THEN s.first_checked + interval '18 days' - interval '30 minutes' END
 FROM huts h
@@ -77,13 +81,14 @@ CROSS JOIN LATERAL (
 _CURRENT_SQL = """
 INSERT INTO hut_availability
     (hut_id, availability_date, source_organization_id, source_hut_id, free, total, occupancy_percent,
-     occupancy_steps, occupancy_status, reservation_status, link, hut_type, first_checked, last_checked)
+     occupancy_steps, occupancy_status, reservation_status, day_state, link, hut_type, first_checked,
+     last_checked)
 SELECT h.hut_id, h.availability_date, u.source_organization_id, u.source_hut_id, h.free, h.total,
        h.occupancy_percent, (round(h.occupancy_percent / 10) * 10)::smallint,
        CASE WHEN h.occupancy_percent = 100 THEN 'full' WHEN h.occupancy_percent > 62 THEN 'high'
             WHEN h.occupancy_percent > 37 THEN 'medium' WHEN h.occupancy_percent > 0 THEN 'low'
             ELSE 'empty' END,
-       h.reservation_status,
+       h.reservation_status, h.day_state,
        'https://www.hut-reservation.org/reservation/book-hut/' || u.source_hut_id || '/wizard',
        h.hut_type, h.first_checked,
        %(now)s::timestamptz - ((h.hut_id * 7) %% 180) * interval '1 minute'
@@ -272,6 +277,18 @@ def main(argv: list[str] | None = None) -> None:
             assert states, "a trend without states: the data is not what the benchmark expects"
 
         lines.append(summary("for_trend (30 days before now, random hut-date)", timed(trend, args.runs), 10))
+        # the one availability query: `show` (14 days from today, first 500 rows by name) and the web
+        # table / API (7 days, a page of 100 rows sorted by free places, descending)
+        show_filter = AvailabilityFilter(today, today + dt.timedelta(days=13), limit=500)
+        table_filter = AvailabilityFilter(today, today + dt.timedelta(days=6), sort="free", descending=True)
+        lines.append(summary(
+            "current_availability (show: 14 days, 500 rows)",
+            timed(lambda: current_availability(conn, show_filter), args.runs), 50,
+        ))  # fmt: skip
+        lines.append(summary(
+            "current_availability (web table: 7 days, 100 rows by free)",
+            timed(lambda: current_availability(conn, table_filter), args.runs), 50,
+        ))  # fmt: skip
 
     process, base = serve(url)
     try:

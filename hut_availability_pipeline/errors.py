@@ -22,8 +22,7 @@ The tree (a test checks that it is exactly the classes of the package):
     ├── ConstraintValidationError (RuntimeError)
     ├── StorageError (RuntimeError)           a batch could not be written; it was rolled back
     ├── HutLoadError (ValueError)             a hut CSV/JSON row that cannot be loaded (file, line)
-    ├── UnknownHutError (LookupError)         a hut slug that is not in the huts table
-    ├── UnknownHutSlugError (LookupError)     a watch names huts that are not in the huts table
+    ├── UnknownHutError (LookupError)         huts (slugs or ids) that are not in the huts table
     ├── UnknownChannelError (ValueError)      a notification URL apprise does not know
     └── ProviderError                         a booking system and its answers
         ├── UnknownSourceError (KeyError)     no provider for a source slug

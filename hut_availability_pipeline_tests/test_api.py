@@ -347,7 +347,7 @@ def test_bad_requests_get_400_with_a_message(api, template, params, message):
         (DETAIL, {"slug": "nope", "date": "today"}, "no hut with slug 'nope'"),
         (DETAIL, {"slug": "Bad Slug%00", "date": "today"}, "no hut with slug"),
         (TREND, {"slug": "nope", "date": "today"}, "no hut with slug 'nope'"),
-        (MAP, {"date": "today", "slugs": "alpha,nope,zz"}, "no hut with slug 'nope', 'zz'"),
+        (MAP, {"date": "today", "slugs": "alpha,nope,zz"}, "no hut with slugs 'nope', 'zz'"),
         (MAP, {"date": "today", "slugs": "x\x00y"}, "no hut with slug"),
     ],
 )

@@ -11,9 +11,11 @@ import pytest
 
 from hut_availability_pipeline.cli import main
 from hut_availability_pipeline.simulator import FaultConfig
+from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
+from hut_availability_pipeline.storage.writer import write_batch
 
 from .conftest import libpq_url
-from .helpers import count
+from .helpers import count, result
 
 
 @pytest.fixture
@@ -348,3 +350,19 @@ def test_update_by_source_stores_tmb_and_ffcam_nights_without_totals_and_a_page_
     with env.connect() as conn:
         assert conn.execute("SELECT count(*) FROM hut_availability a JOIN huts h ON h.id = a.hut_id"
                             " WHERE h.slug = 'refuge-de-l-aigle'").fetchone() == (365,)  # fmt: skip
+
+
+def test_huts_list_has_a_header_and_is_sorted_by_slug_with_times_in_the_configured_zone(env, monkeypatch, capsys):
+    monkeypatch.setenv("HUT_AVAILABILITY_TIMEZONE", "Europe/Zurich")
+    assert main(["huts", "list"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and "no huts loaded: load them with `hut-availability huts load`" in captured.err
+    with env.connect(autocommit=True) as conn:
+        load_huts(conn, [HutRecord("hrs", str(i), slug, slug) for i, slug in enumerate(("zeta", "alpha", "mid"))])
+        [zeta] = huts_by_slug(conn, ["zeta"])
+        write_batch(conn, [result(zeta, dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC), [3])])
+    assert main(["huts", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "slug\tsource:id\ttier\tlast check"
+    assert [line.split("\t")[0] for line in lines[1:]] == ["alpha", "mid", "zeta"]  # not by last check
+    assert lines[-1].split("\t")[1:] == ["hrs:0", "unknown", "2026-01-05 10:30 CET"]  # its dates are past

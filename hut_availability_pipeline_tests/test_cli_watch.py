@@ -39,8 +39,8 @@ def watch_count(db) -> int:
 @pytest.mark.parametrize(
     ("words", "message"),
     [
-        (["--hut", "no-such-hut"], "unknown hut(s): no-such-hut"),
-        (["--tour", "hut-0,nope,hut-1"], "unknown hut(s): nope"),
+        (["--hut", "no-such-hut"], "no hut with slug 'no-such-hut' (the huts there are: hut-availability huts list)"),
+        (["--tour", "hut-0,nope,hut-1,zz"], "no hut with slugs 'nope', 'zz' (the huts there are"),
         (["--hut", "hut-0", "--from", "2099-01-05", "--to", "2099-01-03"], "--to 2099-01-03 is before --from"),
         (["--hut", "hut-0", "--from", "2001-01-01", "--to", "2001-01-02"], "is in the past"),
         (["--hut", "hut-0", "--notify", "nosuch://x"], "no notification channel understands --notify 'nosuch://x'"),

@@ -25,6 +25,9 @@ from typing import Any
 import httpx
 import pytest
 
+from hut_availability_pipeline.cli import build_parser
+from hut_availability_pipeline.supervisor.dev_arguments import web_port
+
 ROOT = Path(__file__).resolve().parents[1]
 LOCATION = "hut_availability_pipeline"
 REFRESHED = ("hut_bookings", "hut_availability", "hut_availability_history")
@@ -262,16 +265,18 @@ def test_dev_serves_the_ui_runs_the_pipeline_and_stops_cleanly(
     assert "will not be used" not in log, "dagster dev warned about a dagster.yaml it does not use"
 
 
-def test_dev_refuses_a_port_in_use_before_anything_starts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("option", ["--port", "--web-port"])
+def test_dev_refuses_a_port_in_use_before_anything_starts(tmp_path: Path, option: str) -> None:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]
-        done = _run_dev(tmp_path / "home", "--port", str(port))
+        other = "--web-port" if option == "--port" else "--port"
+        done = _run_dev(tmp_path / "home", option, str(port), other, str(_free_port()))
     assert done.returncode == 2, done
     assert done.stderr.strip() == (
         f"hut-availability dev: error: port {port} on 127.0.0.1 is in use (Address already in use); stop what"
-        " uses it or choose another with --port"
+        f" uses it or choose another with {option}"
     )
     assert "Dagster UI" not in done.stdout
     assert not (tmp_path / "home" / "pg").exists(), "the embedded server was started anyway"
@@ -323,3 +328,10 @@ def test_demo_settings_have_their_own_home_and_keep_a_chosen_request_interval(
     assert dagster_home(demo) == tmp_path / "home" / "demo" / "dagster"
     monkeypatch.setenv("HUT_AVAILABILITY_REQUEST_INTERVAL", "0.5")
     assert demo_settings(load_settings()).request_interval == 0.5
+
+
+def test_the_demo_and_a_real_dev_default_to_different_web_ports() -> None:
+    parser = build_parser("dev")
+    choices = ([], ["--simulator"], ["--simulator", "--web-port", "0"], ["--web-port", "8123"])
+    ports = [web_port(parser.parse_args(["dev", *argv])) for argv in choices]
+    assert ports == [8000, 8001, 0, 8123]  # a real `dev` (scripts/run.sh) and the demo can run side by side

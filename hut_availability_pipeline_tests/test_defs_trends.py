@@ -55,7 +55,8 @@ def test_materialization_writes_trends_and_describes_them(db):
     assert isinstance(summary, dg.MarkdownMetadataValue)
     assert "| hut | date | free/total |" in summary.value
     lines = summary.value.splitlines()
-    assert lines[0].startswith("Trends as of 2026-07-10T12:00:00+00:00 (today 2026-07-10): 4 hut-dates of 2 huts")
+    # in the configured zone (Europe/Zurich by default), labelled, as on the pages and in the CLI
+    assert lines[0].startswith("Trends as of 2026-07-10 14:00 CEST (today 2026-07-10): 4 hut-dates of 2 huts")
     # the second date went from 40 to 0 free places (full since 07-09, 7 days before the date);
     # both dates were first checked 3 days ago: no occupancy a week ago
     assert lines[4] == "| hut-0 | 2026-07-16 | 0/40 | 100 % | – | 40 | 7 |"

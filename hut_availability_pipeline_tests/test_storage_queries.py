@@ -337,7 +337,7 @@ def test_history_of_a_hut_date_lists_every_state_with_its_duration(db):
     assert [s.is_current for s in states] == [False] * 4 + [True]
 
 
-# --- current availability (the browser's query) --------------------------------------------------
+# --- current availability (the one query of `show`, the API's table and the web table) ----------
 
 
 def test_current_availability_filters(db):
@@ -346,7 +346,7 @@ def test_current_availability_filters(db):
     with db.connect() as conn:
 
         def rows(**changes: Any) -> list[tuple[str, int]]:
-            found = current_availability(conn, dataclasses.replace(base, **changes))
+            found = current_availability(conn, dataclasses.replace(base, **changes)).rows
             return [(r.slug, (r.availability_date - TODAY).days) for r in found]
 
         everything = rows()
@@ -371,8 +371,8 @@ def test_current_availability_filters(db):
         assert rows(hut_types=("selfhut",)) == []
         assert len(rows(hut_types=("hut",))) == 12
         assert rows(sources=("other",)) == []
-        assert rows(date_from=TODAY + 3 * DAY, limit=2) == [("alpha-huette", 3), ("bravo", 3)]
-        row = current_availability(conn, dataclasses.replace(base, search="bravo", limit=1))[0]
+        assert rows(date_from=TODAY + 3 * DAY, limit=2) == [("alpha-huette", 3), ("delta-closed", 3)]  # by name
+        row = current_availability(conn, dataclasses.replace(base, search="bravo", limit=1)).rows[0]
     assert (row.name, row.free, row.total, row.source, row.source_hut_id) == (
         "Rifugio Bravo",
         30,

@@ -12,11 +12,18 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
+from hut_availability_pipeline import cli
 from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.formatting import AVAILABILITY_COLUMNS
 from hut_availability_pipeline.serving.app import create_app
+from hut_availability_pipeline.storage.trends import compute_trends
+from hut_availability_pipeline.storage.writer import write_batch
+from hut_availability_pipeline.web.pages import router as pages_router
 from hut_availability_pipeline.web.security import CONTENT_SECURITY_POLICY
 
+from .helpers import START, T0, add_huts, result
 from .test_api import serving
 from .web_site import IMG_NAME, SCRIPT_NAME, Site, simulated_site
 
@@ -120,6 +127,10 @@ def test_table_filters_narrow_it_and_the_csv_has_its_rows(client, site):
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["slug"], r["availability_date"]) for r in rows] == [(r["slug"], r["date"]) for r in one["rows"]]
+    # the columns of `show --format csv`, times in the configured zone (they were in UTC, +00:00)
+    assert tuple(rows[0]) == AVAILABILITY_COLUMNS
+    times = [dt.datetime.fromisoformat(r[c]) for r in rows for c in ("first_checked", "last_checked")]
+    assert all(t.utcoffset() == t.astimezone(SETTINGS.zone).utcoffset() != dt.timedelta(0) for t in times)
 
 
 def test_the_map_allows_images_from_its_tile_server_only(site):
@@ -162,3 +173,37 @@ def test_pages_speak_the_browsers_language_or_the_chosen_one(client, site):
         away = own.get("/language", params={"lang": "de", "next": "//evil.example/"}, follow_redirects=False)
         assert away.headers["location"] == "/"
         assert own.get("/language", params={"lang": "xx"}).status_code == 400
+
+
+def test_a_night_page_says_how_long_each_state_was_in_force_and_the_hut_page_when_trends_were_derived(db):
+    """A state seen once and replaced 10 minutes later lasted 10 minutes (it showed "0 s": its first
+    and last check are the same moment); a hut page after the trends ran says they did."""
+    hut, quiet = add_huts(db)
+    minute = dt.timedelta(minutes=1)
+    with db.connect(autocommit=True) as conn:
+        write_batch(conn, [result(hut, T0, [12]), result(quiet, T0, [30])])
+        write_batch(conn, [result(hut, T0 + 10 * minute, [11])])
+        write_batch(conn, [result(hut, T0 + 40 * minute, [11])])
+    app = create_app(db, SETTINGS, clock=lambda: T0 + 60 * minute)
+    with serving(db, app) as url, httpx.Client(base_url=url) as client:
+        night = client.get(f"/huts/{hut.slug}/nights/{START.isoformat()}").text
+        states = night[night.index('id="states"') :]
+        assert re.findall(r"<td>(\d+ (?:s|min|h)(?: \d+ \w+)?)</td>", states) == ["30 min", "10 min"]  # newest first
+        assert "2026-06-30 10:00 CEST" in states  # the first check, in the configured zone and labelled
+        assert "No trends derived" in client.get(f"/huts/{quiet.slug}").text
+        with db.connect(autocommit=True) as conn:
+            compute_trends(conn, T0 + 60 * minute, SETTINGS.zone)
+        page = client.get(f"/huts/{quiet.slug}").text
+        assert "No trends derived" not in page
+        assert "Trends derived 2026-06-30 11:00 CEST: no places booked in the last 7 days" in page
+
+
+def test_serve_help_names_every_page(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the description
+    pages = [r.path for r in pages_router.routes if isinstance(r, APIRoute)]
+    assert len(pages) >= 5
+    for path in pages:
+        assert path.replace("{slug}", "SLUG").replace("{date}", "DATE") in text, path
+    assert "/openapi.json" in text and "/docs" in text

@@ -1,14 +1,12 @@
-"""The pages' pure parts: labels and colour classes of day states, the calendar, the booking
-curve's geometry, when a night became full, safe links and the table's CSV."""
+"""The pages' pure parts: colour classes of day states, the calendar, the booking curve's geometry,
+when a night became full and safe links."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from zoneinfo import ZoneInfo
 
-from hut_availability_pipeline.storage.read_models import AvailabilityRow, DayAvailability, HutState
+from hut_availability_pipeline.storage.read_models import DayAvailability, HutState
 from hut_availability_pipeline.web import views
 from hut_availability_pipeline.web.security import safe_link
 
@@ -25,15 +23,10 @@ def night(date, day_state="bookable", free=10, total=40, steps=80):
     return DayAvailability(date, free, total, 75.0, steps, "high", "possible", "hut", day_state, None, T0, T0)
 
 
-def test_each_day_state_is_shown_as_what_it_is():
-    assert [views.state_label(s) for s in ("bookable", "full", "not_bookable_online", "winter_room", "closed")] == [
-        "bookable", "full", "not bookable online", "winter room", "closed"
-    ]  # fmt: skip
-    assert views.state_label(None) == "not checked"
+def test_each_day_state_has_its_colour_class():
     assert views.state_class("bookable", 80) == "state-bookable occ-8"
     assert views.state_class("not_bookable_online", 80) == "state-not_bookable_online"  # no leftover occupancy
     assert views.state_class(None) == "state-none"
-    assert (views.places(3, 40), views.places(None, None), views.places(None, 0)) == ("3/40", "–", "?/0")
 
 
 def test_calendar_has_a_cell_per_night_from_todays_month_to_the_last():
@@ -59,7 +52,7 @@ def test_booking_curve_steps_through_the_states_and_bands_the_ones_without_numbe
     # x: 48 + 388 px per 4 days (97 per day); y: 12 + 200 px × (1 − free/40)
     assert curve.path == "M48.0,62.0 L242.0,62.0 L242.0,162.0 L339.0,162.0"
     assert [p[:2] for p in curve.points] == [(48.0, 62.0), (242.0, 162.0)]
-    assert curve.points[0][2] == "2026-07-01 08:00: 30/40 free"
+    assert curve.points[0][2] == "2026-07-01 08:00 CEST: 30/40 free"
     assert curve.bands == [(339.0, 436.0, "state-not_bookable_online")]
     assert [label for _, label in curve.y_ticks] == ["0", "20", "40"]
     assert views.booking_curve([], T0, ZURICH).path == ""
@@ -77,15 +70,3 @@ def test_only_http_links_are_links():
     assert [safe_link(u) for u in ("javascript:alert(1)", "data:text/html,x", "//evil", "", None, "http://")] == [
         None
     ] * 6
-
-
-def test_csv_quotes_and_keeps_formulas_as_text():
-    row = AvailabilityRow(
-        "a", '=HYPERLINK("x"), "quoted"', dt.date(2026, 7, 1), None, 0, None, None, "unknown", "not_possible",
-        "hut", "not_bookable_online", "hrs", "1", None, T0, T0,
-    )  # fmt: skip
-    [parsed] = list(csv.DictReader(io.StringIO(views.table_csv([row]))))
-    assert parsed["name"] == '\'=HYPERLINK("x"), "quoted"'
-    assert (parsed["free"], parsed["total"], parsed["day_state"]) == ("", "0", "not_bookable_online")
-    assert parsed["first_checked"] == "2026-07-01T06:00:00+00:00"
-    assert views.duration(3 * 86400 + 4 * 3600) == "3 d 4 h" and views.duration(40) == "40 s"

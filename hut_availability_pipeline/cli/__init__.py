@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "update": ("update", "fetch availability and store it (default: the huts that are due)"),
     "huts": ("huts", "manage the huts table"),
     "show": ("show", "browse stored availability (read-only)"),
-    "serve": ("serve", "serve the read-only HTTP API"),
+    "serve": ("serve", "serve the web pages (map, huts, nights, table) and the read-only HTTP API"),
     "dev": ("dev", "run Dagster (webserver + daemon) on the embedded database"),
     "deploy": ("deploy", "run Dagster for production: code server, webserver and daemon as separate processes"),
     "simulator": ("simulator", "serve a local simulation of hut-reservation.org"),

@@ -22,7 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="let the CSV change the slug of a hut already stored (by default such a load is refused)",
     )
-    actions.add_parser("list", help="list huts with their tier and last check")
+    actions.add_parser(
+        "list", help="list the active bookable huts by slug, with their source, tier and last check (configured zone)"
+    )
     discover = actions.add_parser("discover", help="load the huts a booking site lists (e.g. Hütten-Holiday's cabins)")
     discover.add_argument("--source", required=True, metavar="SLUG", help="booking source, e.g. huetten-holiday")
 
@@ -74,12 +76,23 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+LIST_HEADER = ("slug", "source:id", "tier", "last check")
+
+
 def _list(settings: Settings) -> int:
+    """The active bookable huts by slug, tab-separated under a header line; the last successful
+    check in the configured zone, labelled ("2026-07-10 14:00 CEST")."""
+    from ..formatting import local_time
     from ..storage.selection import hut_priorities
 
     now = dt.datetime.now(dt.UTC)
     with open_db(settings).connect() as conn:
-        for p in hut_priorities(conn, settings.tiers, now, settings.zone):
-            last = p.last_success.isoformat(timespec="seconds") if p.last_success else "never"
-            print(f"{p.hut.slug}\t{p.hut.source}:{p.hut.source_hut_id}\t{p.tier.value}\t{last}")
+        priorities = sorted(hut_priorities(conn, settings.tiers, now, settings.zone), key=lambda p: p.hut.slug)
+    if not priorities:
+        print("no huts loaded: load them with `hut-availability huts load`", file=sys.stderr)
+        return EXIT_OK
+    print("\t".join(LIST_HEADER))
+    for p in priorities:
+        last = local_time(p.last_success, settings.zone) if p.last_success else "never"
+        print(f"{p.hut.slug}\t{p.hut.source}:{p.hut.source_hut_id}\t{p.tier.value}\t{last}")
     return EXIT_OK

@@ -16,7 +16,10 @@ DEFAULT_PORT = 8000
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `serve`: where to listen and how many database connections to use."""
     parser.description = (
-        "Serve the web front end at / and the read-only HTTP API (OpenAPI description at /openapi.json, docs at /docs)."
+        "Serve the web pages and the read-only HTTP API. Pages: / (map of free places), /huts/SLUG (a hut's"
+        " calendar and trends), /huts/SLUG/nights/DATE (a night's booking curve and states), /browse (the"
+        " availability table; /browse.csv its CSV), /tours (the tour planner). API: /v1/... (OpenAPI description at"
+        " /openapi.json, docs at /docs)."
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
     parser.add_argument(

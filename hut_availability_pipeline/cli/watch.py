@@ -39,7 +39,8 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     from ..domain.dates import parse_date
     from ..domain.watches import WatchKind, WatchSpec
     from ..notify.channels import UnknownChannelError, check_url
-    from ..storage.watches import UnknownHutSlugError, add_watch, hut_ids_by_slug
+    from ..storage.read_models import UnknownHutError
+    from ..storage.watches import add_watch, hut_ids_by_slug
 
     try:
         date_from = parse_date(args.date_from, settings.zone)
@@ -61,7 +62,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     with db.connect() as conn:
         try:
             hut_ids = hut_ids_by_slug(conn, slugs)
-        except UnknownHutSlugError as exc:
+        except UnknownHutError as exc:
             raise UsageError(str(exc)) from None
         try:
             spec = WatchSpec(kind, tuple(hut_ids), date_from, date_to, args.nights, args.beds)

@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool
 
 from ..config import Settings
 from ..domain.dates import DATE_WORDS, date_range, parse_date
+from ..storage.read_models import UnknownHutError
 from .errors import ApiError
 from .pool import PoolTimeout
 
@@ -84,7 +85,7 @@ def path_date(
 def path_slug(slug: Annotated[str, Path(description="The hut's slug.")]) -> str:
     """A slug as slugs are; 404 for anything else (no such hut can exist)."""
     if not SLUG.match(slug):
-        raise ApiError(404, f"no hut with slug {slug!r}")
+        raise UnknownHutError(slug)
     return slug
 
 

@@ -47,7 +47,7 @@ def failure_of(exc: Exception) -> Failure:
         )
         return Failure(400, problems)
     if isinstance(exc, UnknownHutError):
-        return Failure(404, str(exc))
+        return Failure(404, exc.what)
     if isinstance(exc, ApiError):
         headers = {"Cache-Control": "no-store"}
         if exc.status == 503:

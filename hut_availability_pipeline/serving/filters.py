@@ -1,6 +1,6 @@
 """The availability table's filters from the query string (`TableFilter`), shared by the API's
 `/v1/availability` and the web front end's browser page and its CSV download: one parser, one
-published description of the parameters, one `BrowseFilter` for the query."""
+published description of the parameters, one `AvailabilityFilter` for the query."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import Depends, Query
 from pydantic import BeforeValidator, Field
 
 from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
-from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, BrowseFilter
+from ..storage.read_models import MAX_PAGE_ROWS, SORT_KEYS, AvailabilityFilter
 from .deps import DATE_DESCRIPTION, DATE_PATTERN, AppSettings, Now, parse_night
 
 TABLE_DAYS = 7
@@ -52,7 +52,7 @@ def table_filter(
     desc: Annotated[bool, Query(description="Sort descending.")] = False,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_ROWS, description="At most this many rows.")] = PAGE_ROWS,
-) -> BrowseFilter:
+) -> AvailabilityFilter:
     """The table's filters from the query string; 400 naming what is wrong."""
     start = parse_night(date_from or "today", settings, clock)
     if date_to:
@@ -61,7 +61,7 @@ def table_filter(
         end = dt.date.max
     else:
         end = start + dt.timedelta(days=TABLE_DAYS - 1)
-    return BrowseFilter(
+    return AvailabilityFilter(
         date_from=start,
         date_to=end,
         day_states=tuple(s.value for s in state or ()),
@@ -77,4 +77,4 @@ def table_filter(
     )
 
 
-TableFilter = Annotated[BrowseFilter, Depends(table_filter)]
+TableFilter = Annotated[AvailabilityFilter, Depends(table_filter)]

@@ -1,5 +1,6 @@
 """The read side's queries: current availability for a map, one hut's days, the trend and the
-history of a hut-date, the availability browser's rows, and the huts due for a refresh.
+history of a hut-date, the availability rows (`show`, `/v1/availability`, the web table), and
+the huts due for a refresh.
 
 Every query is a named SQL file (`sql/queries/read_*.sql`) with bound parameters; its rows are read
 by column name into the dataclasses of `read_models`. Readers open their connections with
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import psycopg
@@ -20,6 +21,7 @@ from ..config import Settings
 from ..domain.dates import DEFAULT_TIMEZONE, Zone, aware_now, date_range
 from .read_models import (
     AvailabilityFilter,
+    AvailabilityPage,
     AvailabilityRow,
     DayAvailability,
     HutAvailability,
@@ -223,15 +225,24 @@ def hut_date_history(conn: psycopg.Connection[Any], hut: int | str, availability
     return HutDateHistory(info, availability_date, states)
 
 
-def current_availability(conn: psycopg.Connection[Any], filters: AvailabilityFilter) -> list[AvailabilityRow]:
-    """The current state of hut-dates passing `filters`, by hut slug and date (the seed's
-    availability admin): filters on statuses, day state, hut type, source, date range and a search in the
-    hut's name or slug."""
+@dataclass(frozen=True)
+class _CountedRow(AvailabilityRow):
+    """A row of read_current: a hut-date's current state, and how many rows match in all."""
+
+    matched: int
+
+
+def current_availability(conn: psycopg.Connection[Any], filters: AvailabilityFilter) -> AvailabilityPage:
+    """The one availability query of the read side (`show`, the API's `/v1/availability`, the
+    web table and its CSV): one page of the hut-dates' current states passing `filters`, in their
+    order, and how many pass in all; in one round trip (two for a page past the end)."""
 
     def any_of(values: tuple[str, ...]) -> list[str] | None:
         return list(values) if values else None
 
-    cursor = conn.cursor(row_factory=class_row(AvailabilityRow))
+    if any("\x00" in text for text in (filters.search or "", *filters.sources)):
+        return AvailabilityPage([], 0, filters)  # PostgreSQL text cannot hold NUL: no name or source contains it
+    cursor = conn.cursor(row_factory=class_row(_CountedRow))
     rows = cursor.execute(
         query("read_current"),
         {
@@ -242,9 +253,25 @@ def current_availability(conn: psycopg.Connection[Any], filters: AvailabilityFil
             "hut_types": any_of(filters.hut_types),
             "day_states": any_of(filters.day_states),
             "sources": any_of(filters.sources),
+            "min_free": filters.min_free,
             "search": filters.search or None,
+            "sort": filters.sort,
+            "descending": filters.descending,
+            "offset": filters.offset,
             "limit": filters.limit,
         },
         prepare=False,  # optional filters: see execute_unprepared
     ).fetchall()
-    return rows
+    matched = rows[0].matched if rows else 0
+    if not rows and filters.offset > 0:  # past the end: count the rows
+        matched = current_availability(conn, replace(filters, offset=0, limit=1)).matched
+    plain = [AvailabilityRow(**{name: getattr(r, name) for name in _ROW_FIELDS}) for r in rows]
+    return AvailabilityPage(plain, matched, filters)
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(AvailabilityRow))
+
+
+def source_slugs(conn: psycopg.Connection[Any]) -> list[str]:
+    """The booking sources' slugs (for the source filter)."""
+    return conn.cursor(row_factory=scalar_row).execute(query("read_sources")).fetchall()

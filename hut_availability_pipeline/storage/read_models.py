@@ -8,14 +8,26 @@ from dataclasses import dataclass, field
 
 from ..errors import HutAvailabilityError
 
+LIST_HUTS_COMMAND = "hut-availability huts list"
+
 
 class UnknownHutError(HutAvailabilityError, LookupError):
-    """No hut has this slug or id; the message names it."""
+    """No hut has this id or slug (or any of these slugs): the one unknown-hut error of the read
+    side, the CLI, the API (404) and the pages (404).
 
-    def __init__(self, hut: int | str) -> None:
-        self.hut = hut
-        what = f"id {hut}" if isinstance(hut, int) else f"slug {hut!r}"
-        super().__init__(f"no hut with {what}")
+    `what` names the unknown huts ("no hut with slug 'nope'"); the message adds the command that
+    lists the huts there are."""
+
+    def __init__(self, *huts: int | str) -> None:
+        if not huts:
+            raise TypeError("UnknownHutError names at least one hut")
+        self.huts = huts
+        ids = [str(h) for h in huts if isinstance(h, int)]
+        slugs = [repr(h) for h in huts if not isinstance(h, int)]
+        parts = [f"id{'s' if len(ids) > 1 else ''} {', '.join(ids)}"] if ids else []
+        parts += [f"slug{'s' if len(slugs) > 1 else ''} {', '.join(slugs)}"] if slugs else []
+        self.what = f"no hut with {' or '.join(parts)}"
+        super().__init__(f"{self.what} (the huts there are: {LIST_HUTS_COMMAND})")
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,17 @@ class HutState:
     def is_current(self) -> bool:
         return self.superseded_at is None
 
+    @property
+    def in_force_seconds(self) -> float | None:
+        """How long the state was in force: from its first check until the next state's first
+        check; the current one until its last check (so far).
+
+        Not `duration_seconds` (first to last check of the state itself): a state seen once and
+        replaced 10 minutes later has a last check equal to its first, and was shown as "0 s"."""
+        if self.superseded_at is None:
+            return self.duration_seconds
+        return (self.superseded_at - self.first_checked).total_seconds()
+
 
 @dataclass(frozen=True)
 class Trend:
@@ -128,41 +151,58 @@ class HutDateHistory:
     states: list[HutState]
 
 
+SORT_KEYS = ("name", "date", "free", "total", "occupancy", "state", "last_checked")
+MAX_PAGE_ROWS = 10_000
+
+
 @dataclass(frozen=True)
 class AvailabilityFilter:
-    """Filters of `current_availability`; an empty tuple or None means "any"."""
+    """Which hut-dates of the current state to read, in which order, which page: the one filter of
+    `show`, the API's `/v1/availability`, the web table and its CSV.
+
+    An empty tuple or None means "any"; a `date_to` before `date_from` matches nothing. `min_free`
+    is the party size (nights with at least that many free places); `search` matches a hut's name
+    or slug, any case, anywhere in it. Rows are sorted by `sort` (one of SORT_KEYS), then by hut
+    slug and date. `limit` None: every row (`show --limit 0`)."""
 
     date_from: dt.date
     date_to: dt.date
+    day_states: tuple[str, ...] = ()
     occupancy_statuses: tuple[str, ...] = ()
     reservation_statuses: tuple[str, ...] = ()
     hut_types: tuple[str, ...] = ()
-    day_states: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    min_free: int | None = None
     search: str | None = None
-    limit: int | None = None
+    sort: str = "name"
+    descending: bool = False
+    offset: int = 0
+    limit: int | None = 100
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORT_KEYS:
+            raise ValueError(f"sort {self.sort!r}: use one of {', '.join(SORT_KEYS)}")
+        if self.offset < 0 or (self.limit is not None and self.limit < 1):
+            raise ValueError(f"offset ({self.offset}) must be >= 0 and limit ({self.limit}) >= 1 or None (all)")
 
 
 @dataclass(frozen=True)
-class AvailabilityRow:
-    """One hut-date of the current state with its hut's slug, name and source."""
+class AvailabilityRow(DayAvailability):
+    """One hut-date of the current state (a day's columns) with its hut's slug, name and source."""
 
     slug: str
     name: str
-    availability_date: dt.date
-    free: int | None
-    total: int | None
-    occupancy_percent: float | None
-    occupancy_steps: int | None
-    occupancy_status: str
-    reservation_status: str
-    hut_type: str
-    day_state: str
     source: str | None
     source_hut_id: str | None
-    link: str | None
-    first_checked: dt.datetime
-    last_checked: dt.datetime
+
+
+@dataclass(frozen=True)
+class AvailabilityPage:
+    """The rows of one page for `filters`, and how many rows pass the filters on every page."""
+
+    rows: list[AvailabilityRow]
+    matched: int
+    filters: AvailabilityFilter
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,11 @@ from psycopg.rows import class_row
 
 from ..domain.day_state import DayState
 from ..domain.watches import Night, WatchKind, WatchMemory, WatchSpec
-from ..errors import HutAvailabilityError
+from .read_models import UnknownHutError
 from .sqlfiles import query
 
 RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_MAX = dt.timedelta(hours=6)
-
-
-class UnknownHutSlugError(HutAvailabilityError, LookupError):
-    """A watch names a hut we do not have."""
 
 
 @dataclass(frozen=True)
@@ -105,12 +101,12 @@ class Notification:
 
 
 def hut_ids_by_slug(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[int]:
-    """The ids of the huts `slugs`, in that order; UnknownHutSlugError names every unknown slug."""
+    """The ids of the huts `slugs`, in that order; UnknownHutError names every unknown slug."""
     rows = conn.execute("SELECT slug, id FROM huts WHERE slug = ANY(%s)", (list(slugs),)).fetchall()
     found = {slug: hut_id for slug, hut_id in rows}
     unknown = [slug for slug in slugs if slug not in found]
     if unknown:
-        raise UnknownHutSlugError(f"unknown hut(s): {', '.join(unknown)} (see: hut-availability show huts)")
+        raise UnknownHutError(*unknown)
     return [found[slug] for slug in slugs]
 
 

@@ -38,6 +38,7 @@ from ..providers.registry import PROVIDERS
 from ..storage.database import open_database
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
+from .dev_arguments import web_port
 from .instance import WORKSPACE_YAML, prepare_dagster_home, write_dotenv
 from .processes import (
     GRACEFUL_SECONDS,
@@ -88,8 +89,9 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             lock = _lock_home(home)
             stack.callback(os.close, lock)
             check_port_free(args.port)
-            if args.web_port:
-                check_port_free(args.web_port)
+            web = web_port(args)
+            if web:
+                check_port_free(web, "--web-port")
             embedded = settings.database_url is None
             was_running = embedded and embedded_server_running(home)
             db = open_database(settings)
@@ -119,9 +121,9 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
                 write_dotenv(settings)  # Dagster's own commands from the project root: the same data
             _prepare_huts(env, load_catalog=empty)
             print(f"hut-availability dev: data in {db.describe()}; DAGSTER_HOME={env['DAGSTER_HOME']}", flush=True)
-            if args.web_port:
-                stack.enter_context(_serving(env, args.web_port))
-                print(f"hut-availability dev: web front end and API on http://127.0.0.1:{args.web_port}/", flush=True)
+            if web:
+                stack.enter_context(_serving(env, web))
+                print(f"hut-availability dev: web front end and API on http://127.0.0.1:{web}/", flush=True)
             return _run_dagster_dev(args.port, env, keep_open=lock)
         except StartError as exc:
             print(f"hut-availability dev: error: {exc}", file=sys.stderr)

@@ -31,6 +31,7 @@ from ..domain.watches import WatchKind, WatchSpec
 from ..notify.delivery import deliver_due
 from ..notify.mail import MailServer
 from ..storage.database import Database
+from ..storage.read_models import UnknownHutError
 from ..storage.subscriptions import (
     ADDRESS_LIMIT,
     CLIENT_LIMIT,
@@ -44,7 +45,7 @@ from ..storage.subscriptions import (
     subscribed_watch,
     unsubscribe,
 )
-from ..storage.watches import UnknownHutSlugError, hut_ids_by_slug
+from ..storage.watches import hut_ids_by_slug
 from . import csrf
 from .pages import _page
 
@@ -125,7 +126,7 @@ def _spec(db: Database, form: dict[str, str], today: dt.date) -> WatchSpec:
     with db.connect() as conn:
         try:
             hut_ids = hut_ids_by_slug(conn, slugs)
-        except UnknownHutSlugError as exc:
+        except UnknownHutError as exc:
             raise FormError(400, str(exc).split(" (")[0]) from None
     kind = WatchKind.hut if len(hut_ids) == 1 else WatchKind.tour
     try:

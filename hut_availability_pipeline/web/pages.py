@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from .. import formatting
 from ..config import Settings
 from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ..domain.dates import today_in
@@ -19,16 +21,14 @@ from ..serving.deps import AppSettings, Connection, Now, Slug, parse_night
 from ..serving.errors import ApiError
 from ..serving.filters import TableFilter
 from ..storage import queries
-from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
 from ..storage.freshness import fetch_states, source_names
-from ..storage.read_models import UnknownHutError
+from ..storage.read_models import SORT_KEYS, UnknownHutError
 from ..storage.trends import night_trends
 from . import i18n, views
 from .alert_form import mail_form, remember_form
 from .security import safe_link
 
 CALENDAR_DAYS = 366
-CSV_ROWS = MAX_PAGE_ROWS
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -38,7 +38,12 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 _ENV.globals.update(
-    state_label=views.state_label, state_class=views.state_class, places=views.places, duration=views.duration
+    state_label=formatting.state_label,
+    state_class=views.state_class,
+    places=formatting.places,
+    percent=formatting.percent,
+    duration=formatting.duration,
+    local_time=formatting.local_time,
 )
 templates = Jinja2Templates(env=_ENV)
 
@@ -111,7 +116,6 @@ def map_page(
         tiles=settings.map_tiles,
         attribution=settings.map_tiles_attribution,
         zone=settings.zone,
-        local_time=views.local_time,
         **_freshness(conn, settings, clock()),
     )
 
@@ -124,7 +128,7 @@ def hut_page(request: Request, conn: Connection, settings: AppSettings, clock: N
     try:
         detail = queries.for_hut_detail(conn, slug, today, last)
     except UnknownHutError as exc:
-        return _error(request, 404, str(exc))
+        return _error(request, 404, exc.what)
     trends = night_trends(conn, detail.hut.hut_id, today, last)
     filling = sorted((t for t in trends if t.booked_last_week), key=lambda t: -(t.booked_last_week or 0))[:10]
     booking = next((link for d in detail.days if (link := safe_link(d.link))), None)
@@ -137,11 +141,11 @@ def hut_page(request: Request, conn: Connection, settings: AppSettings, clock: N
         booking=booking,
         months=views.calendar_months(detail.days, today, shown_until),
         nights=len(detail.days),
-        last_checked=views.local_time(detail.last_checked, settings.zone),
+        last_checked=formatting.local_time(detail.last_checked, settings.zone),
         filling=filling,
         full_soon=[t for t in trends if t.became_full_at is not None][:10],
+        trends_at=max((t.computed_at for t in trends), default=None),
         zone=settings.zone,
-        local_time=views.local_time,
         **_freshness(conn, settings, clock(), detail.hut.hut_id),
     )
 
@@ -157,7 +161,7 @@ def night_page(
     except ApiError as exc:
         return _error(request, exc.status, exc.detail)
     except UnknownHutError as exc:
-        return _error(request, 404, str(exc))
+        return _error(request, 404, exc.what)
     detail = queries.for_hut_detail(conn, history.hut.hut_id, night, night)
     current = detail.days[0] if detail.days else None
     trend = next(iter(night_trends(conn, history.hut.hut_id, night, night)), None)
@@ -178,7 +182,6 @@ def night_page(
         full=views.became_full(history.states, night, settings.zone),
         trend=trend,
         zone=settings.zone,
-        local_time=views.local_time,
         mail=mail,
         alert_open=night >= today_in(settings.zone, now),
         **_freshness(conn, settings, now, history.hut.hut_id),
@@ -189,7 +192,7 @@ def night_page(
 @router.get("/browse", response_class=HTMLResponse)
 def browse_page(request: Request, conn: Connection, filters: TableFilter) -> HTMLResponse:
     """The availability table: filters, search, sort, pages, and a CSV of what it shows."""
-    page = browse(conn, filters)
+    page = queries.current_availability(conn, filters)
     query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "sort", "desc")]
     return _page(
         request,
@@ -201,19 +204,20 @@ def browse_page(request: Request, conn: Connection, filters: TableFilter) -> HTM
         day_states=[s.value for s in DayState],
         statuses=[s.value for s in ReservationStatusEnum],
         hut_types=[t.value for t in HutTypeEnum],
-        sources=sources(conn),
+        sources=queries.source_slugs(conn),
         sort_keys=SORT_KEYS,
-        local_time=views.local_time,
         zone=request.app.state.settings.zone,
     )
 
 
 @router.get("/browse.csv")
-def browse_csv(conn: Connection, filters: TableFilter) -> Response:
-    """The rows the table shows (its filters and sort, this page), as CSV."""
-    page = browse(conn, filters)
+def browse_csv(conn: Connection, settings: AppSettings, filters: TableFilter) -> Response:
+    """The rows the table shows (its filters and sort, this page), as CSV: the columns of
+    `show --format csv`, times in the configured zone."""
+    page = queries.current_availability(conn, filters)
+    records = (dataclasses.asdict(r) for r in page.rows)
     return Response(
-        views.table_csv(page.rows),
+        formatting.csv_text(formatting.AVAILABILITY_COLUMNS, records, settings.zone),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="availability.csv"', "Cache-Control": "no-cache"},
     )

@@ -1,39 +1,20 @@
-"""What the pages show, computed from the read side's rows: day-state labels and colour classes,
-a hut's calendar of months, a night's booking curve as SVG geometry, when a night became full,
-and the table's CSV. Pure functions (no database, no HTTP), so each is tested on its own."""
+"""What the pages show, computed from the read side's rows: day-state colour classes, a hut's
+calendar of months, a night's booking curve as SVG geometry, when a night became full. Values in
+words, times and the CSV come from `formatting`, shared with the CLI. Pure functions (no database,
+no HTTP), so each is tested on its own."""
 
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from ..domain.day_state import SOLD_OUT, DayState
-from ..storage.read_models import AvailabilityRow, DayAvailability, HutState
+from ..formatting import STATE_LABELS, local_time, places
+from ..storage.read_models import DayAvailability, HutState
 from .i18n import Texts
-
-STATE_LABELS = {
-    DayState.bookable: "bookable",
-    DayState.full: "full",
-    DayState.not_bookable_online: "not bookable online",
-    DayState.winter_room: "winter room",
-    DayState.closed: "closed",
-    DayState.unknown: "unknown",
-}
-
-
-def state_label(day_state: str | None) -> str:
-    """The day state in words ("not bookable online"); "not checked" without one."""
-    if day_state is None:
-        return "not checked"
-    try:
-        return STATE_LABELS[DayState(day_state)]
-    except ValueError:
-        return day_state
 
 
 def map_labels(texts: Texts) -> dict[str, object]:
@@ -41,7 +22,7 @@ def map_labels(texts: Texts) -> dict[str, object]:
     by the script)."""
     _ = texts.gettext
     return {
-        "states": {s.value: _(label) for s, label in STATE_LABELS.items()},
+        "states": {state: _(label) for state, label in STATE_LABELS.items()},
         "not_checked": _("not checked"),
         "free": _("free"),
         "hut_page": _("Hut page"),
@@ -64,35 +45,6 @@ def state_class(day_state: str | None, occupancy_steps: int | None = None) -> st
     if day_state == DayState.bookable and occupancy_steps is not None:
         classes += f" occ-{max(0, min(10, occupancy_steps // 10))}"  # steps of 10 percent
     return classes
-
-
-def places(free: int | None, total: int | None) -> str:
-    """ "12/40" (free of total), "–" when the source publishes no numbers."""
-    if free is None and total is None:
-        return "–"
-    return f"{'?' if free is None else free}/{'?' if total is None else total}"
-
-
-def local_time(at: dt.datetime | None, zone: ZoneInfo) -> str:
-    """A time in the hut's zone, to the minute ("2026-07-10 14:00"); "–" for none."""
-    return "–" if at is None else at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-def duration(seconds: float | None) -> str:
-    """A duration in the largest two units ("3 d 4 h", "2 h 5 min", "40 s")."""
-    if seconds is None:
-        return "–"
-    s = int(seconds)
-    days, rest = divmod(s, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
 
 
 # --- a hut's calendar ------------------------------------------------------------------------------
@@ -198,34 +150,3 @@ def became_full(states: Sequence[HutState], night: dt.date, zone: ZoneInfo) -> B
         if s.day_state in SOLD_OUT:
             return BecameFull(s.first_checked, (night - s.first_checked.astimezone(zone).date()).days)
     return None
-
-
-# --- the table as CSV ------------------------------------------------------------------------------
-
-CSV_COLUMNS = (
-    "slug", "name", "availability_date", "day_state", "free", "total", "occupancy_percent", "occupancy_status",
-    "reservation_status", "hut_type", "source", "source_hut_id", "link", "first_checked", "last_checked",
-)  # fmt: skip
-
-
-def _cell(value: object) -> str:
-    """A CSV cell; text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a
-    leading apostrophe, so that a hut's name is read as text."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    text = str(value)
-    if text and text[0] in "=+-@\t\r" and not isinstance(value, int | float):
-        return "'" + text
-    return text
-
-
-def table_csv(rows: Iterable[AvailabilityRow]) -> str:
-    """The table's rows as CSV with a header line (RFC 4180 quoting)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        writer.writerow([_cell(getattr(r, c)) for c in CSV_COLUMNS])
-    return out.getvalue()

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ...serving.deps import SLUG, Connection, Night, date_to
-from ...serving.errors import ApiError
 from ...storage import queries
+from ...storage.read_models import UnknownHutError
 from .. import models
 from ..caching import CACHED_HEADERS, cached
 from ..errors import ERRORS
@@ -50,7 +50,7 @@ def availability_map(
     if wanted:
         unknown = queries.unknown_slugs(conn, wanted)
         if unknown:
-            raise ApiError(404, f"no hut with slug {', '.join(map(repr, unknown))}")
+            raise UnknownHutError(*unknown)
     page = queries.for_map_geojson(conn, start, end, slugs=wanted, offset=offset, limit=limit)
     # serialized by PostgreSQL in the shape of models.HutFeatureCollection (see read_map_geojson.sql)
     return cached(request, page.text.encode(), page.last_checked, GEOJSON)
@@ -61,5 +61,5 @@ def slug_list(text: str | None) -> list[str] | None:
     slugs = list(dict.fromkeys(s.strip() for s in (text or "").split(",") if s.strip()))
     bad = [s for s in slugs if not SLUG.match(s)]
     if bad:
-        raise ApiError(404, f"no hut with slug {', '.join(map(repr, bad))}")
+        raise UnknownHutError(*bad)
     return slugs or None

@@ -9,9 +9,9 @@ from fastapi.responses import Response
 
 from ...serving.deps import Connection
 from ...serving.filters import TableFilter
-from ...storage.browse_queries import browse
-from ...storage.read_models import AvailabilityRow
-from .. import models
+from ...storage.queries import current_availability
+from ...storage.read_models import MAX_PAGE_ROWS, AvailabilityRow
+from .. import models, shapes
 from ..caching import CACHED_HEADERS, cached
 from ..errors import ERRORS
 
@@ -29,14 +29,14 @@ router = APIRouter(prefix="/v1", tags=["availability"])
     ),
 )
 def availability_table(request: Request, conn: Connection, filters: TableFilter) -> Response:
-    page = browse(conn, filters)
+    page = current_availability(conn, filters)
     body = models.AvailabilityTable(
         date_from=filters.date_from,
         date_to=filters.date_to,
         number_matched=page.matched,
         number_returned=len(page.rows),
         offset=filters.offset,
-        limit=filters.limit,
+        limit=filters.limit or MAX_PAGE_ROWS,  # always set here (a query parameter with a default)
         rows=[table_row(r) for r in page.rows],
     )
     newest = max((r.last_checked for r in page.rows), default=None)
@@ -45,20 +45,11 @@ def availability_table(request: Request, conn: Connection, filters: TableFilter)
 
 def table_row(r: AvailabilityRow) -> models.AvailabilityRow:
     return models.AvailabilityRow(
+        **shapes.day_fields(r),
         slug=r.slug,
         name=r.name,
         source=r.source,
         source_hut_id=r.source_hut_id,
         link=r.link,
         first_checked=r.first_checked,
-        date=r.availability_date,
-        free=r.free,
-        total=r.total,
-        occupancy_percent=r.occupancy_percent,
-        occupancy_steps=r.occupancy_steps,
-        occupancy_status=r.occupancy_status,  # type: ignore[arg-type]
-        reservation_status=r.reservation_status,  # type: ignore[arg-type]
-        hut_type=r.hut_type,  # type: ignore[arg-type]
-        day_state=r.day_state,  # type: ignore[arg-type]
-        last_checked=r.last_checked,
     )

@@ -4,11 +4,13 @@
 # No `from __future__ import annotations`: Dagster reads the config class from the annotation.
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
 
 from ...config import Settings
+from ...formatting import NONE, local_time, percent, places
 from ...storage.trends import TrendRun, compute_trends, trend_highlights
 from ..resources import DatabaseResource
 
@@ -33,16 +35,20 @@ def _parse_now(text: str | None) -> dt.datetime | None:
     return now
 
 
-def _cell(value: Any, unit: str = "") -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{value:.0f} {unit}" if unit else str(value)
+def _value(value: Any) -> Any:
+    """A cell of the highlights, None where pandas has NA."""
+    return None if value is None or pd.isna(value) else value
 
 
-def summary_markdown(run: TrendRun, highlights: pd.DataFrame) -> str:
-    """The run's counts and its highlights (most places booked last week) as markdown."""
+def _cell(value: Any) -> str:
+    return NONE if _value(value) is None else str(value)
+
+
+def summary_markdown(run: TrendRun, highlights: pd.DataFrame, zone: ZoneInfo) -> str:
+    """The run's counts and its highlights (most places booked last week) as markdown; the time in
+    the configured zone, labelled (as on the pages and in the CLI)."""
     lines = [
-        f"Trends as of {run.computed_at.isoformat(timespec='seconds')} (today {run.today.isoformat()}): "
+        f"Trends as of {local_time(run.computed_at, zone)} (today {run.today.isoformat()}): "
         f"{run.rows} hut-dates of {run.huts} huts, {run.full_dates} full, "
         f"{run.booked_dates} with places booked in the last week.",
         "",
@@ -50,11 +56,11 @@ def summary_markdown(run: TrendRun, highlights: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in highlights.to_dict("records"):
-        places = f"{_cell(row['free'])}/{_cell(row['total'])}"
+        free_of_total = places(_value(row["free"]), _value(row["total"]))
         lines.append(
-            f"| {row['slug']} | {row['availability_date']} | {places} | {_cell(row['occupancy_percent'], '%')} | "
-            f"{_cell(row['occupancy_week_ago'], '%')} | {_cell(row['booked_last_week'])} | "
-            f"{_cell(row['days_before_full'])} |"
+            f"| {row['slug']} | {row['availability_date']} | {free_of_total} | "
+            f"{percent(_value(row['occupancy_percent']))} | {percent(_value(row['occupancy_week_ago']))} | "
+            f"{_cell(row['booked_last_week'])} | {_cell(row['days_before_full'])} |"
         )
     if highlights.empty:
         lines.append("| (no upcoming hut-dates) | | | | | | |")
@@ -93,7 +99,7 @@ def hut_availability_trends(
             "computed_at": dg.MetadataValue.timestamp(run.computed_at),
             "seconds": dg.MetadataValue.float(round(run.seconds, 3)),
             "database": dg.MetadataValue.text(db.describe()),
-            "summary": dg.MetadataValue.md(summary_markdown(run, highlights)),
+            "summary": dg.MetadataValue.md(summary_markdown(run, highlights, settings.zone)),
         }
     )
 

@@ -16,12 +16,14 @@ import psycopg
 import pytest
 
 from hut_availability_pipeline import cli
-from hut_availability_pipeline.cli.browse import add_show_arguments, duration, run_show
+from hut_availability_pipeline.cli.browse import WIDTH, add_show_arguments, run_show
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.domain.bookings import HutTypeEnum, ReservationStatusEnum
 from hut_availability_pipeline.domain.dates import today_in
+from hut_availability_pipeline.formatting import AVAILABILITY_COLUMNS
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, huts_by_slug, load_huts
+from hut_availability_pipeline.storage.read_models import LIST_HUTS_COMMAND, UnknownHutError
 from hut_availability_pipeline.storage.writer import write_batch
 
 from .helpers import result
@@ -75,13 +77,28 @@ def test_default_view_is_a_table_of_the_next_two_weeks(db, capsys):
     assert "0/0" in out and "–" in out  # the winter room: no places, no occupancy
 
 
+def test_the_tables_fit_100_columns_and_say_their_time_zone(db, capsys):
+    long_slug = "magdeburger-huette-rifugio-cremona-alla-stua"  # 44 characters, longer than any real slug
+    with db.connect(autocommit=True) as conn:
+        load_huts(conn, [HutRecord("huetten-holiday", "9", long_slug, "Magdeburger Hütte (Rif. Cremona alla Stua)")])
+        [hut] = huts_by_slug(conn, [long_slug])
+        blocked = {"status": ReservationStatusEnum.not_online}
+        write_batch(conn, [result(hut, NOW - HOUR, [5, 0, 0], start=TODAY, **blocked)])
+    for argv in ((), ("history", long_slug, "today")):
+        status, out, _ = show(db, capsys, *argv)
+        assert status == 0 and "(times in Europe/Zurich)" in " ".join(out.split())  # the title may wrap
+        lines = out.splitlines()
+        assert max(len(line) for line in lines) <= WIDTH == 100, "\n" + out
+        assert "…" not in out  # nothing cut off: a long cell wraps
+
+
 def test_csv_with_status_filters(db, capsys):
     add_data(db)
     status, out, _ = show(db, capsys, "--status", "full", "--format", "csv")
     assert status == 0
     rows = csv_rows(out)
-    assert [(r["slug"], r["availability_date"], r["places"]) for r in rows] == [
-        ("alpha-huette", (TODAY + DAY).isoformat(), "0/40")
+    assert [(r["slug"], r["availability_date"], r["free"], r["total"]) for r in rows] == [
+        ("alpha-huette", (TODAY + DAY).isoformat(), "0", "40")
     ]
     row = rows[0]
     assert (row["name"], row["occupancy_percent"], row["reservation_status"], row["source"]) == (
@@ -90,7 +107,7 @@ def test_csv_with_status_filters(db, capsys):
     assert dt.datetime.fromisoformat(row["first_checked"]) == NOW - 2 * HOUR
     assert row["last_checked"].endswith(("+02:00", "+01:00"))  # in the configured zone
     _, out, _ = show(db, capsys, "--status", "full", "--status", "high", "--format", "csv")
-    assert [r["places"] for r in csv_rows(out)] == ["12/40", "0/40"]
+    assert [(r["free"], r["total"]) for r in csv_rows(out)] == [("12", "40"), ("0", "40")]
 
 
 def test_json_search_dates_and_other_filters(db, capsys):
@@ -121,11 +138,7 @@ def test_json_search_dates_and_other_filters(db, capsys):
     assert slugs_and_days("--status", "full", "current", "--search", "alpha") == [("alpha-huette", 1)]
     _, out, _ = show(db, capsys, "current", "--status", "full", "--format", "json")
     record = json.loads(out)[0]
-    assert set(record) == {
-        "slug", "name", "availability_date", "day_state", "free", "total", "places", "occupancy_percent",
-        "occupancy_status", "reservation_status", "hut_type", "source", "source_hut_id", "link", "first_checked",
-        "last_checked",
-    }  # fmt: skip
+    assert tuple(record) == AVAILABILITY_COLUMNS  # the columns of the web table's CSV
     assert record["day_state"] == "full"
     assert (record["free"], record["total"], record["occupancy_percent"]) == (0, 40, 100.0)
 
@@ -134,7 +147,7 @@ def test_limit_says_when_rows_were_left_out(db, capsys):
     add_data(db)
     status, out, err = show(db, capsys, "--limit", "2", "--format", "csv")
     assert status == 0 and len(csv_rows(out)) == 2
-    assert "showing the first 2 rows" in err
+    assert "showing the first 2 of 6 rows" in err
     _, out, err = show(db, capsys, "--limit", "6", "--format", "csv")
     assert len(csv_rows(out)) == 6 and err == ""
     _, out, _ = show(db, capsys, "--limit", "0", "--format", "csv")
@@ -144,7 +157,7 @@ def test_limit_says_when_rows_were_left_out(db, capsys):
 def test_empty_results_in_every_format(db, capsys):
     assert show(db, capsys)[1].strip().endswith(": no hut-dates match")
     assert show(db, capsys, "--format", "json")[1] == "[]\n"
-    assert show(db, capsys, "--format", "csv")[1].startswith("slug,name,availability_date,day_state,free,total,places,")
+    assert show(db, capsys, "--format", "csv")[1] == ",".join(AVAILABILITY_COLUMNS) + "\n"
     assert len(csv_rows(show(db, capsys, "--format", "csv")[1])) == 0
 
 
@@ -153,7 +166,7 @@ def test_history_of_a_hut_date(db, capsys):
     status, out, _ = show(db, capsys, "history", "alpha-huette", "tomorrow", "--format", "json")
     assert status == 0
     states = json.loads(out)
-    assert [(s["places"], s["is_current"]) for s in states] == [("4/40", False), ("0/40", True)]
+    assert [(s["free"], s["total"], s["is_current"]) for s in states] == [(4, 40, False), (0, 40, True)]
     # the first state was checked once (NOW - 3 h) and replaced at NOW - 2 h: it lasted an hour,
     # though its first and last check are the same moment
     assert [s["duration_seconds"] for s in states] == [3600.0, 3600.0]
@@ -162,10 +175,12 @@ def test_history_of_a_hut_date(db, capsys):
     status, out, _ = show(db, capsys, "history", "alpha-huette", (TODAY + DAY).isoformat())
     assert f"History of Alpha Hütte (alpha-huette) on {(TODAY + DAY).isoformat()}: 2 states" in out
     rows = [line for line in out.splitlines() if "/40" in line]
-    assert len(rows) == 2 and "4/40" in rows[0] and "0/40" in rows[1] and "yes" in rows[1]
+    assert len(rows) == 2 and "4/40" in rows[0] and "0/40" in rows[1] and "current" in rows[1]
     assert all(" 1 h " in row for row in rows) and "0 s" not in out
     status, out, _ = show(db, capsys, "history", "cabane-c", "today", "--format", "csv")
-    assert status == 0 and out.startswith("state_id,day_state,free,total,places,") and len(csv_rows(out)) == 0
+    assert (
+        status == 0 and out.startswith("state_id,day_state,free,total,occupancy_percent,") and len(csv_rows(out)) == 0
+    )
 
 
 @pytest.mark.parametrize(
@@ -174,13 +189,23 @@ def test_history_of_a_hut_date(db, capsys):
         (("--from", "someday"), "bad date 'someday': use YYYY-MM-DD or one of today, tomorrow, weekend"),
         (("--from", "2026-07-10", "--to", "2026-07-01"), "date range is empty"),
         (("history", "alpha-huette", "2026-13-01"), "bad date '2026-13-01'"),
-        (("history", "nope", "today"), "no hut with slug 'nope'"),
+        (("history", "nope", "today"), "no hut with slug 'nope' (the huts there are: hut-availability huts list)"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(db, capsys, argv, message):
     status, out, err = show(db, capsys, *argv)
     assert status == 2 and out == ""
     assert err.startswith("hut-availability show: error: ") and message in err
+
+
+def test_the_unknown_hut_error_names_a_command_that_exists():
+    program, *words = LIST_HUTS_COMMAND.split()
+    args = cli.build_parser(words[0]).parse_args(words)  # SystemExit for a command that does not exist
+    assert (program, args.command, args.huts_command) == ("hut-availability", "huts", "list")
+    assert (
+        LIST_HUTS_COMMAND in str(UnknownHutError("nope"))
+        and UnknownHutError(3, "a").what == "no hut with id 3 or slug 'a'"
+    )
 
 
 def test_bad_arguments_are_refused_by_the_parser(capsys):
@@ -224,11 +249,3 @@ def test_the_main_cli_runs_show(db, capsys, monkeypatch):
     assert [r["slug"] for r in json.loads(capsys.readouterr().out)] == ["alpha-huette"]
     assert cli.main(["show", "history", "alpha-huette", "tomorrow", "--format", "csv"]) == 0
     assert len(csv_rows(capsys.readouterr().out)) == 2
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(None, "–"), (0, "0 s"), (40.4, "40 s"), (3600, "1 h"), (7500, "2 h 5 min"), (93784, "1 d 2 h")],
-)
-def test_duration(seconds, text):
-    assert duration(seconds) == text
