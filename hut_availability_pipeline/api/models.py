@@ -12,7 +12,8 @@ from ..domain.bookings import DayState, HutTypeEnum, OccupancyStatusEnum, Reserv
 DAY_STATE_DESCRIPTION = (
     "What the night is: `bookable` (free places bookable online), `full` (0 free), `not_bookable_online`"
     " (serviced, but no places offered online: sold out online, or not yet released; free and total not"
-    " published), `winter_room` (not serviced: the winter room), `closed`, `unknown`. Only `bookable`"
+    ' published; on sites without totals, TMB and FFCAM, a 0: "no place online", free 0, total null),'
+    " `winter_room` (not serviced: the winter room), `closed`, `unknown`. Only `bookable`"
     " nights can be booked online."
 )
 
