@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from hut_availability_pipeline.catalog.files import catalog_records
-from hut_availability_pipeline.config import load_settings
+from hut_availability_pipeline.config import Settings, load_settings
 from hut_availability_pipeline.definitions import build_definitions
 from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
@@ -29,13 +29,14 @@ from hut_availability_pipeline.domain.watches import WatchKind, WatchSpec
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
+from hut_availability_pipeline.storage.subscriptions import confirm, subscribe
 from hut_availability_pipeline.storage.watches import add_watch
 from hut_availability_pipeline.storage.writer import write_batch
 from hut_availability_pipeline.supervisor import instance as project_instance
 
 from .conftest import libpq_url
 from .helpers import add_huts, result
-from .receivers import webhook_receiver
+from .receivers import smtp_receiver, webhook_receiver
 
 DAY0 = dt.date.today() + dt.timedelta(days=30)
 
@@ -345,3 +346,33 @@ def test_the_ui_shows_per_run_how_many_watches_were_evaluated_fired_and_delivere
         "evaluate_watches": {"watches evaluated": 3, "watches fired": 2, "watches expired": 0},
         "deliver_notifications": {"notifications delivered": 2, "notifications failed": 0},
     }
+
+
+def test_the_watch_job_sends_a_confirmed_email_watch_its_alert_by_smtp(db: Database):
+    """An e-mail watch (confirmed on the web) goes through the same job: evaluated after a change,
+    delivered by the settings' SMTP server with its unsubscribe headers; a pending one gets nothing."""
+    [hut, other] = add_huts(db)
+    with smtp_receiver() as (mailbox, port), dg.instance_for_test() as instance:
+        settings = Settings(smtp_url=f"smtp://127.0.0.1:{port}", mail_from="huts@example.org",
+                            public_url="https://huts.example.org")  # fmt: skip
+        defs = build_definitions(DatabaseResource(conninfo=db.conninfo), settings=settings)
+        with db.connect() as conn:
+            for h, address in ((hut, "anna@example.org"), (other, "ben@example.org")):
+                spec = WatchSpec(WatchKind.hut, (h.hut_id,), DAY0, DAY0)
+                tokens = {"confirm_token": f"confirm-{address}-xxxxxxxxxx", "unsubscribe_token": f"unsub-{address}-x"}
+                subscribe(conn, spec, address, "c", **tokens, title="Confirm", body="Open the link")
+            conn.execute("UPDATE notifications SET delivered_at = now()")  # the confirmations went out
+            confirm(conn, "confirm-anna@example.org-xxxxxxxxxx")  # ben never confirms
+            at = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+            write_batch(conn, [result(hut, at, [3], start=DAY0), result(other, at, [3], start=DAY0)])
+        run = defs.get_job_def("watch_alerts_job").execute_in_process(instance=instance)
+        assert run.success
+        assert step_metadata(run, "deliver_notifications")["notifications delivered"] == 1
+        deadline = time.monotonic() + 10
+        while not mailbox.messages:
+            assert time.monotonic() < deadline, "no e-mail arrived"
+            time.sleep(0.05)
+    [message] = mailbox.messages
+    assert message["To"] == "anna@example.org" and message["Subject"] == f"Free: Hut 0, night of {DAY0.isoformat()}"
+    assert message["List-Unsubscribe"] == "<https://huts.example.org/alerts/unsubscribe/unsub-anna@example.org-x>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -73,7 +73,7 @@ def compose(server: MailServer, notification: Notification) -> EmailMessage:
     message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = server.mail_from
     message["To"] = notification.email
-    message["Subject"] = _subject(notification)
+    message["Subject"] = " ".join(_subject(notification).split())  # a provider's name with a line break stays one line
     message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     domain = parseaddr(server.mail_from)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<{notification.idempotency_key}@{domain}>"

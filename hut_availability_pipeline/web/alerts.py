@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from ..config import Settings
 from ..domain.dates import today_in
@@ -53,6 +54,7 @@ router = APIRouter(include_in_schema=False)
 
 MAX_FORM_BYTES = 4096
 MAX_HUTS = 60
+MAX_DAYS_AHEAD = 730  # no booking system sells nights two years ahead
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 SENT = (
     "Thank you. If this address can receive e-mail, a confirmation e-mail is on its way to it. The alert starts once"
@@ -123,6 +125,8 @@ def _spec(db: Database, form: dict[str, str], today: dt.date) -> WatchSpec:
     date_from, date_to = _date(form, "from"), _date(form, "to")
     if date_to < today:
         raise FormError(400, f"the night {date_to.isoformat()} has passed: there is nothing to watch")
+    if (date_to - today).days > MAX_DAYS_AHEAD:
+        raise FormError(400, f"the night {date_to.isoformat()} is more than {MAX_DAYS_AHEAD} days ahead")
     with db.connect() as conn:
         try:
             hut_ids = hut_ids_by_slug(conn, slugs)
@@ -174,8 +178,6 @@ async def submit(request: Request, background: BackgroundTasks) -> HTMLResponse:
 async def _take(
     request: Request, background: BackgroundTasks, settings: Settings, server: MailServer, form: dict[str, str]
 ) -> HTMLResponse:
-    from starlette.concurrency import run_in_threadpool
-
     try:
         address = normalize_address(form.get("email", ""))
         result = await run_in_threadpool(_store, request, settings, server, form, address)
