@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ..storage.read_models import DayAvailability, HutInfo, HutState
 from ..storage.trends import NightTrend
 from . import models
@@ -54,9 +55,9 @@ def trend_state(s: HutState) -> models.TrendState:
         free=s.free,
         total=s.total,
         occupancy_percent=s.occupancy_percent,
-        hut_type=s.hut_type,  # type: ignore[arg-type]
-        reservation_status=s.reservation_status,  # type: ignore[arg-type]
-        day_state=s.day_state,  # type: ignore[arg-type]
+        hut_type=HutTypeEnum(s.hut_type),
+        reservation_status=ReservationStatusEnum(s.reservation_status),
+        day_state=DayState(s.day_state),
         first_checked=s.first_checked,
         last_checked=s.last_checked,
         duration_seconds=s.duration_seconds,
@@ -69,7 +70,7 @@ def night_trend(n: NightTrend) -> models.NightTrend:
     return models.NightTrend(
         date=n.availability_date,
         computed_at=n.computed_at,
-        day_state=n.day_state,  # type: ignore[arg-type]
+        day_state=None if n.day_state is None else DayState(n.day_state),
         free=n.free,
         total=n.total,
         occupancy_percent=n.occupancy_percent,

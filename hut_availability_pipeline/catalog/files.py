@@ -111,8 +111,8 @@ def _catalog_record(hut: dict[str, Any], where: str) -> HutRecord:
     )
 
 
-def _degrees(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _degrees(value: str | float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _optional(row: dict[str, str], key: str) -> str | None:

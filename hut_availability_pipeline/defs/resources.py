@@ -38,7 +38,7 @@ class DatabaseResource(dg.ConfigurableResource):
         description="libpq connection string or URL of an already migrated database; empty: the configured"
         " database (DATABASE_URL, else the embedded server under HUT_AVAILABILITY_HOME), migrated on first use.",
     )
-    settings: dg.ResourceDependency[Settings | None] = None  # type: ignore[assignment]
+    settings: dg.ResourceDependency[Settings | None] = None  # type: ignore[assignment]  # Dagster injects it; None only until then
     """The settings that name the configured database (given by `definitions.py`)."""
 
     def database(self) -> Database:

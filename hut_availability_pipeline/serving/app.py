@@ -59,5 +59,5 @@ def create_app(
 
         page = add_web(app)
     add_error_handlers(app, json_answer, page)  # the pages' paths render failures as pages
-    app.openapi = openapi_of(app)  # type: ignore[method-assign]
+    app.openapi = openapi_of(app)  # type: ignore[method-assign]  # FastAPI documents replacing app.openapi
     return app
