@@ -134,6 +134,9 @@ def test_json_search_dates_and_other_filters(db, capsys):
     ]  # fmt: skip
     assert slugs_and_days("--state", "winter_room") == [("bravo", 0), ("bravo", 1), ("bravo", 2)]
     assert slugs_and_days("--state", "not_bookable_online") == []
+    # the web table's party size and sort keys
+    assert slugs_and_days("--party", "12") == [("alpha-huette", 0), ("alpha-huette", 2)]
+    assert slugs_and_days("--sort", "free", "--desc")[:2] == [("alpha-huette", 2), ("alpha-huette", 0)]
     # options before and after the explicit view name
     assert slugs_and_days("--status", "full", "current", "--search", "alpha") == [("alpha-huette", 1)]
     _, out, _ = show(db, capsys, "current", "--status", "full", "--format", "json")
