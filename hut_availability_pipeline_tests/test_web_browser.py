@@ -146,6 +146,9 @@ def test_map_shows_every_loaded_hut_and_search_leads_to_the_hut(page, site):
     assert len(drawn["markers"]) + drawn["clustered"] == len(site.slugs)  # every hut: a marker or in a cluster
     assert p.locator("#summary").inner_text().startswith(f"{len(site.slugs)} huts on {night}")
     assert p.locator("#in-view-count").inner_text() == str(len(site.slugs))
+    # the huts are asked for once: the page's preload is what map.js uses
+    asked = p.evaluate("performance.getEntriesByType('resource').filter(e => e.name.includes('.geojson')).length")
+    assert asked == 1
     slug = site.slugs[5]
     with site.db.connect() as conn:
         name = conn.execute("SELECT name FROM huts WHERE slug = %s", (slug,)).fetchone()[0]
