@@ -168,3 +168,30 @@ def test_the_planner_page_shows_the_same_answer(client, tour):
     assert failing == [(h, d.isoformat()) for h, d in (tour.near[s] for s in sorted(tour.near))]
     bad = client.get("/tours", params={"huts": "no-such-hut"})
     assert bad.status_code == 200 and "no hut with slug &#39;no-such-hut&#39;" in bad.text
+
+
+def test_a_tour_may_mix_booking_systems(client, site, tour):
+    """The second hut booked through Hütten-Holiday (moved there for this test, then back): the
+    answer names each hut's system and plans the nights all the same."""
+    middle = tour.huts[1]
+    move = "UPDATE huts SET source_organization_id = (SELECT id FROM organizations WHERE slug = %s) WHERE slug = %s"
+    with site.db.connect() as conn:
+        conn.execute(move, ("huetten-holiday", middle))
+        conn.commit()
+    try:
+        params = {
+            "huts": ",".join(tour.huts),
+            "party": tour.party,
+            "from": tour.first.isoformat(),
+            "to": tour.last.isoformat(),
+        }
+        body = client.get("/v1/tours", params=params).json()
+        assert [h["source"] for h in body["huts"]] == ["hrs", "huetten-holiday", "hrs"]
+        assert [t["start"] for t in body["tours"]] == [d.isoformat() for d in tour.fits]
+        assert [t["start"] for t in body["near_misses"]] == [d.isoformat() for d in sorted(tour.near)]
+        page = client.get("/tours", params=params).text
+        assert "(huetten-holiday)" in page and "(hrs)" in page
+    finally:
+        with site.db.connect() as conn:
+            conn.execute(move, ("hrs", middle))
+            conn.commit()
