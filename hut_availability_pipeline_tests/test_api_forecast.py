@@ -49,3 +49,17 @@ def test_unknown_huts_and_nights_without_a_forecast_are_404(api: Api) -> None:
     assert "no hut" in api.get(FORECAST, slug="nowhere", expect=404).json()["detail"]
     assert "no forecast of alpha" in api.get(NIGHT, slug="alpha", date=TODAY.isoformat(), expect=404).json()["detail"]
     assert api.get(FORECAST, slug="cabane").json()["nights"] == []  # never checked
+
+
+def test_the_night_page_says_the_chance_without_promising(db) -> None:
+    add_data(db)
+    with db.connect() as conn:
+        run_forecast(conn, NOW)
+    with serving(db) as url, httpx.Client(base_url=url) as client:
+        full = client.get(f"/huts/alpha/nights/{(TODAY + DAY).isoformat()}").text
+        open_night = client.get(f"/huts/alpha/nights/{(TODAY + 2 * DAY).isoformat()}").text
+        past = client.get(f"/huts/alpha/nights/{TODAY.isoformat()}").text
+    assert "chance a place frees up before this night: about 10 %." in full
+    assert "no past nights to learn from yet" in full and "not a promise" in full
+    assert "chance it is sold out on the eve: about 10 %; typical free places then: 1." in open_night
+    assert 'id="forecast"' not in past

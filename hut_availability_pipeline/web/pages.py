@@ -18,6 +18,7 @@ from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ..domain.dates import today_in
 from ..storage import queries
 from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
+from ..storage.forecasts import read_forecast
 from ..storage.read_models import UnknownHutError
 from ..storage.trends import night_trends
 from . import views
@@ -125,6 +126,7 @@ def night_page(
     detail = queries.for_hut_detail(conn, history.hut.hut_id, night, night)
     current = detail.days[0] if detail.days else None
     trend = next(iter(night_trends(conn, history.hut.hut_id, night, night)), None)
+    forecast = next(iter(read_forecast(conn, history.hut.slug, night)), None)
     now = clock()
     return _page(
         request,
@@ -140,6 +142,8 @@ def night_page(
         curve=views.booking_curve(history.states, now, settings.zone),
         full=views.became_full(history.states, night, settings.zone),
         trend=trend,
+        forecast=forecast,
+        chance=views.chance,
         zone=settings.zone,
         local_time=views.local_time,
     )
