@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import httpx
@@ -63,3 +64,28 @@ def test_the_night_page_says_the_chance_without_promising(db) -> None:
     assert "no past nights to learn from yet" in full and "not a promise" in full
     assert "chance it is sold out on the eve: about 10 %; typical free places then: 1." in open_night
     assert 'id="forecast"' not in past
+
+
+def test_a_watch_on_a_full_night_says_its_chance(db, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from hut_availability_pipeline.cli import main
+    from hut_availability_pipeline.storage.writer import write_batch
+
+    from .conftest import libpq_url
+    from .helpers import add_huts, result
+
+    monkeypatch.setenv("DATABASE_URL", libpq_url(db))
+    now = dt.datetime.now(dt.UTC)
+    tomorrow = now.date() + DAY
+    (hut, *_) = add_huts(db, 1)
+    with db.connect() as conn:
+        write_batch(conn, [result(hut, now - dt.timedelta(hours=1), [0, 3], start=tomorrow)])
+        run_forecast(conn, now)
+    words = ["--hut", "hut-0", "--from", tomorrow.isoformat(), "--to", (tomorrow + DAY).isoformat()]
+    assert main(["watch", "add", *words, "--notify", "ntfy://t"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:] == [
+        f"  hut-0 {tomorrow.isoformat()}: full now; chance a place frees up before this night: about 10 %"
+        " (an estimate from past nights, not a promise)"
+    ]
+    assert main(["watch", "show", out[0].split()[1]]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == out[1]

@@ -16,6 +16,7 @@ from ..api.errors import ApiError
 from ..api.routes.browse import TableFilter
 from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ..domain.dates import today_in
+from ..forecast.wording import chance
 from ..storage import queries
 from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
 from ..storage.forecasts import read_forecast
@@ -143,7 +144,7 @@ def night_page(
         full=views.became_full(history.states, night, settings.zone),
         trend=trend,
         forecast=forecast,
-        chance=views.chance,
+        chance=chance,
         zone=settings.zone,
         local_time=views.local_time,
     )

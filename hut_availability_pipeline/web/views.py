@@ -208,13 +208,3 @@ def table_csv(rows: Iterable[AvailabilityRow]) -> str:
     for r in rows:
         writer.writerow([_cell(getattr(r, c)) for c in CSV_COLUMNS])
     return out.getvalue()
-
-
-def chance(p: float) -> str:
-    """A forecast's probability as people read it: whole 5 % steps, never "0 %" or "100 %" (a
-    forecast is no certainty): "below 5 %", "about 35 %", "above 95 %"."""
-    if p < 0.05:
-        return "below 5 %"
-    if p > 0.95:
-        return "above 95 %"
-    return f"about {round(p * 20) * 5} %"
