@@ -10,17 +10,21 @@ The eve of a night is its last observation on or before the night's date (UTC); 
 `free == 0` on the eve; "frees up" is a later check before the night (eve included) with a free
 place, for a night at 0 now.
 
-The model, learnt at T from the nights already past (their whole curve is known by T):
+The model, learnt at T from the nights already past (their whole curve is known by T), sampled at
+TRAINING_LEADS and weighted by recency (RECENCY_DAYS), each sample described by its `State` (free
+places, ever free, days since the value changed and since it last had places, most places seen,
+changes so far, the share of the hut's neighbouring nights with places, the hut's releases and
+sales in the last RECENT_DAYS):
 
-- `p_sold_out`: a logistic regression on the value now (0 or not, log of free places) per lead
-  bucket, whether the night ever had a free place, the lead, and the hut's own sold-out rate
-  shrunk towards the pool (`SHRINK` pseudo-nights). Fitted by Newton steps with a small ridge.
-- `p_frees_up`: a logistic regression on the nights at 0: lead bucket, ever free, the hut's own
-  frees-up rate shrunk towards the pool. Null for nights with places now.
-- `median_free`: 0 when `p_sold_out >= 0.5` (more than half the outcomes are 0); otherwise the
-  value now times the hut's median ratio of eve to value at that lead bucket, shrunk towards the
-  pooled ratio (a pickup forecast with shrinkage), and for a night at 0 the pooled median of
-  the eve of such nights.
+- `p_sold_out`: a ridge-penalised logistic regression on the state per lead bucket and the hut's
+  own sold-out rate shrunk towards the pool (`SHRINK` pseudo-nights): pooled across huts, per hut
+  where a hut has history. Fitted by Newton steps.
+- `p_frees_up`: the same kind of regression on the nights at 0, blended with the lead bucket's
+  recency-weighted base rate (BLEND_FREES_UP). Null for nights with places now.
+- `median_free`: today's value in the last week (NAIVE_BUCKETS); beyond, 0 when
+  `p_sold_out >= 0.5` (more than half the outcomes are 0), otherwise the value now times the
+  hut's median ratio of eve to value at that lead bucket shrunk towards the pooled ratio (pickup
+  with shrinkage), and for a night at 0 the pooled median of the eve of such nights.
 
 With no past night at all (the first weeks of a season) the forecast is honest about it: naive
 (today's value) for `median_free`, and the prior probabilities `PRIOR_*` (a night at 0 stays at 0
@@ -75,7 +79,7 @@ RECENT_DAYS = 7  # the window of a hut's recent sales and releases (State.hut_fr
 RECENCY_DAYS = 21.0  # a past night's weight falls by e every 3 weeks: the season's dynamics drift
 SHRINK = 20.0  # pseudo-observations of the pool in a hut's own rate or ratio
 BLEND_FREES_UP = 0.25  # share of the lead bucket's base rate in p_frees_up
-NAIVE_BUCKETS = 1  # lead buckets (from the first) where the median is today's value (or 0)
+NAIVE_BUCKETS = 1  # lead buckets (from the first) where the median is today's value: nothing beat it there
 MAX_FIT_ROWS = 150_000  # samples a regression is fitted on at most (see _fit_logistic)
 RIDGE = 10.0  # L2 penalty of the logistic regressions (not on the intercepts)
 PRIOR_SELLS_OUT = 0.1
@@ -541,7 +545,7 @@ def _median_pickup(
         in_b = tz & (t_bucket == b)
         if in_b.any() and b >= NAIVE_BUCKETS:
             median[zero & (bucket == b)] = float(np.median(train.eve_free[in_b]))
-    median[p_sold >= 0.5] = 0
+    median[(p_sold >= 0.5) & (bucket >= NAIVE_BUCKETS)] = 0
     return median
 
 
