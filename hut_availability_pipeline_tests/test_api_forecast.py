@@ -89,3 +89,15 @@ def test_a_watch_on_a_full_night_says_its_chance(db, monkeypatch: pytest.MonkeyP
     ]
     assert main(["watch", "show", out[0].split()[1]]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == out[1]
+
+
+def test_the_hut_calendar_carries_the_chance_of_each_night(db) -> None:
+    add_data(db)
+    with db.connect() as conn:
+        run_forecast(conn, NOW)
+    with serving(db) as url, httpx.Client(base_url=url) as client:
+        page = client.get("/huts/alpha").text
+    tomorrow = (TODAY + DAY).isoformat()
+    assert f'title="{tomorrow}: ' in page
+    assert "; forecast: chance a place frees up about 10 % (an estimate)" in page
+    assert "; forecast: chance it sells out about 10 % (an estimate)" in page

@@ -103,6 +103,8 @@ def hut_page(request: Request, conn: Connection, settings: AppSettings, clock: N
         hut=detail.hut,
         booking=booking,
         months=views.calendar_months(detail.days, today, shown_until),
+        forecasts={f.date: f for f in read_forecast(conn, detail.hut.slug)},
+        chance=chance,
         nights=len(detail.days),
         last_checked=views.local_time(detail.last_checked, settings.zone),
         filling=filling,
