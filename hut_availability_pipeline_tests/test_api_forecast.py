@@ -101,3 +101,22 @@ def test_the_hut_calendar_carries_the_chance_of_each_night(db) -> None:
     assert f'title="{tomorrow}: ' in page
     assert "; forecast: chance a place frees up about 10 % (an estimate)" in page
     assert "; forecast: chance it sells out about 10 % (an estimate)" in page
+
+
+def test_the_night_page_says_how_the_huts_past_nights_sold_out(db) -> None:
+    """From the derived trends of the past year's nights, once there are 10 of them."""
+    add_data(db)
+    with db.connect() as conn:
+        alpha = conn.execute("SELECT id FROM huts WHERE slug = 'alpha'").fetchone()[0]  # type: ignore[index]
+        for i in range(1, 13):  # 12 past nights, 6 of them full 10, 20, ..., 60 days ahead
+            conn.execute(
+                "INSERT INTO hut_availability_trends (hut_id, availability_date, computed_at, is_full,"
+                " days_before_full, booked_per_day, changes_last_week)"
+                " VALUES (%s, %s, %s, %s, %s, '{NULL,NULL,NULL,NULL,NULL,NULL,NULL}', 0)",
+                (alpha, TODAY - i * DAY, NOW, i <= 6, 10 * i if i <= 6 else None),
+            )
+    with serving(db) as url, httpx.Client(base_url=url) as client:
+        page = client.get(f"/huts/alpha/nights/{(TODAY + DAY).isoformat()}").text
+        other = client.get(f"/huts/bravo/nights/{(TODAY + DAY).isoformat()}").text
+    assert "Past year: 6 of this hut's 12 tracked nights sold out, typically about 30 days ahead (median)." in page
+    assert 'id="usually"' not in other  # no past nights: nothing said

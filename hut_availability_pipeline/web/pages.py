@@ -19,13 +19,14 @@ from ..domain.dates import today_in
 from ..forecast.wording import chance
 from ..storage import queries
 from ..storage.browse_queries import MAX_PAGE_ROWS, SORT_KEYS, browse, sources
-from ..storage.forecasts import read_forecast
+from ..storage.forecasts import read_forecast, sell_out_history
 from ..storage.read_models import UnknownHutError
 from ..storage.trends import night_trends
 from . import views
 from .security import safe_link
 
 CALENDAR_DAYS = 366
+MIN_SELL_OUT_NIGHTS = 10  # past nights a hut needs before the night page says how its nights usually sold out
 CSV_ROWS = MAX_PAGE_ROWS
 
 _ENV = jinja2.Environment(
@@ -130,6 +131,7 @@ def night_page(
     current = detail.days[0] if detail.days else None
     trend = next(iter(night_trends(conn, history.hut.hut_id, night, night)), None)
     forecast = next(iter(read_forecast(conn, history.hut.slug, night)), None)
+    sold_out = sell_out_history(conn, history.hut.hut_id, today_in(settings.zone, clock()))
     now = clock()
     return _page(
         request,
@@ -146,6 +148,7 @@ def night_page(
         full=views.became_full(history.states, night, settings.zone),
         trend=trend,
         forecast=forecast,
+        sold_out=sold_out if sold_out.nights >= MIN_SELL_OUT_NIGHTS else None,
         chance=chance,
         zone=settings.zone,
         local_time=views.local_time,
