@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from typing import Any
 
 from ..config import Settings
 from .common import EXIT_FAILED, EXIT_OK, UsageError, open_db
@@ -69,8 +70,26 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         watch_id = add_watch(conn, spec, args.notify, args.name)
+        chances = _chances(conn, slugs, date_from, date_to)
     print(f"watch {watch_id} added: {'/'.join(slugs)} {date_from.isoformat()}..{date_to.isoformat()}")
+    for line in chances:
+        print(line)
     return EXIT_OK
+
+
+def _chances(conn: Any, slugs: list[str], date_from: dt.date, date_to: dt.date) -> list[str]:
+    """For the watched nights with no free place now: the stored forecast's chance that a place
+    frees up before the night (a tour's n-th hut is watched n nights later)."""
+    from ..forecast.wording import frees_up_line
+    from ..storage.forecasts import read_forecast
+
+    lines = []
+    for i, slug in enumerate(slugs):
+        first, last = date_from + dt.timedelta(days=i), date_to + dt.timedelta(days=i)
+        for f in read_forecast(conn, slug):
+            if first <= f.date <= last and f.p_frees_up is not None:
+                lines.append(f"  {slug} {f.date.isoformat()}: full now; {frees_up_line(f.p_frees_up)}")
+    return lines
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,9 +115,10 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
     with open_db(settings).connect() as conn:
         watches = read_watches(conn, [args.id])
-    if not watches:
-        raise UsageError(f"no watch {args.id} (see: hut-availability watch list)")
-    w = watches[0]
+        if not watches:
+            raise UsageError(f"no watch {args.id} (see: hut-availability watch list)")
+        w = watches[0]
+        chances = _chances(conn, list(w.hut_slugs), w.date_from, w.date_to)
     lines = [
         f"watch {w.id}{' (' + w.name + ')' if w.name else ''}: {w.kind} {' → '.join(w.hut_names)}",
         f"  dates {w.date_from}..{w.date_to}, nights {w.nights}, beds {w.beds}",
@@ -118,7 +138,7 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
         lines.append(f"  last notification {w.notification_id}: {status}, attempts {w.attempts}")
         if w.last_error:
             lines.append(f"  last error: {w.last_error}")
-    print("\n".join(lines))
+    print("\n".join([*lines, *chances]))
     return EXIT_OK
 
 

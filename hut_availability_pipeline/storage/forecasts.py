@@ -13,7 +13,7 @@ from psycopg.rows import class_row
 
 from .sqlfiles import query
 
-__all__ = ["StoredForecast", "read_forecast", "replace_forecast"]
+__all__ = ["SellOutHistory", "StoredForecast", "read_forecast", "replace_forecast", "sell_out_history"]
 
 _COLUMNS = (
     "hut_id",
@@ -61,3 +61,19 @@ def read_forecast(conn: psycopg.Connection[Any], slug: str, date: dt.date | None
     """The stored forecast of a hut's nights (one night when `date` is given), by date."""
     cursor = conn.cursor(row_factory=class_row(StoredForecast))
     return cursor.execute(query("forecast_read"), {"slug": slug, "date": date}).fetchall()
+
+
+@dataclass(frozen=True)
+class SellOutHistory:
+    """How a hut's past nights sold out (the year before a day), from their derived trends."""
+
+    nights: int
+    sold_out: int
+    median_days_before: int | None  # median days before the night that sold-out nights became full
+
+
+def sell_out_history(conn: psycopg.Connection[Any], hut_id: int, today: dt.date) -> SellOutHistory:
+    """The hut's past nights with a derived trend: how many sold out, and how long before."""
+    cursor = conn.cursor(row_factory=class_row(SellOutHistory))
+    row = cursor.execute(query("forecast_sell_out_history"), {"hut_id": hut_id, "today": today}).fetchone()
+    return row or SellOutHistory(0, 0, None)

@@ -17,10 +17,12 @@ from ..config import Settings
 from ..domain.bookings import DayState, HutTypeEnum, ReservationStatusEnum
 from ..domain.dates import today_in
 from ..domain.freshness import hut_notice, source_notices
+from ..forecast.wording import chance
 from ..serving.deps import AppSettings, Connection, Now, Slug, parse_night
 from ..serving.errors import ApiError
 from ..serving.filters import TableFilter
 from ..storage import queries
+from ..storage.forecasts import read_forecast, sell_out_history
 from ..storage.freshness import fetch_states, source_names
 from ..storage.read_models import SORT_KEYS, UnknownHutError
 from ..storage.trends import night_trends
@@ -29,6 +31,7 @@ from .alert_form import mail_form, remember_form
 from .security import safe_link
 
 CALENDAR_DAYS = 366
+MIN_SELL_OUT_NIGHTS = 10  # past nights a hut needs before the night page says how its nights usually sold out
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -140,6 +143,8 @@ def hut_page(request: Request, conn: Connection, settings: AppSettings, clock: N
         hut=detail.hut,
         booking=booking,
         months=views.calendar_months(detail.days, today, shown_until),
+        forecasts={f.date: f for f in read_forecast(conn, detail.hut.slug)},
+        chance=chance,
         nights=len(detail.days),
         last_checked=formatting.local_time(detail.last_checked, settings.zone),
         filling=filling,
@@ -165,6 +170,8 @@ def night_page(
     detail = queries.for_hut_detail(conn, history.hut.hut_id, night, night)
     current = detail.days[0] if detail.days else None
     trend = next(iter(night_trends(conn, history.hut.hut_id, night, night)), None)
+    forecast = next(iter(read_forecast(conn, history.hut.slug, night)), None)
+    sold_out = sell_out_history(conn, history.hut.hut_id, today_in(settings.zone, clock()))
     now = clock()
     mail = mail_form(request)
     page = _page(
@@ -181,6 +188,9 @@ def night_page(
         curve=views.booking_curve(history.states, now, settings.zone),
         full=views.became_full(history.states, night, settings.zone),
         trend=trend,
+        forecast=forecast,
+        sold_out=sold_out if sold_out.nights >= MIN_SELL_OUT_NIGHTS else None,
+        chance=chance,
         zone=settings.zone,
         mail=mail,
         alert_open=night >= today_in(settings.zone, now),
