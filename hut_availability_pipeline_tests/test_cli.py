@@ -311,3 +311,45 @@ def test_update_all_against_an_unreachable_site_says_it_once_per_provider(db, tm
     assert any(line.startswith("  149 hut(s) of hrs not asked: 127.0.0.1:") for line in lines), lines
     assert any("hut(s) of huetten-holiday not asked: 127.0.0.1:" in line for line in lines), lines
     assert "Traceback" not in done.stderr and "Stack Trace" not in done.stdout + done.stderr
+
+
+def test_simulator_free_gives_a_night_places_that_the_next_update_stores(env, monkeypatch, capsys):
+    """`simulator free` talks to a running simulator: the night has the places asked for from then on,
+    and an update of the hut stores them (the demo's way to make a watch fire)."""
+    from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
+    from hut_availability_pipeline.simulator.catalog import SERVICED
+
+    from .helpers import add_huts
+
+    (hut,) = add_huts(env, 1)
+    with SimulatorServer(SimulatorConfig(seed=3), port=0) as server:
+        days = server.simulator.availability(int(hut.source_hut_id))
+        night = next(d for d in days[3:] if d.status == SERVICED and d.total > 4 and d.free != 4)
+        free = ["simulator", "free", "--hut", hut.slug, "--date", night.date.isoformat(), "--url", server.base_url]
+        assert main([*free, "--places", "4"]) == 0
+        assert f"{hut.slug} {night.date.isoformat()}: 4 of {night.total} places free" in capsys.readouterr().out
+        now = server.simulator.availability(int(hut.source_hut_id))
+        assert [d.free for d in now if d.ordinal == night.ordinal] == [4]
+        monkeypatch.setenv("HRS_BASE_URL", server.base_url)
+        assert main(["update", "--hut-slug", hut.slug, "--request-interval", "0", "--no-dagster-report"]) == 0
+        with env.connect() as conn:
+            stored = conn.execute(
+                "SELECT free FROM hut_availability WHERE hut_id = %s AND availability_date = %s",
+                (hut.hut_id, night.date),
+            ).fetchone()
+        assert stored == (4,)
+        closed = next(d for d in days if d.total == 0)
+        assert main([*free[:5], closed.date.isoformat(), "--url", server.base_url]) == 2
+        assert "has no bookable places on" in capsys.readouterr().err
+    assert main(["simulator", "free", "--hut", "nope", "--date", "2030-01-01", "--url", "http://127.0.0.1:9"]) == 2
+    assert "no bookable hut with slug 'nope'" in capsys.readouterr().err
+
+
+def test_demo_flag_works_on_the_demo_home_and_refuses_a_database_of_its_own(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path / "home"))
+    assert main(["--demo", "simulator", "free", "--hut", "x", "--date", "2030-01-01"]) == 2
+    assert f"no simulator address in {tmp_path / 'home' / 'demo' / 'simulator.url'}" in capsys.readouterr().err
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    assert main(["--demo", "huts", "list"]) == 2
+    assert "--demo works on the demo's own embedded database; unset DATABASE_URL" in capsys.readouterr().err
