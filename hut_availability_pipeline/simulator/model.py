@@ -287,29 +287,32 @@ class HutModel:
 
     def free(self, night: dt.date, places: int, t_hours: float) -> DayState:
         """From now on, answer `places` free places for `night` (a cancellation, for demos: a watch
-        on a full night fires); ValueError when the hut has no bookable places that night."""
+        on a full night fires; a night not bookable online, or with fewer places in all, gets that
+        many places in all); ValueError when the hut is not serviced that night (closed or only a
+        winter room)."""
         if places < 0:
             raise ValueError(f"places must not be negative, got {places}")
         day = next((d for d in self.answer(t_hours).days if d.ordinal == night.toordinal()), None)
         if day is None:
             raise ValueError(f"hut {self.profile.hut_id} answers no night {night.isoformat()} (not within its horizon)")
-        if day.total <= 0 or day.status != SERVICED:
+        if day.status != SERVICED:
             raise ValueError(
-                f"hut {self.profile.hut_id} has no bookable places on {night.isoformat()} (closed, winter room or"
-                " not released for online booking): pick a night with places"
+                f"hut {self.profile.hut_id} is not serviced on {night.isoformat()} (closed, or a winter room only):"
+                " pick a night in its season"
             )
         self.freed[day.ordinal] = places
         self._last = None
         return self._freed_day(day)
 
     def _freed_day(self, day: DayState) -> DayState:
-        if day.total <= 0:
+        if day.status != SERVICED:
             return day
-        free = min(self.freed[day.ordinal], day.total)
+        free = self.freed[day.ordinal]
+        total = max(day.total, free)
         cats = day.categories or ((1, 0),)
         per_cat = ((cats[0][0], free), *((cid, 0) for cid, _ in cats[1:]))
-        label = "FULL" if free <= 0 else ("NEARLY FULL" if free <= day.total * NEARLY_FULL_SHARE else "AVAILABLE")
-        return DayState(day.ordinal, free, day.total, SERVICED, label, per_cat, day.stamp)
+        label = "FULL" if free <= 0 else ("NEARLY FULL" if free <= total * NEARLY_FULL_SHARE else "AVAILABLE")
+        return DayState(day.ordinal, free, total, SERVICED, label, per_cat, day.stamp)
 
     def answer(self, t_hours: float) -> Answer:
         """The availability answer at `t_hours` (already quantized to a tick), cached per tick."""
