@@ -350,6 +350,18 @@ def test_demo_flag_works_on_the_demo_home_and_refuses_a_database_of_its_own(tmp_
     monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path / "home"))
     assert main(["--demo", "simulator", "free", "--hut", "x", "--date", "2030-01-01"]) == 2
     assert f"no simulator address in {tmp_path / 'home' / 'demo' / 'simulator.url'}" in capsys.readouterr().err
+    # the demo's booking sites are its simulator (as the running demo wrote its address)
+    import argparse
+
+    from hut_availability_pipeline.cli import _demo
+    from hut_availability_pipeline.config import load_settings
+
+    (tmp_path / "home" / "demo").mkdir(parents=True)
+    (tmp_path / "home" / "demo" / "simulator.url").write_text("http://127.0.0.1:36493\n")
+    demo = _demo(argparse.Namespace(command="update"), load_settings())
+    assert (demo.resolved_home, demo.hrs_base_url, demo.huetten_holiday_base_url) == (
+        tmp_path / "home" / "demo", "http://127.0.0.1:36493", "http://127.0.0.1:36493"
+    )  # fmt: skip
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
     assert main(["--demo", "huts", "list"]) == 2
     assert "--demo works on the demo's own embedded database; unset DATABASE_URL" in capsys.readouterr().err

@@ -71,8 +71,10 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 
 def _demo(args: argparse.Namespace, settings: Any) -> Any:
-    """`--demo`: the settings of the demo's home (`dev`: `dev --simulator`, which picks that home)."""
-    from ..config import DEMO_HOME
+    """`--demo`: the settings of the demo's home (`dev`: `dev --simulator`, which picks that home),
+    its booking sites the demo's simulator (its address as the running demo wrote it), unless
+    HRS_BASE_URL or HUETTEN_HOLIDAY_BASE_URL name others."""
+    from ..config import DEMO_HOME, SIMULATOR_URL_FILE
 
     if args.command == "dev":
         args.simulator = True
@@ -80,7 +82,15 @@ def _demo(args: argparse.Namespace, settings: Any) -> Any:
     named = [name for name in ("DATABASE_URL", "DAGSTER_POSTGRES_URL", "DAGSTER_HOME") if os.environ.get(name)]
     if named:
         raise UsageError(f"--demo works on the demo's own embedded database; unset {', '.join(named)}")
-    return settings.model_copy(update={"home": settings.resolved_home / DEMO_HOME})
+    home = settings.resolved_home / DEMO_HOME
+    update: dict[str, Any] = {"home": home}
+    simulator = home / SIMULATOR_URL_FILE
+    if simulator.exists():
+        url = simulator.read_text(encoding="utf-8").strip()
+        for name in ("hrs_base_url", "huetten_holiday_base_url"):
+            if name not in settings.model_fields_set:
+                update[name] = url
+    return settings.model_copy(update=update)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
