@@ -87,7 +87,7 @@ def test_failed_huts_are_named_and_exit_1(env, own_simulator, monkeypatch, capsy
     )  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1
-    assert f"{slug} ({source_id})" in err and "404" in err
+    assert f"{slug} (hrs:{source_id})" in err and "404" in err
 
 
 @pytest.mark.parametrize(
@@ -346,7 +346,8 @@ def test_simulator_free_gives_a_night_places_that_the_next_update_stores(env, mo
 
 
 def test_demo_flag_works_on_the_demo_home_and_refuses_a_database_of_its_own(tmp_path, monkeypatch, capsys):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    for name in ("DATABASE_URL", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "HRS_BASE_URL", "HUETTEN_HOLIDAY_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path / "home"))
     assert main(["--demo", "simulator", "free", "--hut", "x", "--date", "2030-01-01"]) == 2
     assert f"no simulator address in {tmp_path / 'home' / 'demo' / 'simulator.url'}" in capsys.readouterr().err
