@@ -38,6 +38,7 @@ MAP_TILES_OFF = "none"  # HUT_AVAILABILITY_MAP_TILES=none: no tiles (an empty va
 DEFAULT_CODE_SERVER_HOST = "127.0.0.1"
 DEFAULT_CODE_SERVER_PORT = 4000
 DEMO_HOME = "demo"  # `dev --simulator` keeps its own home: $HUT_AVAILABILITY_HOME/demo
+SIMULATOR_URL_FILE = "simulator.url"  # in the demo home: its simulator's address, kept across restarts
 
 
 class ConfigError(HutAvailabilityError, ValueError):

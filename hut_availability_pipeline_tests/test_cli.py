@@ -89,7 +89,7 @@ def test_failed_huts_are_named_and_exit_1(env, own_simulator, monkeypatch, capsy
     )  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1
-    assert f"{slug} ({source_id})" in err and "404" in err
+    assert f"{slug} (hrs:{source_id})" in err and "404" in err
 
 
 @pytest.mark.parametrize(
@@ -366,3 +366,58 @@ def test_huts_list_has_a_header_and_is_sorted_by_slug_with_times_in_the_configur
     assert lines[0] == "slug\tsource:id\ttier\tlast check"
     assert [line.split("\t")[0] for line in lines[1:]] == ["alpha", "mid", "zeta"]  # not by last check
     assert lines[-1].split("\t")[1:] == ["hrs:0", "unknown", "2026-01-05 10:30 CET"]  # its dates are past
+
+
+def test_simulator_free_gives_a_night_places_that_the_next_update_stores(env, monkeypatch, capsys):
+    """`simulator free` talks to a running simulator: the night has the places asked for from then on,
+    and an update of the hut stores them (the demo's way to make a watch fire)."""
+    from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
+    from hut_availability_pipeline.simulator.catalog import SERVICED
+
+    from .helpers import add_huts
+
+    (hut,) = add_huts(env, 1)
+    with SimulatorServer(SimulatorConfig(seed=3), port=0) as server:
+        days = server.simulator.availability(int(hut.source_hut_id))
+        night = next(d for d in days[3:] if d.status == SERVICED and d.total > 4 and d.free != 4)
+        free = ["simulator", "free", "--hut", hut.slug, "--date", night.date.isoformat(), "--url", server.base_url]
+        assert main([*free, "--places", "4"]) == 0
+        assert f"{hut.slug} {night.date.isoformat()}: 4 of {night.total} places free" in capsys.readouterr().out
+        now = server.simulator.availability(int(hut.source_hut_id))
+        assert [d.free for d in now if d.ordinal == night.ordinal] == [4]
+        monkeypatch.setenv("HRS_BASE_URL", server.base_url)
+        assert main(["update", "--hut-slug", hut.slug, "--request-interval", "0", "--no-dagster-report"]) == 0
+        with env.connect() as conn:
+            stored = conn.execute(
+                "SELECT free FROM hut_availability WHERE hut_id = %s AND availability_date = %s",
+                (hut.hut_id, night.date),
+            ).fetchone()
+        assert stored == (4,)
+        closed = next(d for d in days if d.status != SERVICED)
+        assert main([*free[:5], closed.date.isoformat(), "--url", server.base_url]) == 2
+        assert "is not serviced on" in capsys.readouterr().err
+    assert main(["simulator", "free", "--hut", "nope", "--date", "2030-01-01", "--url", "http://127.0.0.1:9"]) == 2
+    assert "no bookable hut with slug 'nope'" in capsys.readouterr().err
+
+
+def test_demo_flag_works_on_the_demo_home_and_refuses_a_database_of_its_own(tmp_path, monkeypatch, capsys):
+    for name in ("DATABASE_URL", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "HRS_BASE_URL", "HUETTEN_HOLIDAY_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path / "home"))
+    assert main(["--demo", "simulator", "free", "--hut", "x", "--date", "2030-01-01"]) == 2
+    assert f"no simulator address in {tmp_path / 'home' / 'demo' / 'simulator.url'}" in capsys.readouterr().err
+    # the demo's booking sites are its simulator (as the running demo wrote its address)
+    import argparse
+
+    from hut_availability_pipeline.cli import _demo
+    from hut_availability_pipeline.config import load_settings
+
+    (tmp_path / "home" / "demo").mkdir(parents=True)
+    (tmp_path / "home" / "demo" / "simulator.url").write_text("http://127.0.0.1:36493\n")
+    demo = _demo(argparse.Namespace(command="update"), load_settings())
+    assert (demo.resolved_home, demo.hrs_base_url, demo.huetten_holiday_base_url) == (
+        tmp_path / "home" / "demo", "http://127.0.0.1:36493", "http://127.0.0.1:36493"
+    )  # fmt: skip
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    assert main(["--demo", "huts", "list"]) == 2
+    assert "--demo works on the demo's own embedded database; unset DATABASE_URL" in capsys.readouterr().err

@@ -188,6 +188,10 @@ def test_dev_serves_the_ui_runs_the_pipeline_and_stops_cleanly(
     # the demo keeps its own home: nothing of it is in the real one
     assert (home / "demo" / "pg" / "postmaster.pid").exists() and (home / "demo" / "dagster" / "dagster.yaml").exists()
     assert not (home / "pg").exists() and not (home / "dagster").exists()
+    # its simulator's address is kept for the next start (same port) and for `simulator free`
+    simulator_url = re.search(r"simulator on (http://127\.0\.0\.1:\d+);", (home.parent / "dev.log").read_text())
+    assert simulator_url and (home / "demo" / "simulator.url").read_text().strip() == simulator_url.group(1)
+    assert "--demo" in (home.parent / "dev.log").read_text()  # how a second terminal reaches the demo
     # a second demo on the same home is refused, and so is any dev on the port in use
     second = _run_dev(home, "--simulator", "--port", str(_free_port()))
     assert second.returncode == 2, second

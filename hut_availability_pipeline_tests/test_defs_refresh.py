@@ -106,7 +106,11 @@ def test_a_hut_partition_is_materialized_end_to_end(
     state = values(materializations(instance, "hut_availability")[0])
     assert state["rows_fetched"] == nights and state["new"] == nights and state["changed"] == 0
     assert state["fetch_seconds"] > 0 and state["write_seconds"] > 0
-    assert "| date | state | free | total | occupancy |" in state["fullest_dates"]
+    with db.connect() as conn:  # the fullest nights are bookable or full ones (none in a winter month)
+        row = conn.execute("SELECT count(*) FROM hut_availability WHERE day_state IN ('bookable', 'full')").fetchone()
+    listed = row[0] if row else 0
+    table = "| date | state | free | total | occupancy |" if listed else "No date with a known occupancy."
+    assert table in state["fullest_dates"] and "not_bookable_online" not in state["fullest_dates"]
     history = values(materializations(instance, "hut_availability_history")[0])
     assert history["history_opened"] == nights
 

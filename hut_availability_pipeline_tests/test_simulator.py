@@ -339,3 +339,26 @@ def test_cli_options_build_a_config() -> None:
     assert cfg.faults.rate_limit_rps == 4 and cfg.faults.p_429 == 0.1 and cfg.faults.p_5xx == 0.2
     assert cfg.faults.unknown_huts == {1, 2} and cfg.faults.broken_huts == {3}
     assert args.port == 0 and args.host == "127.0.0.1"
+
+
+def test_a_night_given_places_by_hand_answers_them_even_when_it_was_not_bookable_online() -> None:
+    """`simulator free`: a night sold out online (no numbers) gets the places asked for, from then on;
+    a night the hut is not serviced is refused."""
+    import datetime as dt
+
+    from hut_availability_pipeline.simulator import Simulator, SimulatorConfig
+    from hut_availability_pipeline.simulator.catalog import SERVICED
+
+    sim = Simulator(SimulatorConfig(seed=1))
+    hut_id, night = next(
+        (h, d) for h in sim.hut_ids() for d in sim.availability(h) if d.status == SERVICED and d.total == 0
+    )
+    model = sim._models[hut_id]
+    t_hours = sim.state_time() / 3600.0
+    freed = model.free(night.date, 3, t_hours)
+    assert (freed.free, freed.total, freed.status, freed.percentage) == (3, 3, SERVICED, "AVAILABLE")
+    assert [(d.free, d.total) for d in sim.availability(hut_id) if d.ordinal == night.ordinal] == [(3, 3)]
+    other = next(d for d in sim.availability(hut_id) if d.status != SERVICED)
+    with pytest.raises(ValueError, match="is not serviced on"):
+        model.free(other.date, 1, t_hours)
+    assert isinstance(night.date, dt.date)

@@ -35,7 +35,9 @@ fi
 # ./.env for Dagster's own commands (dagster dev, dg dev, dg check defs, dagster definitions validate,
 # dagster job launch), which load it from the project root: DAGSTER_HOME and DAGSTER_POSTGRES_URL of
 # the embedded default home, the data `hut-availability dev` uses (starts the embedded server).
-# Not in CI, and not when a home or database of its own is configured.
-if [ ! -f .env ] && [ -z "${CI:-}" ] && [ -z "${HUT_AVAILABILITY_HOME:-}${DATABASE_URL:-}${DAGSTER_HOME:-}${DAGSTER_POSTGRES_URL:-}" ]; then
+# Not in CI, not for scripts/test.sh (HUT_AVAILABILITY_NO_DOTENV), and not when a home or database of
+# its own is configured.
+if [ ! -f .env ] && [ -z "${CI:-}${HUT_AVAILABILITY_NO_DOTENV:-}" ] &&
+   [ -z "${HUT_AVAILABILITY_HOME:-}${DATABASE_URL:-}${DAGSTER_HOME:-}${DAGSTER_POSTGRES_URL:-}" ]; then
   .venv/bin/hut-availability deploy env --write >&2 || echo "bootstrap: could not write .env (see above)" >&2
 fi

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from .common import EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
@@ -52,6 +53,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Track mountain-hut availability: current state and change history in PostgreSQL.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="work on the demo's data (the home of `dev --simulator`, $HUT_AVAILABILITY_HOME/demo), e.g. in a"
+        " second terminal beside ./scripts/run.sh --simulator; `--demo dev` is `dev --simulator`",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text)
@@ -63,6 +70,29 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def _command_of(argv: Sequence[str]) -> str | None:
     """The command named in `argv` (its first word that is not an option), or None."""
     return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _demo(args: argparse.Namespace, settings: Any) -> Any:
+    """`--demo`: the settings of the demo's home (`dev`: `dev --simulator`, which picks that home),
+    its booking sites the demo's simulator (its address as the running demo wrote it), unless
+    HRS_BASE_URL or HUETTEN_HOLIDAY_BASE_URL name others."""
+    from ..config import DEMO_HOME, SIMULATOR_URL_FILE
+
+    if args.command == "dev":
+        args.simulator = True
+        return settings
+    named = [name for name in ("DATABASE_URL", "DAGSTER_POSTGRES_URL", "DAGSTER_HOME") if os.environ.get(name)]
+    if named:
+        raise UsageError(f"--demo works on the demo's own embedded database; unset {', '.join(named)}")
+    home = settings.resolved_home / DEMO_HOME
+    update: dict[str, Any] = {"home": home}
+    simulator = home / SIMULATOR_URL_FILE
+    if simulator.exists():
+        url = simulator.read_text(encoding="utf-8").strip()
+        for name in ("hrs_base_url", "huetten_holiday_base_url"):
+            if name not in settings.model_fields_set:
+                update[name] = url
+    return settings.model_copy(update=update)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = load_settings()  # every setting checked before any command starts
+        if args.demo:
+            settings = _demo(args, settings)
         status: int = command_module(args.command).run(args, settings)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's shutdown
         return status

@@ -7,6 +7,7 @@ import argparse
 
 from ..argtypes import whole_number
 from ..config import Settings
+from .common import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +55,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.write:
             from ..supervisor.instance import DOTENV, write_dotenv
 
-            write_dotenv(settings)
+            try:
+                write_dotenv(settings)
+            except OSError as exc:  # not a source checkout, or a read-only one
+                raise UsageError(f"cannot write {DOTENV}: {exc}") from None
             print(f"wrote DAGSTER_HOME and DAGSTER_POSTGRES_URL into {DOTENV}")
             return 0
         return deploy.print_environment(settings)

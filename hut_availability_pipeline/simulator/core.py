@@ -360,6 +360,21 @@ class Simulator:
             if "speed" in query:
                 self.clock.set_speed(float(query["speed"][0]))
             return _json(200, self.state())
+        if path == "/_sim/free" and method == "POST":
+            try:
+                hut_id = int(query["hut"][0])
+                night = dt.date.fromisoformat(query["date"][0])
+                places = int(query["places"][0])
+            except (KeyError, ValueError) as exc:
+                return _json(400, {"status": 400, "error": f"need hut=ID&date=YYYY-MM-DD&places=N ({exc})"})
+            model = self._models.get(hut_id)
+            if model is None:
+                return _json(404, {"status": 404, "error": f"no hut {hut_id} in the simulator"})
+            try:
+                day = model.free(night, places, self.state_time() / 3600.0)
+            except ValueError as exc:
+                return _json(409, {"status": 409, "error": str(exc)})
+            return _json(200, {"hut": hut_id, "date": night.isoformat(), "free": day.free, "total": day.total})
         if path == "/_sim/faults":
             if method == "POST":
                 self.set_faults(self._fault_change(self.faults, body))

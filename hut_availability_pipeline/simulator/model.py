@@ -134,6 +134,8 @@ class HutModel:
         self.seed = seed
         self._years: dict[int, YearPlan] = {}
         self._last: Answer | None = None
+        self.freed: dict[int, int] = {}
+        """Nights given free places by hand (`free`): date ordinal -> free places, over the dynamics."""
         hut_rng = random.Random(f"season:{seed}:{profile.hut_id}")
         shift = max(-12, min(12, round((profile.altitude_m - 2000) / 60)))
         self._open_offset = shift + hut_rng.randint(-7, 7)
@@ -283,6 +285,35 @@ class HutModel:
             append(DayState(ordinal, free, cap, status, label, per_cat, stamp))
         return out
 
+    def free(self, night: dt.date, places: int, t_hours: float) -> DayState:
+        """From now on, answer `places` free places for `night` (a cancellation, for demos: a watch
+        on a full night fires; a night not bookable online, or with fewer places in all, gets that
+        many places in all); ValueError when the hut is not serviced that night (closed or only a
+        winter room)."""
+        if places < 0:
+            raise ValueError(f"places must not be negative, got {places}")
+        day = next((d for d in self.answer(t_hours).days if d.ordinal == night.toordinal()), None)
+        if day is None:
+            raise ValueError(f"hut {self.profile.hut_id} answers no night {night.isoformat()} (not within its horizon)")
+        if day.status != SERVICED:
+            raise ValueError(
+                f"hut {self.profile.hut_id} is not serviced on {night.isoformat()} (closed, or a winter room only):"
+                " pick a night in its season"
+            )
+        self.freed[day.ordinal] = places
+        self._last = None
+        return self._freed_day(day)
+
+    def _freed_day(self, day: DayState) -> DayState:
+        if day.status != SERVICED:
+            return day
+        free = self.freed[day.ordinal]
+        total = max(day.total, free)
+        cats = day.categories or ((1, 0),)
+        per_cat = ((cats[0][0], free), *((cid, 0) for cid, _ in cats[1:]))
+        label = "FULL" if free <= 0 else ("NEARLY FULL" if free <= total * NEARLY_FULL_SHARE else "AVAILABLE")
+        return DayState(day.ordinal, free, total, SERVICED, label, per_cat, day.stamp)
+
     def answer(self, t_hours: float) -> Answer:
         """The availability answer at `t_hours` (already quantized to a tick), cached per tick."""
         last = self._last
@@ -290,6 +321,8 @@ class HutModel:
             return last
         today = EPOCH_ORDINAL + int(t_hours // 24)
         days = self.days(today, t_hours)
+        if self.freed:
+            days = [self._freed_day(d) if d.ordinal in self.freed else d for d in days]
         answer = Answer(t_hours, days, render_days(days))
         self._last = answer
         return answer

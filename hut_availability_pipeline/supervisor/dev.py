@@ -27,12 +27,14 @@ import argparse
 import contextlib
 import fcntl
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from ..config import DEMO_HOME, Settings, load_settings
+from ..config import DEMO_HOME, SIMULATOR_URL_FILE, Settings, load_settings
 from ..defs.resources import REQUEST_INTERVAL_ENV
 from ..providers.registry import PROVIDERS
 from ..storage.database import open_database
@@ -100,13 +102,19 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             with db.connect() as conn:
                 empty = hut_count(conn) == 0
             if args.simulator:
-                from ..simulator import SimulatorConfig, SimulatorServer
-
-                simulator = stack.enter_context(SimulatorServer(SimulatorConfig(seed=1), port=0))
+                simulator = stack.enter_context(_demo_simulator(home))
                 # it serves every booking site on one address
                 sites = {p.base_url_setting: simulator.base_url for p in PROVIDERS.values()}
                 settings = settings.model_copy(update=sites)
                 print(f"hut-availability dev: simulator on {simulator.base_url}; home {home}", flush=True)
+                print(
+                    "hut-availability dev: in a second terminal, reach the demo's data with --demo"
+                    " (.venv/bin/hut-availability --demo huts list), or all commands with"
+                    f" `export HUT_AVAILABILITY_HOME={shlex.quote(str(home))}`; Dagster's own commands with"
+                    ' `eval "$(.venv/bin/hut-availability --demo deploy env)"`; free a bed:'
+                    " .venv/bin/hut-availability simulator free --hut SLUG --date YYYY-MM-DD",
+                    flush=True,
+                )
             env = {
                 **os.environ,
                 Settings.variable("home"): str(home),
@@ -133,6 +141,23 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             with signals_ignored():
                 stack.close()
+
+
+def _demo_simulator(home: Path) -> Any:
+    """The demo's simulator, on the port it had before (kept in `home`/simulator.url, so booking
+    links stored by an earlier demo still lead to it) when that port is free, else on a new one."""
+    from ..simulator import SimulatorConfig, SimulatorServer
+
+    path = home / SIMULATOR_URL_FILE
+    port = 0
+    with contextlib.suppress(OSError, ValueError):
+        port = int(path.read_text(encoding="utf-8").strip().rsplit(":", 1)[1].rstrip("/"))
+    try:
+        server = SimulatorServer(SimulatorConfig(seed=1), port=port)
+    except OSError:
+        server = SimulatorServer(SimulatorConfig(seed=1), port=0)
+    path.write_text(server.base_url + "\n", encoding="utf-8")
+    return server
 
 
 def _on_the_default_home(settings: Settings) -> bool:
