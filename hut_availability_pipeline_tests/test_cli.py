@@ -346,7 +346,7 @@ def test_update_by_source_stores_tmb_and_ffcam_nights_without_totals_and_a_page_
     own_simulator.simulator.ffcam.set_faults(FaultConfig(p_malformed=1.0, malformed_kinds=("renamed",)))
     assert main(["update", "--all", "--source", "ffcam", *quick]) == 1
     err = capsys.readouterr().err
-    assert "refuge-de-l-aigle (85)" in err and "no BK.globalAvailability script" in err
+    assert "refuge-de-l-aigle (ffcam:85)" in err and "no BK.globalAvailability script" in err
     with env.connect() as conn:
         assert conn.execute("SELECT count(*) FROM hut_availability a JOIN huts h ON h.id = a.hut_id"
                             " WHERE h.slug = 'refuge-de-l-aigle'").fetchone() == (365,)  # fmt: skip
