@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ..api.routes.tours import DEFAULT_WINDOW, MAX_HUTS, MAX_WINDOW, tour_query
 from ..domain.dates import today_in
 from ..serving.deps import AppSettings, Connection, Now
 from ..serving.errors import ApiError
+from ..serving.tours import DEFAULT_WINDOW, MAX_HUTS, MAX_WINDOW, tour_query
 from ..storage import tours
 from ..storage.read_models import UnknownHutError
 from . import i18n
