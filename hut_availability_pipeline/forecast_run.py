@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -52,7 +52,7 @@ class ForecastRun:
 
 
 def _rows(frame: pd.DataFrame, hut_ids: dict[str, int], as_of: dt.datetime) -> list[tuple[Any, ...]]:
-    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    records = cast("list[dict[str, Any]]", frame.to_dict("records"))  # pandas-stubs type the keys as Hashable
     return [
         (
             hut_ids[r["hut"]],

@@ -7,7 +7,7 @@ import argparse
 import datetime as dt
 import json
 import math
-from typing import Any
+from typing import Any, cast
 
 from ..config import Settings
 from .common import EXIT_OK, UsageError, open_db
@@ -59,7 +59,7 @@ def forecast_rows(conn: Any, as_of: dt.datetime, hut: str | None, from_date: Any
 
     result = forecast(prepare(observations(read_checks(conn, as_of=as_of))), as_of)
     rows = []
-    records: list[dict[str, Any]] = result.to_dict("records")  # type: ignore[assignment]  # pandas-stubs: keys are Hashable
+    records = cast("list[dict[str, Any]]", result.to_dict("records"))  # pandas-stubs type the keys as Hashable
     for r in map(_ns, records):
         if (hut and r.hut != hut) or (from_date and r.night < from_date) or (to_date and r.night > to_date):
             continue
@@ -128,8 +128,8 @@ def _backtest(args: argparse.Namespace, settings: Settings) -> int:
         f"{'lead':>7} {'nights':>6} | {'MAE forecast':>12} {'naive':>6} {'pickup':>6} | "
         f"{'Brier sold out':>14} {'naive':>6} {'base':>6} | {'Brier frees up':>14} {'naive':>6} {'base':>6}"
     )
-    score_records: list[dict[str, Any]] = scores.to_dict("records")  # type: ignore[assignment]
-    ratio_records: list[dict[str, Any]] = ratios.to_dict("records")  # type: ignore[assignment]
+    score_records = cast("list[dict[str, Any]]", scores.to_dict("records"))  # pandas-stubs type the keys as Hashable
+    ratio_records = cast("list[dict[str, Any]]", ratios.to_dict("records"))  # pandas-stubs type the keys as Hashable
     for s, r in zip(map(_ns, score_records), map(_ns, ratio_records), strict=True):
         if not s.nights:
             print(f"{s.bucket:>7} {0:>6} | no nights")
