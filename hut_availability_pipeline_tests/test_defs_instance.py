@@ -53,7 +53,7 @@ def test_storage_queue_pools_and_retention_come_from_dagster_yaml(instance: dg.D
     assert {"runs", "event_logs", "jobs", "job_ticks"} <= tables and "hut_availability" in tables
     assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
     settings = instance.get_concurrency_config()
-    assert settings.run_queue_config is not None and settings.run_queue_config.max_concurrent_runs == 6
+    assert settings.run_queue_config is not None and settings.run_queue_config.max_concurrent_runs == 10
     assert settings.run_queue_config.tag_concurrency_limits[0]["key"] == "hut_availability/provider"
     assert settings.pool_config.default_pool_limit == 1
     retention = instance.get_tick_retention_settings(InstigatorType.SENSOR)
