@@ -2,7 +2,7 @@
 docs/architecture.md, "What the refresh relies on from Dagster beyond its documents"). Each test
 fails on a Dagster upgrade that changes the behaviour, instead of the code failing quietly in
 production. (The third, the order in which a step's yielded output reaches its IO manager, is
-pinned by test_defs_refresh.py's test that a failed hut marks no partition materialized.)
+pinned by defs/test_refresh.py's test that a failed hut marks no partition materialized.)
 
 These tests read Dagster's private modules on purpose: that is what they pin. The package itself
 uses only public API (test_public_api.py)."""

@@ -25,7 +25,7 @@ from hut_availability_pipeline.cli import build_parser
 from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.supervisor import deploy
 
-from .test_defs_deploy import ROLE_COMMANDS
+from .e2e.test_defs_deploy import ROLE_COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = {Settings.variable(name) for name in Settings.model_fields}

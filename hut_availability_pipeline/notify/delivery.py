@@ -11,7 +11,7 @@ its delivery is not recorded) sends that message again with the next sender. As 
 in flight at a time, a crash doubles at most one message, and both copies carry the same
 idempotency key (notify/channels.py: the last line; for generic webhooks also a header and a JSON
 field) for receivers that drop duplicates. Tested with SIGKILL of a Dagster run mid-send
-(test_defs_watches.py).
+(defs/test_watches.py).
 """
 
 from __future__ import annotations
