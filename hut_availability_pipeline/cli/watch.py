@@ -110,7 +110,10 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
+    from ..formatting import local_time
     from ..notify.channels import redact
+
+    zone = settings.zone  # times for people: in the configured zone, labelled
     from ..storage.watches import read_watches
 
     with open_db(settings).connect() as conn:
@@ -123,17 +126,17 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
         f"watch {w.id}{' (' + w.name + ')' if w.name else ''}: {w.kind} {' → '.join(w.hut_names)}",
         f"  dates {w.date_from}..{w.date_to}, nights {w.nights}, beds {w.beds}",
         f"  notify {redact(w.notify_url)}",
-        f"  created {w.created_at.isoformat(timespec='seconds')}",
-        f"  state {'expired ' + w.expired_at.isoformat(timespec='seconds') if w.expired_at else ''}"
+        f"  created {local_time(w.created_at, zone)}",
+        f"  state {'expired ' + local_time(w.expired_at, zone) + ' ' if w.expired_at else ''}"
         f"{'satisfied' if w.satisfied else 'not satisfied'}, episode {w.episode}",
     ]
     if w.notification_id is None:
         lines.append("  no notification yet")
     else:
         status = (
-            f"delivered {w.delivered_at.isoformat(timespec='seconds')}"
+            f"delivered {local_time(w.delivered_at, zone)}"
             if w.delivered_at
-            else f"not delivered, next attempt {_when(w.next_attempt_at)}"
+            else f"not delivered, next attempt {local_time(w.next_attempt_at, zone)}"
         )
         lines.append(f"  last notification {w.notification_id}: {status}, attempts {w.attempts}")
         if w.last_error:
@@ -169,7 +172,3 @@ def _test(args: argparse.Namespace, settings: Settings) -> int:
         print(f"see the error with: hut-availability watch show {args.id}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _when(value: dt.datetime | None) -> str:
-    return "?" if value is None else value.isoformat(timespec="seconds")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -114,6 +115,9 @@ def test_add_list_show_test_remove_against_a_real_webhook(env, capsys):
         assert main(["watch", "show", "1"]) == 0
         shown = capsys.readouterr().out
         assert "satisfied, episode 1" in shown and "delivered" in shown
+        # times for people in the configured zone, labelled (Europe/Zurich by default), not UTC
+        created = re.search(r"created (\d{4}-\d\d-\d\d \d\d:\d\d) (CES?T)$", shown, re.M)
+        assert created and "+00:00" not in shown, shown
         assert [m["title"] for m in receiver.received] == ["Free: Konkordia", "Test: watch 1"]
         receiver.status = 500
         assert main(["watch", "test", "1"]) == 1
