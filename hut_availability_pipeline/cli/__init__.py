@@ -74,9 +74,10 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 def _demo(args: argparse.Namespace, settings: Any) -> Any:
     """`--demo`: the settings of the demo's home (`dev`: `dev --simulator`, which picks that home),
-    its booking sites the demo's simulator (its address as the running demo wrote it), unless
-    HRS_BASE_URL or HUETTEN_HOLIDAY_BASE_URL name others."""
+    every booking site of the registry the demo's simulator (its address as the running demo wrote
+    it), unless a site's own setting (HRS_BASE_URL, TMB_BASE_URL, ...) names another."""
     from ..config import DEMO_HOME, SIMULATOR_URL_FILE
+    from ..providers.registry import PROVIDERS
 
     if args.command == "dev":
         args.simulator = True
@@ -89,7 +90,7 @@ def _demo(args: argparse.Namespace, settings: Any) -> Any:
     simulator = home / SIMULATOR_URL_FILE
     if simulator.exists():
         url = simulator.read_text(encoding="utf-8").strip()
-        for name in ("hrs_base_url", "huetten_holiday_base_url"):
+        for name in (p.base_url_setting for p in PROVIDERS.values()):
             if name not in settings.model_fields_set:
                 update[name] = url
     return settings.model_copy(update=update)

@@ -401,7 +401,11 @@ def test_simulator_free_gives_a_night_places_that_the_next_update_stores(env, mo
 
 
 def test_demo_flag_works_on_the_demo_home_and_refuses_a_database_of_its_own(tmp_path, monkeypatch, capsys):
-    for name in ("DATABASE_URL", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "HRS_BASE_URL", "HUETTEN_HOLIDAY_BASE_URL"):
+    from hut_availability_pipeline.config import Settings
+    from hut_availability_pipeline.providers.registry import PROVIDERS
+
+    sites = [Settings.variable(p.base_url_setting) for p in PROVIDERS.values()]
+    for name in ("DATABASE_URL", "DAGSTER_HOME", "DAGSTER_POSTGRES_URL", *sites):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HUT_AVAILABILITY_HOME", str(tmp_path / "home"))
     assert main(["--demo", "simulator", "free", "--hut", "x", "--date", "2030-01-01"]) == 2
@@ -415,9 +419,11 @@ def test_demo_flag_works_on_the_demo_home_and_refuses_a_database_of_its_own(tmp_
     (tmp_path / "home" / "demo").mkdir(parents=True)
     (tmp_path / "home" / "demo" / "simulator.url").write_text("http://127.0.0.1:36493\n")
     demo = _demo(argparse.Namespace(command="update"), load_settings())
-    assert (demo.resolved_home, demo.hrs_base_url, demo.huetten_holiday_base_url) == (
-        tmp_path / "home" / "demo", "http://127.0.0.1:36493", "http://127.0.0.1:36493"
-    )  # fmt: skip
+    assert demo.resolved_home == tmp_path / "home" / "demo"
+    # every booking site of the registry: a demo must never ask a real site (TMB and FFCAM too)
+    assert {p.source: getattr(demo, p.base_url_setting) for p in PROVIDERS.values()} == dict.fromkeys(
+        PROVIDERS, "http://127.0.0.1:36493"
+    )
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
     assert main(["--demo", "huts", "list"]) == 2
     assert "--demo works on the demo's own embedded database; unset DATABASE_URL" in capsys.readouterr().err
