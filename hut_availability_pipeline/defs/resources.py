@@ -52,13 +52,13 @@ class DatabaseResource(dg.ConfigurableResource):
 
 class BookingProvidersResource(dg.ConfigurableResource):
     """The booking systems (`providers.registry`: hut-reservation.org, Hütten-Holiday, or the
-    simulator): where bookings come from and how politely we ask. An asset or op calls `fetch`;
-    the IO manager stores what it yields."""
+    simulator): where bookings come from and how politely we ask. The IO manager hands them to
+    `refresh.parallel.refresh_huts`, which opens one service per booking source."""
 
     base_urls: dict[str, str] = Field(
         default_factory=dict,
         description="Site root per booking source (e.g. {'hrs': 'http://127.0.0.1:8000'}); a source not named:"
-        " the site itself. definitions.py fills it from HRS_BASE_URL, HUETTEN_HOLIDAY_BASE_URL.",
+        " the site itself. definitions.py fills it from each provider's setting (HRS_BASE_URL, TMB_BASE_URL, ...).",
     )
     request_interval: float | None = Field(
         default=None,
