@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import logging
 import random
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
@@ -20,6 +22,8 @@ from hut_services import BaseService
 
 from ..domain.bookings import HutFetchResult, HutRef
 from .http import CircuitBreaker, PacedClient, Pacer, RetryPolicy, user_agent
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["PacedService"]
 
@@ -75,6 +79,12 @@ class PacedService(BaseService[Any], abc.ABC):
         self.permanent_failures: set[str] = set()
         """Source hut ids whose last fetch failed in a way no retry mends (HTTP 404 and other 4xx,
         a bad id, an unusable answer): callers do not retry them soon."""
+
+    def _attempt(self, hut: HutRef) -> FetchAttempt:
+        """Start one hut's fetch: from now on its failures are reported with the requests and time
+        it took; a hut that failed for good before gets another chance."""
+        self.permanent_failures.discard(hut.source_hut_id)
+        return FetchAttempt(self, hut, self._clock(), self._http.requests)
 
     # -- lifecycle
 
@@ -136,3 +146,37 @@ class PacedService(BaseService[Any], abc.ABC):
         if interval < 0:
             raise ValueError(f"request_interval must not be negative, got {interval}")
         return interval
+
+
+@dataclass(frozen=True)
+class FetchAttempt:
+    """One hut's fetch by a `PacedService`: when it began and how many requests the service had
+    made before, so a failure reports what this hut cost."""
+
+    service: PacedService
+    hut: HutRef
+    began: float
+    requests_before: int
+
+    @property
+    def requests(self) -> int:
+        """Requests made for this hut so far (retries included)."""
+        return self.service._http.requests - self.requests_before
+
+    @property
+    def seconds(self) -> float:
+        """Time spent on this hut so far."""
+        return self.service._clock() - self.began
+
+    def failed(self, message: str, *, permanent: bool = False) -> HutFetchResult:
+        """The hut's result when its fetch failed (`permanent`: no retry mends it, e.g. a bad id)."""
+        logger.info("fetch failed: %s", message)
+        if permanent:
+            self.service.permanent_failures.add(self.hut.source_hut_id)
+        return HutFetchResult(
+            hut=self.hut,
+            received_at=dt.datetime.now(dt.UTC),
+            error=message,
+            requests=self.requests,
+            seconds=self.seconds,
+        )

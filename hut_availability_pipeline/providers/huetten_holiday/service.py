@@ -165,23 +165,10 @@ class HuettenHolidayService(PacedService):
     def _fetch(self, hut: HutRef, start: dt.date, days: int | None, interval: float) -> HutFetchResult:
         if days is not None and days < 1:
             raise ValueError(f"days must be at least 1, got {days}")
-        began = self._clock()
+        attempt = self._attempt(hut)
+        failed = attempt.failed
         self._interval_now = interval
-        requests_before = self._http.requests
         hid = hut.source_hut_id
-        self.permanent_failures.discard(hid)
-
-        def failed(message: str, *, permanent: bool = False) -> HutFetchResult:
-            logger.info("fetch failed: %s", message)
-            if permanent:
-                self.permanent_failures.add(hid)
-            return HutFetchResult(
-                hut=hut,
-                received_at=dt.datetime.now(dt.UTC),
-                error=message,
-                requests=self._http.requests - requests_before,
-                seconds=self._clock() - began,
-            )
 
         if not hid.isdigit():
             return failed(
@@ -259,8 +246,8 @@ class HuettenHolidayService(PacedService):
             days=span,
             link=self.booking_link(hut),
             rejected_days=rejected,
-            requests=self._http.requests - requests_before,
-            seconds=self._clock() - began,
+            requests=attempt.requests,
+            seconds=attempt.seconds,
         )
 
     def _open_session(self, hut: HutRef) -> str | None:

@@ -132,21 +132,8 @@ class HutReservationService(PacedService):
     ) -> HutFetchResult:
         if days is not None and days < 1:
             raise ValueError(f"days must be at least 1, got {days}")
-        began = self._clock()
-        requests_before = self._http.requests
-        self.permanent_failures.discard(hut.source_hut_id)
-
-        def failed(message: str, *, permanent: bool = False) -> HutFetchResult:
-            logger.info("fetch failed: %s", message)
-            if permanent:
-                self.permanent_failures.add(hut.source_hut_id)
-            return HutFetchResult(
-                hut=hut,
-                received_at=dt.datetime.now(dt.UTC),
-                error=message,
-                requests=self._http.requests - requests_before,
-                seconds=self._clock() - began,
-            )
+        attempt = self._attempt(hut)
+        began, requests_before, failed = attempt.began, attempt.requests_before, attempt.failed
 
         hid = hut.source_hut_id
         if hut.source not in OWN_SOURCES:

@@ -96,22 +96,9 @@ class TmbService(PacedService):
     def _fetch(self, hut: HutRef, start: dt.date, days: int | None, interval: float) -> HutFetchResult:
         if days is not None and days < 1:
             raise ValueError(f"days must be at least 1, got {days}")
-        began = self._clock()
-        requests_before = self._http.requests
+        attempt = self._attempt(hut)
+        failed = attempt.failed
         hid = hut.source_hut_id
-        self.permanent_failures.discard(hid)
-
-        def failed(message: str, *, permanent: bool = False) -> HutFetchResult:
-            logger.info("fetch failed: %s", message)
-            if permanent:
-                self.permanent_failures.add(hid)
-            return HutFetchResult(
-                hut=hut,
-                received_at=dt.datetime.now(dt.UTC),
-                error=message,
-                requests=self._http.requests - requests_before,
-                seconds=self._clock() - began,
-            )
 
         if hut.source != SOURCE:
             return failed(
@@ -158,6 +145,6 @@ class TmbService(PacedService):
             days=span,
             link=self.booking_link(hut),
             rejected_days=rejected,
-            requests=self._http.requests - requests_before,
-            seconds=self._clock() - began,
+            requests=attempt.requests,
+            seconds=attempt.seconds,
         )
