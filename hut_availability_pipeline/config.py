@@ -262,11 +262,26 @@ class Settings(BaseSettings):
 
     # e-mail alerts from the web pages (docs/email-alerts.md): all three set → the form is offered
     # smtp://host:port (plain), smtps://user:password@host:465 (TLS); None → no e-mail alerts
-    smtp_url: str | None = Field(None, validation_alias="HUT_AVAILABILITY_SMTP_URL", repr=False)
-    # the sender of the e-mails, e.g. "Hut availability <huts@example.org>"
-    mail_from: str | None = Field(None, validation_alias="HUT_AVAILABILITY_MAIL_FROM")
-    # the base of the links in e-mails, e.g. https://huts.example.org
-    public_url: str | None = Field(None, validation_alias="HUT_AVAILABILITY_PUBLIC_URL")
+    smtp_url: str | None = Field(
+        None,
+        validation_alias="HUT_AVAILABILITY_SMTP_URL",
+        repr=False,
+        description=(
+            "The SMTP server of the e-mail alerts: `smtp://host:port` or `smtps://user:password@host:465`."
+            " Unset (or the two below unset): the web pages offer no e-mail alerts. Never shown (it may hold"
+            " a password)."
+        ),
+    )
+    mail_from: str | None = Field(
+        None,
+        validation_alias="HUT_AVAILABILITY_MAIL_FROM",
+        description="The sender of the e-mails, e.g. `Hut availability <huts@example.org>`.",
+    )
+    public_url: str | None = Field(
+        None,
+        validation_alias="HUT_AVAILABILITY_PUBLIC_URL",
+        description="The base of the links in e-mails (confirm, unsubscribe), e.g. `https://huts.example.org`.",
+    )
 
     def __init__(self, **values: Any) -> None:
         # Keyword arguments by field name (tests, overrides). Not `validate_by_name`: that would also

@@ -24,6 +24,11 @@ The tree (a test checks that it is exactly the classes of the package):
     ├── HutLoadError (ValueError)             a hut CSV/JSON row that cannot be loaded (file, line)
     ├── UnknownHutError (LookupError)         huts (slugs or ids) that are not in the huts table
     ├── UnknownChannelError (ValueError)      a notification URL apprise does not know
+    ├── InvalidAddressError (ValueError)      e-mail alerts: an address that cannot be one
+    ├── FormError (ValueError)                web: a form submission that cannot be taken
+    ├── HistoryFileError (ValueError)         history import: a malformed file (file, line, problem)
+    ├── ExportError (ValueError)              history export: cannot be written (format, no Parquet engine)
+    ├── ForecastError (ValueError)            forecast: observations that cannot be forecast from
     └── ProviderError                         a booking system and its answers
         ├── UnknownSourceError (KeyError)     no provider for a source slug
         ├── DiscoveryNotSupported (RuntimeError)

@@ -117,15 +117,16 @@ def cli_reference() -> str:
 
 def published_openapi() -> dict[str, Any]:
     """The OpenAPI description the API publishes at /openapi.json, without a database: the same
-    routers and the same post-processing (`api.openapi.openapi_of`) as `api.app.create_app`."""
+    routers (`api.routes.routers`) and the same post-processing (`api.openapi.openapi_of`) as
+    `serving.app.create_app`."""
     from fastapi import FastAPI
 
     from .api.openapi import openapi_of
-    from .api.routes import availability, browse, huts
+    from .api.routes import routers
 
     app = FastAPI(title="Hut availability", version="1")
-    for module in (availability, huts, browse):
-        app.include_router(module.router)
+    for router in routers():
+        app.include_router(router)
     return openapi_of(app)()
 
 

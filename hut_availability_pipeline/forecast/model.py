@@ -40,6 +40,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from ..errors import HutAvailabilityError
+
 __all__ = [
     "FORECAST_COLUMNS",
     "LEAD_BUCKETS",
@@ -88,7 +90,7 @@ _DAY = 86_400
 _EPS = 1e-6
 
 
-class ForecastError(ValueError):
+class ForecastError(HutAvailabilityError, ValueError):
     """The observations cannot be forecast from (missing columns, bad values)."""
 
 

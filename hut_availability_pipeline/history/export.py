@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+from ..errors import HutAvailabilityError
 from ..storage.sqlfiles import query
 
 __all__ = ["EXPORT_COLUMNS", "ExportError", "export_history", "observations", "read_checks"]
@@ -18,7 +19,7 @@ __all__ = ["EXPORT_COLUMNS", "ExportError", "export_history", "observations", "r
 EXPORT_COLUMNS = ("observed_at", "source", "source_hut_id", "date", "free", "total")
 
 
-class ExportError(ValueError):
+class ExportError(HutAvailabilityError, ValueError):
     """The export cannot be written (unknown format, no Parquet engine)."""
 
 

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import HutAvailabilityError
+
 __all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "HistoryFileError", "HistoryRow", "read_history_file"]
 
 COLUMNS = ("observed_at", "source", "source_hut_id", "date", "free")
@@ -24,7 +26,7 @@ OPTIONAL_COLUMNS = ("total",)
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-class HistoryFileError(ValueError):
+class HistoryFileError(HutAvailabilityError, ValueError):
     """A history file is malformed; the message names the file, the line and the problem."""
 
 

@@ -14,8 +14,7 @@ from fastapi import FastAPI
 from ..api.docs import add_docs
 from ..api.errors import json_answer
 from ..api.openapi import openapi_of
-from ..api.routes import availability, browse, huts, tours
-from ..api.routes import forecast as forecast_routes
+from ..api.routes import routers
 from ..config import Settings
 from ..storage.database import Database
 from .deps import Clock
@@ -48,11 +47,8 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock or (lambda: dt.datetime.now(dt.UTC))
     add_docs(app)
-    app.include_router(availability.router)
-    app.include_router(huts.router)
-    app.include_router(browse.router)
-    app.include_router(forecast_routes.router)
-    app.include_router(tours.router)
+    for router in routers():
+        app.include_router(router)
     page: PageRender | None = None
     if web:
         from ..web import add_web

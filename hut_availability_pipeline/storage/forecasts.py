@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 
 from .sqlfiles import query
@@ -26,7 +27,9 @@ _COLUMNS = (
     "p_frees_up",
     "history_nights",
 )
-_COPY_SQL = f"COPY hut_availability_forecast ({', '.join(_COLUMNS)}) FROM STDIN"
+_COPY_SQL = sql.SQL("COPY hut_availability_forecast ({}) FROM STDIN").format(
+    sql.SQL(", ").join(map(sql.Identifier, _COLUMNS))
+)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import psycopg
 from psycopg.rows import class_row
 
 from ..domain.watches import WatchSpec
+from ..errors import HutAvailabilityError
 from .sqlfiles import query
 
 SUBSCRIBER_CHANNEL = "subscriber"  # notify_url of a watch whose messages go to its subscriber's address
@@ -36,7 +37,7 @@ MAX_ADDRESS_LENGTH = 254  # RFC 5321's path limit less the brackets
 _ADDRESS = re.compile(r"^[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\]+\.[^\s@<>()\[\],;:\"\\]+$")
 
 
-class InvalidAddressError(ValueError):
+class InvalidAddressError(HutAvailabilityError, ValueError):
     """An e-mail address that cannot be one."""
 
 

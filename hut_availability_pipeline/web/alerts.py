@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from ..config import Settings
 from ..domain.dates import today_in
 from ..domain.watches import WatchKind, WatchSpec
+from ..errors import HutAvailabilityError
 from ..notify.delivery import deliver_due
 from ..notify.mail import MailServer
 from ..storage.database import Database
@@ -68,7 +69,7 @@ REFUSED = {
 }
 
 
-class FormError(ValueError):
+class FormError(HutAvailabilityError, ValueError):
     """A submission that cannot be taken, with the status of the answer."""
 
     def __init__(self, status: int, message: str) -> None:

@@ -197,7 +197,10 @@ def test_zoom_by_the_controls_and_the_wheel_and_the_view_in_the_address(page, si
     p.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     p.mouse.wheel(0, -400)
     p.wait_for_function(f"() => Number(new URLSearchParams(location.search).get('zoom')) > {zoom + 1}")
+    wheeled = int(view_of(p.url)["zoom"])
     p.locator(".leaflet-control-zoom-out").click()
+    # the zoom-out has ended (the address follows at its end) before the keyboard pans
+    p.wait_for_function(f"() => new URLSearchParams(location.search).get('zoom') === '{wheeled - 1}'")
     # panning by keyboard moves the centre
     before = view_of(p.url)
     p.locator("#map").focus()

@@ -39,8 +39,9 @@ def test_a_failed_fetch_and_stale_data_are_shown_with_the_source_and_since_when(
 
         with db.connect() as conn:
             write_batch(conn, [failure(hut, now - dt.timedelta(minutes=5), "HTTP 503 from the source")])
-        failed_at = (now - dt.timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M")
-        newest = (now - dt.timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M")
+        # times in the configured zone, labelled (the one time-zone rule of the pages)
+        failed_at = (now - dt.timedelta(minutes=5)).astimezone(SETTINGS.zone).strftime("%Y-%m-%d %H:%M %Z")
+        newest = (now - dt.timedelta(minutes=10)).astimezone(SETTINGS.zone).strftime("%Y-%m-%d %H:%M %Z")
         [on_map] = notices(client.get("/").text)
         assert on_map.startswith("hut-reservation.org:")
         assert f"its last update failed at {failed_at} (HTTP 503 from the source)" in on_map
@@ -60,7 +61,9 @@ def test_a_failed_fetch_and_stale_data_are_shown_with_the_source_and_since_when(
         [on_map] = notices(client.get("/").text)
         assert "failed" not in on_map
         # 35 of 40 places booked: the high tier, refreshed every 30 min, too old after an hour
-        since = (now - dt.timedelta(days=3) + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+        since = (
+            (now - dt.timedelta(days=3) + dt.timedelta(hours=1)).astimezone(SETTINGS.zone).strftime("%Y-%m-%d %H:%M %Z")
+        )
         assert f"The data of 1 of its 2 huts are older than their refresh schedule allows, since {since}." in on_map
         [_, own] = notices(client.get(f"/huts/{other.slug}").text)
         assert "older than its refresh schedule allows" in own
