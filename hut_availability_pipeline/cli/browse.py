@@ -35,8 +35,8 @@ from ..storage.database import Database
 from ..storage.queries import DETAIL_DAYS, current_availability, hut_date_history
 from ..storage.read_models import SORT_KEYS, AvailabilityFilter, HutState, UnknownHutError
 from ..storage.read_only import connect_read_only
+from .common import EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_USAGE = 0, 2
 DEFAULT_LIMIT = 500
 FORMATS = ("table", "csv", "json")
 WIDTH = 100  # the table's width when stdout is not a terminal (a terminal gives its own)

@@ -51,7 +51,6 @@ CODE_SERVER_HOST_ENV = Settings.variable("code_server_host")
 CODE_SERVER_PORT_ENV = Settings.variable("code_server_port")
 DEFAULT_WEBSERVER_PORT = 3000
 CODE_SERVER_START_SECONDS = 180.0
-EXIT_USAGE = 2
 
 
 def dagster_environment(settings: Settings) -> dict[str, str]:
@@ -104,7 +103,7 @@ def run_role(role: str, settings: Settings, *, host: str | None = None, port: in
                 return process.wait()
         except StartError as exc:
             print(f"hut-availability deploy {role}: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return exc.exit_status  # StartError's: 2
         except Stop:
             return 0
 
@@ -142,7 +141,7 @@ def run_all(settings: Settings, *, port: int) -> int:
                 time.sleep(1.0)
         except StartError as exc:
             print(f"hut-availability deploy: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return exc.exit_status  # StartError's: 2
         except Stop:
             return 0
         finally:

@@ -56,7 +56,6 @@ from .processes import (
 
 SIMULATOR_REQUEST_INTERVAL = 0.0
 LOCK_FILE = "dev.lock"
-EXIT_USAGE = 2
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -135,7 +134,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             return _run_dagster_dev(args.port, env, keep_open=lock)
         except StartError as exc:
             print(f"hut-availability dev: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return exc.exit_status  # StartError's: 2
         except Stop:
             return 0
         finally:
