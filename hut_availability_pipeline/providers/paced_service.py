@@ -11,11 +11,12 @@ import abc
 import datetime as dt
 import logging
 import random
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import httpx
 from hut_services import BaseService
@@ -33,42 +34,59 @@ class PacedService(BaseService[Any], abc.ABC):
     403/429/5xx, timeouts and connection errors retried per `retry`; `breaker` cools the client
     down after repeated blocks. Not thread-safe: use one instance per thread.
 
-    `site` names the provider in messages, `base_url_setting` the variable that sets its address,
-    `others` what else is not asked while the breaker is open ("huts", "cabins").
+    A site's service says what differs in class attributes: `site` names the provider in messages,
+    `base_url_setting` the variable that sets its address, `others` what else is not asked while
+    the breaker is open ("huts", "cabins"), `default_base_url` and `default_request_interval` its
+    defaults (from the provider registry), `accept` the answers it reads; `site_root` normalizes a
+    given address. Every service is built with the same arguments.
     """
+
+    site: ClassVar[str]
+    base_url_setting: ClassVar[str]
+    others: ClassVar[str]
+    default_base_url: ClassVar[str]
+    default_request_interval: ClassVar[float]
+    accept: ClassVar[str] = "application/json"
+
+    @staticmethod
+    def site_root(base_url: str) -> str:
+        """The site's root as requests are built from it: without a trailing slash."""
+        return base_url.strip().rstrip("/")
 
     def __init__(
         self,
-        base_url: str,
-        request_interval: float,
-        timeout: float,
-        retry: RetryPolicy | None,
-        breaker: CircuitBreaker | None,
-        client: httpx.Client | None,
-        sleep: Callable[[float], None],
+        base_url: str | None = None,
+        request_interval: float | None = None,
+        timeout: float = 20.0,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
         *,
-        clock: Callable[[], float],
-        rng: random.Random | None,
-        site: str,
-        base_url_setting: str,
-        others: str,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
+        """`base_url`: the site's root (default: the site itself); `request_interval`: seconds
+        between request starts (default: the site's)."""
+        base_url = self.site_root(base_url or self.default_base_url)
+        if request_interval is None:
+            request_interval = self.default_request_interval
         super().__init__(support_booking=True)
         self.request_interval = self._checked_interval(request_interval)
         self.base_url = base_url
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.breaker = breaker or CircuitBreaker()
-        self.headers = {"User-Agent": user_agent(), "Accept": "application/json"}
+        self.headers = {"User-Agent": user_agent(), "Accept": self.accept}
         self._owns_client = client is None
         self._client = client or httpx.Client(timeout=timeout, follow_redirects=True)
         self._clock = clock
         self._http = PacedClient(
             client=self._client,
             host=self.host,
-            site=site,
-            setting=f"{base_url_setting} ({base_url})",
-            others=others,
+            site=self.site,
+            setting=f"{self.base_url_setting} ({base_url})",
+            others=self.others,
             retry=self.retry,
             breaker=self.breaker,
             pacer=Pacer(clock, sleep),

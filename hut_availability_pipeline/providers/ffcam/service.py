@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
-import time
-from collections.abc import Callable
-
-import httpx
 
 from ...domain.bookings import HutFetchResult, HutRef
 from ..answers import ProviderAnswerError
-from ..http import CircuitBreaker, RequestFailure, RetryPolicy
+from ..http import RequestFailure
 from ..paced_service import PacedService
 from .parse import parse_availability_page
 from .site import (
@@ -28,7 +23,6 @@ from .site import (
     SOURCE,
     availability_form,
     booking_link,
-    site_url,
 )
 
 __all__ = ["DEFAULT_HORIZON_DAYS", "FfcamService"]
@@ -42,34 +36,12 @@ DEFAULT_HORIZON_DAYS = 366
 class FfcamService(PacedService):
     """The FFCAM central booking as a hut-services booking service (one refuge per request)."""
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        request_interval: float = DEFAULT_REQUEST_INTERVAL,
-        timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
-        breaker: CircuitBreaker | None = None,
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-    ) -> None:
-        super().__init__(
-            site_url(base_url or DEFAULT_BASE_URL),
-            request_interval,
-            timeout,
-            retry,
-            breaker,
-            client,
-            sleep,
-            clock=clock,
-            rng=rng,
-            site="FFCAM",
-            base_url_setting="FFCAM_BASE_URL",
-            others="refuges",
-        )
-        self.headers = {**self.headers, "Accept": "text/html"}
+    site = "FFCAM"
+    base_url_setting = "FFCAM_BASE_URL"
+    others = "refuges"
+    default_base_url = DEFAULT_BASE_URL
+    default_request_interval = DEFAULT_REQUEST_INTERVAL
+    accept = "text/html"
 
     def booking_link(self, hut: HutRef) -> str:
         return booking_link(hut.source_hut_id, self.base_url)

@@ -43,7 +43,6 @@ from .site import (
     SOURCE,
     XSRF_COOKIE,
     booking_link,
-    site_url,
 )
 
 __all__ = ["CSRF_MISMATCH", "DEFAULT_MAX_MONTHS", "CabinListError", "HuettenHolidayService"]
@@ -63,10 +62,16 @@ class CabinListError(ProviderError, RuntimeError):
 class HuettenHolidayService(PacedService):
     """Hütten-Holiday as a hut-services booking service, fetching one cabin month per request."""
 
+    site = "Hütten-Holiday"
+    base_url_setting = "HUETTEN_HOLIDAY_BASE_URL"
+    others = "cabins"
+    default_base_url = DEFAULT_BASE_URL
+    default_request_interval = DEFAULT_REQUEST_INTERVAL
+
     def __init__(
         self,
         base_url: str | None = None,
-        request_interval: float = DEFAULT_REQUEST_INTERVAL,
+        request_interval: float | None = None,
         timeout: float = 20.0,
         retry: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
@@ -79,24 +84,11 @@ class HuettenHolidayService(PacedService):
     ) -> None:
         if max_months < 1:
             raise ValueError(f"max_months must be at least 1, got {max_months}")
-        super().__init__(
-            site_url(base_url or DEFAULT_BASE_URL),
-            request_interval,
-            timeout,
-            retry,
-            breaker,
-            client,
-            sleep,
-            clock=clock,
-            rng=rng,
-            site="Hütten-Holiday",
-            base_url_setting="HUETTEN_HOLIDAY_BASE_URL",
-            others="cabins",
-        )
+        super().__init__(base_url, request_interval, timeout, retry, breaker, client, sleep, clock=clock, rng=rng)
         self.max_months = max_months
         self._token: str | None = None
         self._session_broken: str | None = None
-        self._interval_now = request_interval
+        self._interval_now = self.request_interval
         self.sessions_opened = 0
         """How many anonymous sessions this service opened (1, plus one per renewal)."""
 

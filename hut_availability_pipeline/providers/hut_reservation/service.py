@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
-import time
 import urllib.parse
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Literal
 
 import httpx
@@ -18,7 +16,7 @@ from hut_services.core.schema import TotalFallback
 
 from ...domain.bookings import HutBookingsSchema, HutFetchResult, HutRef, Night
 from ..answers import ProviderAnswerError, decode_json
-from ..http import CircuitBreaker, RequestFailure, RetryPolicy
+from ..http import RequestFailure
 from ..paced_service import PacedService
 from .parse import parse_availability
 from .site import (
@@ -52,35 +50,17 @@ class HutReservationService(PacedService):
     blocks. Not thread-safe: use one instance per thread.
     """
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        request_interval: float = DEFAULT_REQUEST_INTERVAL,
-        timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
-        breaker: CircuitBreaker | None = None,
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-    ) -> None:
-        site_url = _site_url(base_url or DEFAULT_BASE_URL)
-        super().__init__(
-            site_url,
-            request_interval,
-            timeout,
-            retry,
-            breaker,
-            client,
-            sleep,
-            clock=clock,
-            rng=rng,
-            site="hut-reservation.org",
-            base_url_setting="HRS_BASE_URL",
-            others="huts",
-        )
-        self.api_url = f"{self.base_url}/api/v1"
+    site = "hut-reservation.org"
+    base_url_setting = "HRS_BASE_URL"
+    others = "huts"
+    default_base_url = DEFAULT_BASE_URL
+    default_request_interval = DEFAULT_REQUEST_INTERVAL
+    site_root = staticmethod(_site_url)
+
+    @property
+    def api_url(self) -> str:
+        """The site's API root."""
+        return f"{self.base_url}/api/v1"
 
     # -- fetching
 

@@ -13,15 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
-import time
-from collections.abc import Callable
-
-import httpx
 
 from ...domain.bookings import HutFetchResult, HutRef, Night, RejectedDay
 from ..answers import ProviderAnswerError
-from ..http import CircuitBreaker, RequestFailure, RetryPolicy
+from ..http import RequestFailure
 from ..paced_service import PacedService
 from .parse import parse_planning
 from .site import (
@@ -33,7 +28,6 @@ from .site import (
     booking_link,
     in_season,
     planning_url,
-    site_url,
 )
 
 __all__ = ["DEFAULT_HORIZON_DAYS", "TmbService", "windows"]
@@ -57,38 +51,16 @@ def windows(start: dt.date, days: int, *, season_only: bool = True) -> list[dt.d
 class TmbService(PacedService):
     """The TMB refuges' booking backend as a hut-services booking service (one refuge at a time)."""
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        request_interval: float = DEFAULT_REQUEST_INTERVAL,
-        timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
-        breaker: CircuitBreaker | None = None,
-        client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-        horizon_days: int = DEFAULT_HORIZON_DAYS,
-        season_only: bool = True,
-    ) -> None:
-        super().__init__(
-            site_url(base_url or DEFAULT_BASE_URL),
-            request_interval,
-            timeout,
-            retry,
-            breaker,
-            client,
-            sleep,
-            clock=clock,
-            rng=rng,
-            site="TMB refuges",
-            base_url_setting="TMB_BASE_URL",
-            others="refuges",
-        )
-        self.headers = {**self.headers, "Accept": "application/javascript, application/json, */*"}
-        self.horizon_days = horizon_days
-        self.season_only = season_only
+    site = "TMB refuges"
+    base_url_setting = "TMB_BASE_URL"
+    others = "refuges"
+    default_base_url = DEFAULT_BASE_URL
+    default_request_interval = DEFAULT_REQUEST_INTERVAL
+    accept = "application/javascript, application/json, */*"
+    horizon_days = DEFAULT_HORIZON_DAYS
+    """Nights asked when the caller gives no number of days."""
+    season_only = True
+    """Ask only the 30-night windows that touch the season (`site.SEASON`)."""
 
     def booking_link(self, hut: HutRef) -> str:
         return booking_link(hut.source_hut_id)
