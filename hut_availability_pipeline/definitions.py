@@ -22,7 +22,7 @@ from .defs.refresh.assets import build_hut_refresh, hut_catalog
 from .defs.refresh.automation import REFRESH_SCHEDULES, hut_priority_sensor
 from .defs.refresh.io_manager import HutAvailabilityIOManager
 from .defs.refresh.jobs import REFRESH_JOBS, hut_backfill_job
-from .defs.refresh.reporting import hut_update_report_job
+from .defs.refresh.reporting import hut_update_report_job, update_record_sensor
 from .defs.resources import SETTINGS_KEY, BookingProvidersResource, DatabaseResource
 from .defs.trends.trends import build_trend_schedule, trend_assets, trend_job
 from .defs.watches.watches import watch_alerts_job, watch_alerts_sensor
@@ -70,7 +70,7 @@ def build_definitions(
         asset_checks=availability_checks,
         jobs=jobs,
         schedules=schedules,
-        sensors=[hut_priority_sensor, after_refresh_sensor, watch_alerts_sensor],
+        sensors=[hut_priority_sensor, after_refresh_sensor, update_record_sensor, watch_alerts_sensor],
         executor=dg.in_process_executor,
         resources={
             SETTINGS_KEY: settings,

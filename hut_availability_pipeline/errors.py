@@ -29,6 +29,7 @@ The tree (a test checks that it is exactly the classes of the package):
     ├── HistoryFileError (ValueError)         history import: a malformed file (file, line, problem)
     ├── ExportError (ValueError)              history export: cannot be written (format, no Parquet engine)
     ├── ForecastError (ValueError)            forecast: observations that cannot be forecast from
+    ├── UpdateRecordError (ValueError)        a stored record of an update that cannot be read
     └── ProviderError                         a booking system and its answers
         ├── UnknownSourceError (KeyError)     no provider for a source slug
         ├── DiscoveryNotSupported (RuntimeError)

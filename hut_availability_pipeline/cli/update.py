@@ -104,7 +104,7 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
     intervals = request_intervals(args.request_interval, settings)
     on_fetched, on_stored, recorder = progress.fetched, progress.stored, None
     if not args.no_dagster_report:
-        # notes for the Dagster record, collected without Dagster: it is imported after the work
+        # notes for the Dagster record, collected without Dagster (which the command never loads)
         from ..refresh.notes import RefreshNotes
 
         recorder = RefreshNotes(on_fetched=progress.fetched, on_stored=progress.stored)
@@ -142,11 +142,14 @@ def _update(args: argparse.Namespace, db: Any, settings: Settings) -> int:
                     f"  {run.source}: {len(run.report.stored)} of {run.huts} hut(s) in {run.report.wall_seconds:.1f} s"
                 )
     if recorder is not None:
-        from ..defs.refresh.reporting import report_update
+        from ..refresh.record import save_record
 
-        run_id = report_update(report, recorder, settings)
-        if run_id:
-            print(f"recorded in Dagster as run {run_id}")
+        record_id = save_record(db, report, recorder, trigger="cli")
+        if record_id is not None:
+            print(
+                f"kept as update record {record_id}: Dagster's daemon (hut-availability dev, or a deployment)"
+                " shows it as a run of hut_update_report_job within a minute"
+            )
     if profiler:
         _print_profile(report, profiler)
     if everything.storage_errors:

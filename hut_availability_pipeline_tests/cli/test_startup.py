@@ -98,3 +98,20 @@ def test_listing_huts_loads_no_hut_services(db, tmp_path):
     result = probe(["huts", "list"], env)
     assert result["status"] == 0
     assert result["loaded"] == ["psycopg", "pydantic", "pydantic_settings"]
+
+
+def test_an_update_with_its_record_for_dagster_never_imports_dagster(db, tmp_path, simulator):
+    """The record is one row that the daemon's sensor turns into a run: loading Dagster and logging
+    three events per hut in the command more than doubled an unpaced update."""
+    with db.connect() as conn:
+        (slug,) = load_huts(conn, catalog_records()[:1]).slugs
+    env = {
+        "DATABASE_URL": libpq_url(db),
+        "HUT_AVAILABILITY_HOME": str(tmp_path / "home"),
+        "HRS_BASE_URL": simulator.base_url,
+    }
+    result = probe(["update", "--hut-slug", slug, "--days", "3", "--request-interval", "0", "--no-progress"], env)
+    assert result["status"] == 0
+    assert "dagster" not in result["loaded"]  # type: ignore[operator]
+    with db.connect() as conn:
+        assert conn.execute("SELECT huts, trigger FROM update_records").fetchall() == [(1, "cli")]

@@ -49,6 +49,7 @@ def test_definitions_load_with_every_job_schedule_and_sensor() -> None:
     assert sorted(s.name for s in repo.sensor_defs) == [
         "after_refresh_sensor",
         "hut_priority_sensor",
+        "update_record_sensor",
         "watch_alerts_sensor",
     ]
     assert set(defs.resources) == {"settings", "database", "providers", "hut_availability_io_manager"}

@@ -21,14 +21,17 @@ from hut_availability_pipeline.defs.refresh.hut_refresh import HutRefreshRecorde
 from hut_availability_pipeline.defs.refresh.io_manager import HutAvailabilityIOManager
 from hut_availability_pipeline.defs.refresh.jobs import REFRESH_JOBS, refresh_run_config
 from hut_availability_pipeline.defs.refresh.partitions import HUT_PARTITIONS_NAME
-from hut_availability_pipeline.defs.refresh.reporting import report_update
+from hut_availability_pipeline.defs.refresh.reporting import hut_update_report_job, update_record_sensor
 from hut_availability_pipeline.defs.resources import BookingProvidersResource, DatabaseResource
 from hut_availability_pipeline.domain.dates import today_in
 from hut_availability_pipeline.providers.hut_reservation import HutReservationService
-from hut_availability_pipeline.refresh.engine import run_update
+from hut_availability_pipeline.refresh.engine import UpdateReport, run_update
+from hut_availability_pipeline.refresh.notes import RefreshNotes
+from hut_availability_pipeline.refresh.record import save_record
 from hut_availability_pipeline.simulator import FaultConfig, SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, huts_by_slug, load_huts
+from hut_availability_pipeline.storage.update_records import read_update_record
 
 from ..helpers import count
 
@@ -296,6 +299,33 @@ def test_the_io_manager_gives_downstream_inputs_the_database(db: Database, simul
     assert manager.load_input(dg.build_input_context()) == db
 
 
+def record_update(db: Database, instance: dg.DagsterInstance, report: UpdateReport, recorder: RefreshNotes) -> str:
+    """Keep the update's record as the command does, then let update_record_sensor request its run
+    and execute that run on `instance` (what the daemon does); return the run id."""
+    record_id = save_record(db, report, recorder, trigger="cli")
+    assert record_id is not None
+    database = DatabaseResource(conninfo=db.conninfo)
+    with dg.build_sensor_context(instance=instance, resources={"database": database}) as context:
+        result = update_record_sensor(context)
+    assert isinstance(result, dg.SensorResult) and result.run_requests is not None
+    (request,) = result.run_requests
+    assert result.cursor == str(record_id) and request.run_key == f"update-record-{record_id}"
+    run = hut_update_report_job.execute_in_process(
+        instance=instance,
+        run_config=request.run_config,
+        tags=request.tags,
+        resources={"database": database},
+        raise_on_error=False,
+    )
+    with db.connect() as conn:
+        stored = read_update_record(conn, record_id)
+    assert stored is not None and stored.run_id == run.run_id and stored.recorded_at is not None
+    # the next tick finds nothing new
+    with dg.build_sensor_context(instance=instance, resources={"database": database}, cursor=result.cursor) as again:
+        assert update_record_sensor(again).skip_reason is not None
+    return run.run_id
+
+
 def test_the_cli_update_is_recorded_as_a_run_with_the_same_materializations(
     db: Database, simulator: SimulatorServer, huts: list[str], instance: dg.DagsterInstance
 ) -> None:
@@ -307,14 +337,19 @@ def test_the_cli_update_is_recorded_as_a_run_with_the_same_materializations(
             db, provider, refs, start=today_in("Europe/Zurich", dt.datetime.now(dt.UTC)), days=30,
             on_fetched=recorder.on_fetched, on_stored=recorder.on_stored,
         )  # fmt: skip
-    run_id = report_update(report, recorder, instance=instance)
-    assert run_id is not None
+    run_id = record_update(db, instance, report, recorder)
     run = instance.get_run_by_id(run_id)
     assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS
     assert run.tags["hut_availability/trigger"] == "cli"
+    assert run.tags["hut_availability/huts"] == "2"
     for asset in REFRESHED:
         assert sorted(m.partition for m in materializations(instance, asset)) == sorted(h.slug for h in refs)
-    assert values(materializations(instance, "hut_availability")[0])["rows_fetched"] == 30
+    by_hut = {m.partition: values(m) for m in materializations(instance, "hut_availability")}
+    for ref in refs:  # the counts and the notes survived the record
+        md, notes = by_hut[ref.slug], recorder.notes[ref.hut_id]
+        assert md["rows_fetched"] == 30 and md["new"] == 30
+        assert md["fullest_dates"] == fullest_dates_table(notes.fullest)
+        assert md["write_seconds"] == round(notes.write_seconds, 4) > 0
 
 
 def test_a_cli_update_in_which_huts_failed_is_a_failed_run_naming_them(
@@ -333,8 +368,7 @@ def test_a_cli_update_in_which_huts_failed_is_a_failed_run_naming_them(
             on_fetched=recorder.on_fetched, on_stored=recorder.on_stored,
         )  # fmt: skip
     assert len(report.failed) == 2
-    run_id = report_update(report, recorder, instance=instance)
-    assert run_id is not None
+    run_id = record_update(db, instance, report, recorder)
     run = instance.get_run_by_id(run_id)
     assert run is not None and run.status == dg.DagsterRunStatus.FAILURE
     (failure,) = [e for e in instance.all_logs(run_id) if e.dagster_event_type == "STEP_FAILURE"]
@@ -345,6 +379,21 @@ def test_a_cli_update_in_which_huts_failed_is_a_failed_run_naming_them(
     assert "\n- 1 hut(s) of hrs not asked: 127.0.0.1:" in data.description
     assert data.metadata["failed_huts"].value == [h.slug for h in refs]
     assert not materializations(instance, "hut_availability")
+
+
+def test_a_record_that_does_not_exist_fails_its_run_saying_what_the_job_is_for(
+    db: Database, instance: dg.DagsterInstance
+) -> None:
+    run = hut_update_report_job.execute_in_process(
+        instance=instance,
+        run_config={"ops": {"report_hut_update": {"config": {"record_id": 987654}}}},
+        resources={"database": DatabaseResource(conninfo=db.conninfo)},
+        raise_on_error=False,
+    )
+    assert not run.success
+    (failure,) = [e for e in instance.all_logs(run.run_id) if e.dagster_event_type == "STEP_FAILURE"]
+    description = failure.dagster_event.event_specific_data.user_failure_data.description
+    assert description.startswith("no update record 987654: this job logs what `hut-availability update` kept")
 
 
 def test_fullest_dates_table_lists_the_fullest_first() -> None:

@@ -24,8 +24,8 @@ Backfills of chosen huts:
       --config-json '{"ops": {"refresh_huts": {"config": {"huts": ["konkordiahutte-sac", "zwinglipasshutte"]}}}}'
 - Command line, one run per hut partition:
     ... dagster job backfill -w workspace.yaml -j hut_backfill_job --partitions a-hut,b-hut --noprompt
-- `hut-availability update --hut-slug a-hut --hut-slug b-hut` fetches in the CLI and records the
-  work as a run with the same materializations (`reporting.report_update`).
+- `hut-availability update --hut-slug a-hut --hut-slug b-hut` fetches in the CLI and keeps a
+  record that `update_record_sensor` turns into a run with the same materializations (`reporting.py`).
 """
 
 import dagster as dg

@@ -1,25 +1,33 @@
 """`hut-availability update` in the Dagster UI: its work recorded as a run with the same per-hut
 materializations as a sensor's run, so there is one history of what was fetched.
 
-The CLI calls the refresh itself (`refresh.parallel.refresh_huts`: progress bars, profile, exit
-status); it lets a `HutRefreshRecorder` ride along on its callbacks and then calls `report_update`,
-which executes `hut_update_report_job` in-process on the project's instance (DAGSTER_HOME, see
-`supervisor/instance.py`).
-The run logs one materialization per stored hut of hut_bookings, hut_availability and
-hut_availability_history, with the metadata `hut_refresh.HutRefreshRecorder` gives every refresh, and
-fails, naming the huts and why, when some could not be fetched (as a refresh run does).
+The command does not load Dagster. It calls the refresh itself (`refresh.parallel.refresh_huts`:
+progress bars, profile, exit status), lets `RefreshNotes` ride along on its callbacks and keeps
+the outcome as one row of `update_records` (`refresh.record.save_record`). Here:
+
+- `update_record_sensor` (every 30 s, running by default) requests one run of
+  `hut_update_report_job` per new row (its cursor: the last record id requested; run key
+  `update-record-<id>`, so a record is never logged twice);
+- the run's op reads the row, logs one materialization per stored hut of hut_bookings,
+  hut_availability and hut_availability_history with the metadata `HutRefreshRecorder` gives
+  every refresh, marks the row logged, and fails, naming the huts and why, when some could not be
+  fetched (as a refresh run does).
+
+Without a running daemon the rows wait and are logged when it next runs. Why not in the command:
+logging three events per hut through Dagster's public API costs about 5 ms each, plus loading
+Dagster, which more than doubled an unpaced update (`--no-dagster-report` keeps no record at all).
 """
 
 import logging
 
 import dagster as dg
+from pydantic import Field
 
-from ...config import Settings
-from ...refresh.engine import UpdateReport
-from ...refresh.notes import RefreshNotes
+from ...refresh.record import UpdateRecord, UpdateRecordError
+from ...storage.update_records import mark_update_recorded, new_update_records, read_update_record
+from ..resources import DatabaseResource
 from .hut_refresh import (
     HutRefreshRecorder,
-    RefreshResult,
     failures_text,
     log_materializations,
     report_metadata,
@@ -28,85 +36,85 @@ from .hut_refresh import (
 from .jobs import HUT_COUNT_TAG, KIND_TAG, REPORT_KIND, TRIGGER_TAG
 from .partitions import ensure_hut_partitions
 
-__all__ = ["HutRefreshRecorder", "hut_update_report_job", "report_update"]
+__all__ = ["hut_update_report_job", "update_record_sensor"]
 
 logger = logging.getLogger(__name__)
-REPORT_RESOURCE = "hut_update_report"
+RECORD_TAG = "hut_availability/update_record"
+SENSOR_INTERVAL_SECONDS = 30
 
 
-@dg.op(required_resource_keys={REPORT_RESOURCE})
-def report_hut_update(context: dg.OpExecutionContext) -> dg.Output[int]:
-    """Log the materializations of an update done by `hut-availability update`."""
-    recorded = getattr(context.resources, REPORT_RESOURCE)
-    if not isinstance(recorded, RefreshResult):
+class UpdateRecordConfig(dg.Config):
+    """Which update to log."""
+
+    record_id: int = Field(description="The row of update_records (`hut-availability update` printed its id).")
+
+
+@dg.op
+def report_hut_update(context: dg.OpExecutionContext, config: UpdateRecordConfig, database: DatabaseResource) -> int:
+    """Log the materializations of an update done by `hut-availability update`; return the number
+    of huts stored."""
+    with database.database().connect() as conn:
+        stored = read_update_record(conn, config.record_id)
+    if stored is None:
         raise dg.Failure(
-            description="This job records the work of `hut-availability update`; it does not fetch."
-            " To refresh huts from here, launch hut_refresh_<provider>_job or materialize hut partitions.",
+            description=f"no update record {config.record_id}: this job logs what `hut-availability update`"
+            " kept; to refresh huts from here, launch hut_refresh_<provider>_job or materialize hut partitions.",
             allow_retries=False,
         )
-    report = recorded.report
+    try:
+        record = UpdateRecord.from_document(stored.report)
+    except UpdateRecordError as exc:
+        raise dg.Failure(description=f"update record {config.record_id}: {exc}", allow_retries=False) from None
+    report = record.report
+    recorder = HutRefreshRecorder()
+    recorder.notes = record.notes
     tune_event_storage(context.instance)
     ensure_hut_partitions(context.instance, [o.hut.slug for o in report.stored])
-    log_materializations(context, recorded.recorder.materializations(report))
+    log_materializations(context, recorder.materializations(report))
+    with database.database().connect() as conn:
+        mark_update_recorded(conn, config.record_id, context.run_id)
+    metadata = report_metadata(report)
     if report.failed:  # a failed run, as a refresh run with failed huts is: green would say all is well
         raise dg.Failure(
             description=f"{len(report.failed)} of {len(report.outcomes)} hut(s) could not be fetched"
             f" ({len(report.stored)} stored):\n{failures_text(report)}",
-            metadata={
-                **report_metadata(report),
-                "failed_huts": dg.MetadataValue.json([o.hut.slug for o in report.failed]),
-            },
+            metadata={**metadata, "failed_huts": dg.MetadataValue.json([o.hut.slug for o in report.failed])},
             allow_retries=False,
         )
-    return dg.Output(len(report.stored), metadata=report_metadata(report))
+    context.add_output_metadata(metadata)
+    return len(report.stored)
 
 
 @dg.job(
     name="hut_update_report_job",
     tags={KIND_TAG: REPORT_KIND},
-    resource_defs={REPORT_RESOURCE: dg.ResourceDefinition.none_resource()},
-    description="Record in Dagster what `hut-availability update` fetched and stored (run by the CLI).",
+    description="Record in Dagster what `hut-availability update` fetched and stored (requested by"
+    " update_record_sensor).",
 )
 def hut_update_report_job() -> None:
     report_hut_update()
 
 
-def report_update(
-    report: UpdateReport,
-    notes: RefreshNotes,
-    settings: Settings | None = None,
-    *,
-    instance: dg.DagsterInstance | None = None,
-    trigger: str = "cli",
-) -> str | None:
-    """Record `report` as a run of `hut_update_report_job`; return its run id, or None (with a
-    warning logged) when there is nothing to record or Dagster's storage is unavailable: the data
-    is stored either way, so this never fails the update."""
-    if not report.outcomes:
-        return None
-    owned = instance is None
-    if instance is None and settings is None:
-        raise TypeError("report_update needs the caller's settings (for the project's instance) or an instance")
-    try:
-        if instance is None:
-            assert settings is not None
-            from ...supervisor.instance import project_instance
-
-            instance = project_instance(settings)
-        try:
-            result = hut_update_report_job.execute_in_process(
-                instance=instance,
-                resources={REPORT_RESOURCE: RefreshResult(report, HutRefreshRecorder.of(notes))},
-                tags={TRIGGER_TAG: trigger, HUT_COUNT_TAG: str(len(report.outcomes))},
-                # quiet CLI: the command prints its own summary and failures (a failed record
-                # would repeat them with Dagster's stack trace); the UI shows the run in full
-                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-                raise_on_error=False,
-            )
-        finally:
-            if owned:
-                instance.dispose()
-    except Exception as exc:
-        logger.warning("could not record the update in Dagster (the data is stored): %s", exc)
-        return None
-    return result.run_id
+@dg.sensor(
+    name="update_record_sensor",
+    job=hut_update_report_job,
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Show each `hut-availability update` as a run: one hut_update_report_job run per new update record.",
+)
+def update_record_sensor(context: dg.SensorEvaluationContext, database: DatabaseResource) -> dg.SensorResult:
+    """Request a run for each update record after the cursor (see the module docstring)."""
+    after = int(context.cursor) if context.cursor else 0
+    with database.database().connect() as conn:
+        records = new_update_records(conn, after)
+    if not records:
+        return dg.SensorResult(skip_reason="no update recorded by the command line since the last run")
+    requests = [
+        dg.RunRequest(
+            run_key=f"update-record-{r.record_id}",
+            run_config={"ops": {"report_hut_update": {"config": {"record_id": r.record_id}}}},
+            tags={TRIGGER_TAG: r.trigger, HUT_COUNT_TAG: str(r.huts), RECORD_TAG: str(r.record_id)},
+        )
+        for r in records
+    ]
+    return dg.SensorResult(run_requests=requests, cursor=str(records[-1].record_id))
