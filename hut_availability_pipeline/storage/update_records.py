@@ -62,10 +62,14 @@ def read_update_record(conn: psycopg.Connection[Any], record_id: int) -> StoredU
         return cur.execute(query("update_record_read"), {"record_id": record_id}).fetchone()
 
 
+KEEP_LOGGED = dt.timedelta(days=30)
+"""How long a logged record is kept: as long as Dagster keeps its run (dagster_maintenance_job)."""
+
+
 def mark_update_recorded(conn: psycopg.Connection[Any], record_id: int, run_id: str) -> None:
-    """Note that run `run_id` logged the record (committed)."""
+    """Note that run `run_id` logged the record, and forget records logged more than KEEP_LOGGED
+    ago (one transaction)."""
+    now = dt.datetime.now(dt.UTC)
     with conn.transaction():
-        conn.execute(
-            query("update_record_mark"),
-            {"record_id": record_id, "run_id": run_id, "recorded_at": dt.datetime.now(dt.UTC)},
-        )
+        conn.execute(query("update_record_mark"), {"record_id": record_id, "run_id": run_id, "recorded_at": now})
+        conn.execute(query("update_record_forget"), {"cutoff": now - KEEP_LOGGED})
