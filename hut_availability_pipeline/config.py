@@ -23,6 +23,7 @@ from .domain.dates import DEFAULT_TIMEZONE
 from .domain.tiers import TierPolicy
 from .errors import EXIT_USAGE, HutAvailabilityError
 from .providers.registry import PROVIDERS
+from .refresh import DEFAULT_BATCH_SIZE
 
 if TYPE_CHECKING:
     from .storage.database import Database
@@ -109,7 +110,7 @@ class Settings(BaseSettings):
         ),
     )
     batch_size: int = Field(
-        20,
+        DEFAULT_BATCH_SIZE,
         ge=1,
         validation_alias="HUT_AVAILABILITY_BATCH_SIZE",
         description="Huts per database transaction: a run killed mid-way loses at most the batch in flight.",
