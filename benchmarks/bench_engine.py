@@ -44,6 +44,7 @@ from hut_availability_pipeline.domain.bookings import (
     PlacesSchema,
     ReservationStatusEnum,
 )
+from hut_availability_pipeline.refresh import DEFAULT_BATCH_SIZE
 from hut_availability_pipeline.storage.database import Database, migrate
 from hut_availability_pipeline.storage.embedded import start_embedded_server
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--huts", type=int, default=150)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--batch-size", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--change-fraction", type=float, default=0.02)
     parser.add_argument("--repeat", type=int, default=3, help="bare COPY runs (median is used)")
     parser.add_argument("--without-foreign-keys", action="store_true", help="drop the keys of both tables first")

@@ -33,6 +33,7 @@ import orjson
 from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.domain.bookings import HutRef
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh import DEFAULT_BATCH_SIZE
 from hut_availability_pipeline.refresh.engine import run_update
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
@@ -42,7 +43,7 @@ from .bench_engine import fresh_database
 
 BENCH_DATABASE = "hut_availability_bench_hut"
 START = dt.datetime(2026, 7, 24, 6, 0, tzinfo=dt.UTC)
-BATCH = 20
+BATCH = DEFAULT_BATCH_SIZE  # what a refresh writes per transaction unless configured otherwise
 _BARE_COPY = "COPY bare_days (hut_id, day, free, total, status) FROM STDIN (FORMAT BINARY)"
 
 

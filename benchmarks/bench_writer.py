@@ -35,6 +35,7 @@ from typing import Any
 from hut_availability_pipeline.catalog.files import catalog_records
 from hut_availability_pipeline.domain.bookings import HutFetchResult
 from hut_availability_pipeline.providers import HutReservationService
+from hut_availability_pipeline.refresh import DEFAULT_BATCH_SIZE
 from hut_availability_pipeline.simulator import SimulatorConfig, SimulatorServer
 from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import bookable_huts, load_huts
@@ -44,7 +45,7 @@ from .bench_engine import fresh_database
 
 BENCH_DATABASE = "hut_availability_bench_writer"
 START = dt.datetime(2026, 7, 24, 6, 0, tzinfo=dt.UTC)
-BATCH = 20
+BATCH = DEFAULT_BATCH_SIZE  # what a refresh writes per transaction unless configured otherwise
 STEPS = ("partitions", "lock", "copy", "write_update_current", "write_insert_current", "write_close_history",
          "write_open_history", "write_stored_in_range", "write_fetch_status", "commit")  # fmt: skip
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -23,6 +23,10 @@ from .domain.dates import DEFAULT_TIMEZONE
 from .domain.tiers import TierPolicy
 from .errors import EXIT_USAGE, HutAvailabilityError
 from .providers.registry import PROVIDERS
+from .refresh import DEFAULT_BATCH_SIZE
+
+if TYPE_CHECKING:
+    from .storage.database import Database
 
 DEFAULT_HOME = ".hut-availability"
 DEFAULT_HRS_BASE_URL = PROVIDERS["hrs"].default_base_url
@@ -106,7 +110,7 @@ class Settings(BaseSettings):
         ),
     )
     batch_size: int = Field(
-        20,
+        DEFAULT_BATCH_SIZE,
         ge=1,
         validation_alias="HUT_AVAILABILITY_BATCH_SIZE",
         description="Huts per database transaction: a run killed mid-way loses at most the batch in flight.",
@@ -436,6 +440,16 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+
+
+def open_configured_database(settings: Settings) -> Database:
+    """The configured database, migrated: DATABASE_URL, else the embedded server under the home
+    (started when it does not run). The one place that turns the settings into the values
+    `storage.database.open_database` takes (storage never sees the settings);
+    DatabaseUnavailableError when it cannot be reached."""
+    from .storage.database import open_database  # psycopg: loaded by what opens a database, not by the settings
+
+    return open_database(settings.database_url, settings.home)
 
 
 # pydantic's wording for the checks of numbers, in plain words

@@ -2,7 +2,8 @@
 
 See docs/architecture.md: `defs/` holds definitions only (process supervision is `supervisor/`),
 `api` and `web` are composed by `serving` and do not import each other, nothing below `defs/`
-imports dagster, and the domain imports nothing of ours."""
+imports dagster, the domain imports nothing of ours, and the inner layers take values, not the
+settings (config.py is read at the entry points)."""
 
 from __future__ import annotations
 
@@ -85,3 +86,12 @@ OUTER = ("refresh", "catalog", "watches", "serving", "api", "web", "cli", "defs"
 @pytest.mark.parametrize("room", ["storage", "providers", "notify"])
 def test_storage_providers_and_notify_import_no_use_case_and_no_entry_point(room: str) -> None:
     assert offending(room, tuple(f"{NAME}.{outer}" for outer in OUTER)) == []
+
+
+@pytest.mark.parametrize("room", ["storage", "providers", "notify", "refresh", "catalog", "watches"])
+def test_inner_layers_take_values_not_the_settings(room: str) -> None:
+    """Configuration is read once, at an entry point, and passed down as values: no inner module
+    imports `config` (its `Settings`, or anything else of it, also under TYPE_CHECKING). What the
+    settings mean for a layer is composed outside it (`config.open_configured_database`, the
+    retention op's policy); a default that belongs to a layer lives there and config imports it."""
+    assert offending(room, (f"{NAME}.config",)) == []

@@ -26,11 +26,11 @@ class UsageError(HutAvailabilityError):
 def open_db(settings: Settings) -> Database:
     """The project's database, migrated; says so on stderr when this starts the embedded server
     (it keeps running for the next commands)."""
-    from ..storage.database import open_database
+    from ..config import open_configured_database
     from ..storage.embedded import embedded_server_running
 
     starts_server = settings.database_url is None and not embedded_server_running(settings.home)
-    db = open_database(settings)
+    db = open_configured_database(settings)
     if starts_server:
         print(
             f"hut-availability: started the embedded PostgreSQL in {settings.resolved_home / 'pg'}; it keeps"

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..argtypes import number, whole_number
 from ..config import DEFAULT_REQUEST_INTERVAL, Settings
+from ..refresh import DEFAULT_BATCH_SIZE
 from .common import EXIT_FAILED, EXIT_OK, UsageError, open_db
 from .progress import Progress
 
@@ -44,7 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time between request starts, per provider (default: HUT_AVAILABILITY_REQUEST_INTERVAL if set, else"
         f" each provider's own, {DEFAULT_REQUEST_INTERVAL} for both; the sites tolerate ~1/s)",
     )
-    parser.add_argument("--batch-size", type=whole_number(1), default=None, help="huts per transaction (default: 20)")
+    parser.add_argument(
+        "--batch-size",
+        type=whole_number(1),
+        default=None,
+        help=f"huts per transaction (default: HUT_AVAILABILITY_BATCH_SIZE if set, else {DEFAULT_BATCH_SIZE})",
+    )
     parser.add_argument("--profile", action="store_true", help="print time per phase and the top functions")
     parser.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
     parser.add_argument(

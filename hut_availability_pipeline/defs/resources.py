@@ -15,9 +15,9 @@ import functools
 import dagster as dg
 from pydantic import Field
 
-from ..config import Settings
+from ..config import Settings, open_configured_database
 from ..providers.registry import PROVIDERS, BookingService, provider_for
-from ..storage.database import Database, open_database
+from ..storage.database import Database
 
 SETTINGS_KEY = "settings"
 """Resource key of the `config.Settings` the code location was loaded with."""
@@ -27,7 +27,7 @@ REQUEST_INTERVAL_ENV = Settings.variable("request_interval")
 @functools.cache
 def _configured_database(settings: Settings) -> Database:
     """Open (and migrate) the configured database once per process and settings."""
-    return open_database(settings)
+    return open_configured_database(settings)
 
 
 class DatabaseResource(dg.ConfigurableResource):

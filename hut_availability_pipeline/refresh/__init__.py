@@ -9,5 +9,9 @@ the Dagster jobs and asset, and the chaos runs:
 
 `notes.py` turns the engine's callbacks into what a run reports (rows per hut, the fullest dates).
 Nothing here imports dagster. (This file imports nothing, so that the CLI's light commands that
-need a type of `engine` do not load the providers.)
+need a type of `engine` do not load the providers, and the settings can take the default below.)
 """
+
+DEFAULT_BATCH_SIZE = 20
+"""Huts per transaction of the writer when the caller does not say: the engine's, the IO manager's
+and the default of HUT_AVAILABILITY_BATCH_SIZE. A run killed mid-way loses at most one batch."""

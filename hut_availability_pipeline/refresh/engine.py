@@ -27,6 +27,7 @@ from ..providers.http import CircuitBreaker
 from ..storage.database import Database
 from ..storage.provider_blocks import read_block, write_block
 from ..storage.writer import BatchResult, HutWriteCounts, stage, write_batch
+from . import DEFAULT_BATCH_SIZE
 
 logger = logging.getLogger(__name__)
 BLOCKED_REASON = "blocked: cooling down after repeated 403/429 answers"
@@ -162,7 +163,7 @@ def run_update(
     start: dt.date,
     days: int | None = None,
     request_interval: float | None = None,
-    batch_size: int = 20,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     on_fetched: FetchedCallback | None = None,
     on_stored: StoredCallback | None = None,
 ) -> UpdateReport:
@@ -182,7 +183,7 @@ def store_fetched(
     db: Database,
     fetched: FetchedHuts,
     *,
-    batch_size: int = 20,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     on_fetched: FetchedCallback | None = None,
     on_stored: StoredCallback | None = None,
     on_outcomes: OutcomesCallback | None = None,

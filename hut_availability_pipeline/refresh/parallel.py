@@ -25,6 +25,7 @@ from ..domain.bookings import HutFetchResult, HutRef
 from ..providers.registry import BookingService, provider_for
 from ..storage.database import Database
 from ..storage.writer import BatchResult
+from . import DEFAULT_BATCH_SIZE
 from .engine import (
     FetchedCallback,
     OutcomesCallback,
@@ -105,7 +106,7 @@ def refresh_huts(
     start: dt.date,
     days: int | None = None,
     request_intervals: Mapping[str, float] | None = None,
-    batch_size: int = 20,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     on_fetched: FetchedCallback | None = None,
     on_stored: StoredCallback | None = None,
     on_outcomes: OutcomesCallback | None = None,

@@ -1,4 +1,9 @@
-"""Connections to PostgreSQL (embedded by default, any server by DATABASE_URL) and migrations."""
+"""Connections to PostgreSQL (embedded by default, any server by DATABASE_URL) and migrations.
+
+Takes values, not the settings: a database URL (or None: the embedded server) and the home
+directory the embedded server lives under. `config.open_configured_database` is the one place
+that turns the settings into those values.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,12 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import conninfo, sql
 
-from ..config import Settings
 from ..errors import EXIT_USAGE, HutAvailabilityError
 from .embedded import start_embedded_server
 from .sqlfiles import migration_files, query, sql_dir
@@ -37,12 +42,13 @@ class Database:
     conninfo: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
-        """DATABASE_URL when set; otherwise the embedded server under the home directory, with a
-        database of its own (created on first use)."""
-        if settings.database_url:
-            return cls(conninfo.make_conninfo(settings.database_url))
-        server = start_embedded_server(settings.home)
+    def at(cls, database_url: str | None, home: Path) -> Database:
+        """The server of `database_url` (DATABASE_URL) when given; otherwise the embedded server
+        under `home` (started when it does not run), with a database of its own (created on first
+        use)."""
+        if database_url:
+            return cls(conninfo.make_conninfo(database_url))
+        server = start_embedded_server(home)
         ensure_database(server, DATA_DATABASE)
         return cls(conninfo.make_conninfo(server, dbname=DATA_DATABASE))
 
@@ -171,35 +177,37 @@ def validate_constraints(conn: psycopg.Connection[Any]) -> list[str]:
     return validated
 
 
-def open_database(settings: Settings) -> Database:
-    """The configured database, migrated to the current schema; DatabaseUnavailableError when it
-    cannot be reached."""
+def open_database(database_url: str | None, home: Path) -> Database:
+    """The database of `database_url`, else the embedded server's under `home` (`Database.at`),
+    migrated to the current schema; DatabaseUnavailableError when it cannot be reached."""
     try:
-        db = Database.from_settings(settings)
+        db = Database.at(database_url, home)
     except psycopg.ProgrammingError as exc:  # libpq could not parse DATABASE_URL
-        raise DatabaseUnavailableError(f"DATABASE_URL is not a valid connection URL: {_scrub(exc, settings)}") from None
+        raise DatabaseUnavailableError(
+            f"DATABASE_URL is not a valid connection URL: {_scrub(exc, database_url)}"
+        ) from None
     except psycopg.OperationalError as exc:
-        raise DatabaseUnavailableError(_unreachable(settings, None, exc)) from None
+        raise DatabaseUnavailableError(_unreachable(database_url, home, None, exc)) from None
     try:
         db.migrate()
     except psycopg.OperationalError as exc:
-        raise DatabaseUnavailableError(_unreachable(settings, db, exc)) from None
+        raise DatabaseUnavailableError(_unreachable(database_url, home, db, exc)) from None
     return db
 
 
-def _unreachable(settings: Settings, db: Database | None, exc: Exception) -> str:
-    if settings.database_url:
+def _unreachable(database_url: str | None, home: Path, db: Database | None, exc: Exception) -> str:
+    if database_url:
         where = f"DATABASE_URL ({db.describe()})" if db else "DATABASE_URL"
     else:
-        where = f"the embedded server in {settings.resolved_home / 'pg'}"
-    return f"cannot connect to {where}: {_scrub(exc, settings)}"
+        where = f"the embedded server in {home.expanduser().resolve() / 'pg'}"
+    return f"cannot connect to {where}: {_scrub(exc, database_url)}"
 
 
-def _scrub(exc: Exception, settings: Settings) -> str:
+def _scrub(exc: Exception, database_url: str | None) -> str:
     """libpq's message on one line, with the password (if the URL has one) masked."""
     text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
     password = None
-    if settings.database_url:
+    if database_url:
         with contextlib.suppress(psycopg.ProgrammingError):
-            password = conninfo.conninfo_to_dict(settings.database_url).get("password")
+            password = conninfo.conninfo_to_dict(database_url).get("password")
     return text.replace(str(password), "***") if password else text

@@ -17,8 +17,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row, dict_row, scalar_row
 
-from ..config import Settings
 from ..domain.dates import DEFAULT_TIMEZONE, Zone, aware_now, date_range
+from ..domain.tiers import TierPolicy
 from .read_models import (
     AvailabilityFilter,
     AvailabilityPage,
@@ -174,10 +174,13 @@ def unknown_slugs(conn: psycopg.Connection[Any], slugs: Sequence[str]) -> list[s
     return cursor.execute(query("read_unknown_slugs"), {"slugs": list(slugs)}).fetchall()
 
 
-def get_huts_needing_update(conn: psycopg.Connection[Any], settings: Settings, now: dt.datetime) -> list[HutPriority]:
-    """The huts due for a refresh at `now`, most urgent first, each once with its tier: the core's
-    priority selection (storage.selection.due_huts, one row per hut), not a copy of it."""
-    return due_huts(conn, settings.tiers, aware_now(now), settings.zone)
+def get_huts_needing_update(
+    conn: psycopg.Connection[Any], policy: TierPolicy, now: dt.datetime, zone: Zone
+) -> list[HutPriority]:
+    """The huts due for a refresh at `now` under the tiers of `policy`, "today" being in `zone`,
+    most urgent first, each once with its tier: the core's priority selection
+    (storage.selection.due_huts, one row per hut), not a copy of it."""
+    return due_huts(conn, policy, aware_now(now), zone)
 
 
 def for_trend(

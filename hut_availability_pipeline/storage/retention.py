@@ -19,7 +19,6 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..config import DEFAULT_HISTORY_DAYS, Settings
 from .sqlfiles import query
 
 logger = logging.getLogger(__name__)
@@ -64,9 +63,10 @@ def forget_partitions(conn: psycopg.Connection[Any]) -> None:
 class RetentionPolicy:
     """What to keep. History of availability dates older than `history_days` days is dropped,
     month by month (a month goes once its last day is older). Current-state rows of past dates are
-    the final record of those dates and are kept unless `current_days` is set."""
+    the final record of those dates and are kept unless `current_days` is set. The configured
+    values (and their defaults) are the settings' `retention_*` fields, which the job passes in."""
 
-    history_days: int = DEFAULT_HISTORY_DAYS
+    history_days: int
     current_days: int | None = None
 
     def __post_init__(self) -> None:
@@ -74,11 +74,6 @@ class RetentionPolicy:
             raise ValueError(f"history_days must be at least 1, got {self.history_days}")
         if self.current_days is not None and self.current_days < 1:
             raise ValueError(f"current_days must be at least 1 (or None: keep), got {self.current_days}")
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RetentionPolicy:
-        """HUT_AVAILABILITY_RETENTION_HISTORY_DAYS (default 400) and _CURRENT_DAYS (default: keep)."""
-        return cls(history_days=settings.retention_history_days, current_days=settings.retention_current_days)
 
 
 @dataclass

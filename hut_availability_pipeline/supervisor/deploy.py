@@ -28,8 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..config import Settings
-from ..storage.database import open_database
+from ..config import Settings, open_configured_database
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from .instance import PROJECT_ROOT, prepare_dagster_home
 from .processes import (
@@ -153,7 +152,7 @@ def _prepared(role: str, settings: Settings) -> dict[str, str]:
     """The environment of `role`'s process, after what it needs first: the code server migrates the
     data's database (and so starts the embedded server, when that is the one)."""
     if role == "code-server":
-        open_database(settings)
+        open_configured_database(settings)
     return {**os.environ, **dagster_environment(settings)}
 
 

@@ -34,10 +34,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..config import DEMO_HOME, SIMULATOR_URL_FILE, Settings, load_settings
+from ..config import DEMO_HOME, SIMULATOR_URL_FILE, Settings, load_settings, open_configured_database
 from ..defs.resources import REQUEST_INTERVAL_ENV
 from ..providers.registry import PROVIDERS
-from ..storage.database import open_database
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
 from .dev_arguments import web_port
@@ -95,7 +94,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
                 check_port_free(web, "--web-port")
             embedded = settings.database_url is None
             was_running = embedded and embedded_server_running(home)
-            db = open_database(settings)
+            db = open_configured_database(settings)
             if embedded and not was_running:
                 stack.callback(stop_embedded_server, home)
             with db.connect() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,7 +14,13 @@ import psycopg
 import pytest
 
 from hut_availability_pipeline.config import ConfigError, load_settings
-from hut_availability_pipeline.storage.database import ConstraintValidationError, Database, migrate
+from hut_availability_pipeline.storage.database import (
+    ConstraintValidationError,
+    Database,
+    DatabaseUnavailableError,
+    migrate,
+    open_database,
+)
 from hut_availability_pipeline.storage.embedded import (
     embedded_server_running,
     start_embedded_server,
@@ -27,6 +34,20 @@ def test_migrations_are_idempotent_and_recorded(any_db):
     with any_db.connect() as conn:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
     assert versions == [p.stem for p in migration_files()]
+
+
+def test_a_database_url_that_fails_is_named_without_its_password_and_starts_no_embedded_server(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(DatabaseUnavailableError) as unreachable:
+        open_database(f"postgresql://app:s3cret@127.0.0.1:{port}/huts?connect_timeout=5", tmp_path)
+    assert str(unreachable.value).startswith(f"cannot connect to DATABASE_URL (huts on 127.0.0.1:{port}): ")
+    with pytest.raises(DatabaseUnavailableError) as invalid:
+        open_database("postgresql://app:s3cret@127.0.0.1/huts?no_such_option=1", tmp_path)
+    assert str(invalid.value).startswith("DATABASE_URL is not a valid connection URL: ")
+    assert "s3cret" not in str(unreachable.value) + str(invalid.value)
+    assert list(tmp_path.iterdir()) == []  # the home is not touched when a URL is given
 
 
 def test_describe_hides_passwords():

@@ -234,7 +234,7 @@ def test_huts_needing_update_is_the_core_selection_with_tiers(db):
     settings = Settings(timezone=ZURICH)
     later = NOW + 45 * dt.timedelta(minutes=1)
     with db.connect() as conn:
-        due = get_huts_needing_update(conn, settings, later)
+        due = get_huts_needing_update(conn, settings.tiers, later, settings.zone)
         core = due_huts(conn, settings.tiers, later, settings.zone)
     assert [(p.hut.hut_id, p.tier) for p in due] == [(p.hut.hut_id, p.tier) for p in core]
     tiers = {p.hut.slug: p.tier for p in due}

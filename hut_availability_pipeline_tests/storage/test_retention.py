@@ -84,26 +84,36 @@ def test_current_state_of_past_dates_can_be_removed_when_configured(db: Database
 
 
 def test_policy_validation_and_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert RetentionPolicy.from_settings(load_settings()) == RetentionPolicy(400, None)
+    default = load_settings()
+    assert (default.retention_history_days, default.retention_current_days) == (400, None)
     monkeypatch.setenv("HUT_AVAILABILITY_RETENTION_HISTORY_DAYS", "90")
     monkeypatch.setenv("HUT_AVAILABILITY_RETENTION_CURRENT_DAYS", "800")
-    assert RetentionPolicy.from_settings(load_settings()) == RetentionPolicy(90, 800)
+    configured = load_settings()
+    assert (configured.retention_history_days, configured.retention_current_days) == (90, 800)
     monkeypatch.setenv("HUT_AVAILABILITY_RETENTION_HISTORY_DAYS", "ninety")
     with pytest.raises(ConfigError, match="HUT_AVAILABILITY_RETENTION_HISTORY_DAYS='ninety'"):
         load_settings()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="history_days must be at least 1"):
         RetentionPolicy(history_days=0)
+    with pytest.raises(ValueError, match="current_days must be at least 1"):
+        RetentionPolicy(history_days=400, current_days=0)
 
 
-def test_retention_job_runs_in_dagster(db: Database) -> None:
+@pytest.mark.parametrize(("by_config", "remaining"), [(True, 8), (False, 16)], ids=["run config", "settings"])
+def test_retention_job_runs_in_dagster(db: Database, by_config: bool, remaining: int) -> None:
+    """The window is the run's config when it has one, else the settings' (here 10,000 days: nothing
+    is old enough; the default of 400 would drop 2024)."""
     _fill(db)
     days = (dt.date.today() - dt.date(2025, 6, 1)).days  # cutoff between the two filled periods
     outcome = retention_job.execute_in_process(
-        run_config={"ops": {"apply_retention_op": {"config": {"history_days": days}}}},
-        resources={"database": DatabaseResource(conninfo=db.conninfo), "settings": load_settings()},
+        run_config={"ops": {"apply_retention_op": {"config": {"history_days": days} if by_config else {}}}},
+        resources={
+            "database": DatabaseResource(conninfo=db.conninfo),
+            "settings": load_settings(retention_history_days=10_000),
+        },
     )
     assert outcome.success
-    assert count(db, "hut_availability_history") == 8
+    assert count(db, "hut_availability_history") == remaining
     observations = [e for e in outcome.all_events if e.event_type_value == "ASSET_OBSERVATION"]
     assert observations
     assert isinstance(retention_schedule, dg.ScheduleDefinition)

@@ -27,12 +27,12 @@ def apply_retention_op(
     database: DatabaseResource,
     settings: dg.ResourceParam[Settings],
 ) -> None:
-    """Apply the retention policy and report what was removed as metadata."""
-    base = RetentionPolicy.from_settings(settings)
+    """Apply the retention policy (the run's config, else HUT_AVAILABILITY_RETENTION_HISTORY_DAYS
+    and _CURRENT_DAYS) and report what was removed as metadata."""
     try:
         policy = RetentionPolicy(
-            history_days=config.history_days or base.history_days,
-            current_days=config.current_days if config.current_days is not None else base.current_days,
+            history_days=config.history_days or settings.retention_history_days,
+            current_days=config.current_days if config.current_days is not None else settings.retention_current_days,
         )
     except ValueError as exc:
         raise dg.Failure(f"retention config: {exc}") from None

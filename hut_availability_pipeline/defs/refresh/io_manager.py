@@ -33,6 +33,7 @@ from types import TracebackType
 import dagster as dg
 from pydantic import Field
 
+from ...refresh import DEFAULT_BATCH_SIZE
 from ...refresh.engine import HutOutcome, OutcomesCallback
 from ...refresh.parallel import UpdateAllReport, refresh_huts
 from ...storage.database import Database
@@ -95,7 +96,9 @@ class HutAvailabilityIOManager(dg.ConfigurableIOManager):
     database: DatabaseResource
     providers: BookingProvidersResource
     batch_size: int = Field(
-        default=20, ge=1, description="Huts per transaction (definitions.py: HUT_AVAILABILITY_BATCH_SIZE)."
+        default=DEFAULT_BATCH_SIZE,
+        ge=1,
+        description="Huts per transaction (definitions.py: HUT_AVAILABILITY_BATCH_SIZE).",
     )
 
     def handle_output(self, context: dg.OutputContext, obj: HutBookings) -> None:
