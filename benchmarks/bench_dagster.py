@@ -192,8 +192,14 @@ class DaemonSession:
 
         events: dict[str, list[float]] = {}
         for asset in ("hut_bookings", "hut_availability", "hut_availability_history"):
-            for record in self.instance.fetch_materializations(dg.AssetKey(asset), limit=100_000).records:
-                events.setdefault(record.run_id, []).append(record.timestamp)
+            cursor = None
+            while True:  # at most 10,000 records per call
+                page = self.instance.fetch_materializations(dg.AssetKey(asset), limit=10_000, cursor=cursor)
+                for record in page.records:
+                    events.setdefault(record.run_id, []).append(record.timestamp)
+                if not page.has_more:
+                    break
+                cursor = page.cursor
         lines = [f"{'pass':<11} {'run':>3} {'start-up s':>10} {'to 1st event s':>14} {'events':>6} {'event span s':>12}"
                  f" {'ms/event':>8} {'end s':>6}"]  # fmt: skip
         for name, (tick_at, records) in zip(("first load", "refresh"), self.passes, strict=False):
