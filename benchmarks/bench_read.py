@@ -8,10 +8,11 @@ derivation, and the one availability query of `show`, the API's table and the we
 EXPLAIN (ANALYZE, BUFFERS) plans of the queries. Targets: 50 ms (map, availability table), 10 ms
 (detail, trend), 150 ms per request (endpoint).
 
-    .venv/bin/python -m benchmarks.bench_read [--runs 200] [--requests 100] [--keep]
+    .venv/bin/python -m benchmarks.bench_read [--runs 200] [--requests 100] [--keep] [--database NAME]
 
-Uses the embedded server (database `hut_availability_bench_read`, recreated unless --keep finds it
-filled) or DATABASE_URL's server.
+Uses the embedded server (database `hut_availability_bench_read`, or --database's, recreated unless
+--keep finds it filled) or DATABASE_URL's server; on a server shared with others, give each run a
+database name of its own (--database), since the run drops and recreates it.
 """
 
 from __future__ import annotations
@@ -98,26 +99,26 @@ WHERE h.last_checked IS NULL
 """
 
 
-def bench_database(keep: bool) -> tuple[Database, str]:
-    """The benchmark's database and a postgresql:// URL of it (for the API's process)."""
+def bench_database(keep: bool, name: str = BENCH_DATABASE) -> tuple[Database, str]:
+    """The benchmark's database `name` and a postgresql:// URL of it (for the API's process)."""
     settings = load_settings()
     server = settings.database_url or start_embedded_server(settings.home)
     with psycopg.connect(server, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not (keep and exists):
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DATABASE)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)))
-    db = Database(conninfo.make_conninfo(server, dbname=BENCH_DATABASE))
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    db = Database(conninfo.make_conninfo(server, dbname=name))
     migrate(db)
     params = conninfo.conninfo_to_dict(db.conninfo)
     host = str(params.get("host") or "localhost")
     user = params.get("user") or "postgres"
     port = params.get("port") or 5432
     if host.startswith("/"):
-        url = f"postgresql://{user}@/{BENCH_DATABASE}?host={host}&port={port}"
+        url = f"postgresql://{user}@/{name}?host={host}&port={port}"
     else:
         password = f":{params['password']}" if params.get("password") else ""
-        url = f"postgresql://{user}{password}@{host}:{port}/{BENCH_DATABASE}"
+        url = f"postgresql://{user}{password}@{host}:{port}/{name}"
     return db, url
 
 
@@ -235,12 +236,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=100, help="requests per client for the endpoint")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="reuse the generated database if it is filled")
+    parser.add_argument(
+        "--database", default=BENCH_DATABASE, help=f"the database to (re)create (default: {BENCH_DATABASE})"
+    )
     args = parser.parse_args(argv)
 
     settings = load_settings()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     today = now.astimezone(settings.zone).date()
-    db, url = bench_database(args.keep)
+    db, url = bench_database(args.keep, args.database)
     timings = generate(db, now, today)
     rng = random.Random(7)
     with connect_read_only(db) as conn:
@@ -319,6 +323,14 @@ def main(argv: list[str] | None = None) -> None:
         print("\nEXPLAIN read_hut_detail (14 days):")
         print(explain(conn, "read_hut_detail", {"hut_id": None, "slug": huts[len(huts) // 2], "date_from": today,
                                                  "date_to": today + dt.timedelta(days=13)}))  # fmt: skip
+        any_filter = {"occupancy_statuses": None, "reservation_statuses": None, "hut_types": None, "day_states": None,
+                      "sources": None, "min_free": None, "search": None, "offset": 0}  # fmt: skip
+        print("\nEXPLAIN read_current (show: 14 days, 500 rows by name):")
+        print(explain(conn, "read_current", {**any_filter, "date_from": today, "date_to": today + dt.timedelta(days=13),
+                                              "sort": "name", "descending": False, "limit": 500}))  # fmt: skip
+        print("\nEXPLAIN read_current (web table: 7 days, 100 rows by free, descending):")
+        print(explain(conn, "read_current", {**any_filter, "date_from": today, "date_to": today + dt.timedelta(days=6),
+                                              "sort": "free", "descending": True, "limit": 100}))  # fmt: skip
         print("\nEXPLAIN read_trend (30 days):")
         print(explain(conn, "read_trend", {"hut_id": hut_id, "availability_date": target, "now": now,
                                             "window_start": now - dt.timedelta(days=30)}))  # fmt: skip
