@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> None:
         print(explain(conn, "read_hut_detail", {"hut_id": None, "slug": huts[len(huts) // 2], "date_from": today,
                                                  "date_to": today + dt.timedelta(days=13)}))  # fmt: skip
         any_filter = {"occupancy_statuses": None, "reservation_statuses": None, "hut_types": None, "day_states": None,
-                      "sources": None, "min_free": None, "search": None, "offset": 0}  # fmt: skip
+                      "sources": None, "min_free": None, "search": None, "offset": 0, "count": True}  # fmt: skip
         print("\nEXPLAIN read_current (show: 14 days, 500 rows by name):")
         print(explain(conn, "read_current", {**any_filter, "date_from": today, "date_to": today + dt.timedelta(days=13),
                                               "sort": "name", "descending": False, "limit": 500}))  # fmt: skip

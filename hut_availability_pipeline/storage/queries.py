@@ -230,15 +230,19 @@ def hut_date_history(conn: psycopg.Connection[Any], hut: int | str, availability
 
 @dataclass(frozen=True)
 class _CountedRow(AvailabilityRow):
-    """A row of read_current: a hut-date's current state, and how many rows match in all."""
+    """A row of read_current: a hut-date's current state, and how many rows match in all (None
+    when the query was not asked to count)."""
 
-    matched: int
+    matched: int | None
 
 
 def current_availability(conn: psycopg.Connection[Any], filters: AvailabilityFilter) -> AvailabilityPage:
     """The one availability query of the read side (`show`, the API's `/v1/availability`, the
     web table and its CSV): one page of the hut-dates' current states passing `filters`, in their
-    order, and how many pass in all; in one round trip (two for a page past the end)."""
+    order, and how many pass in all; in one round trip (two for a page past the end).
+
+    The query counts only when a LIMIT may cut the rows: without one, the page is every row from
+    the offset on, and counting would walk the range a second time."""
 
     def any_of(values: tuple[str, ...]) -> list[str] | None:
         return list(values) if values else None
@@ -262,11 +266,15 @@ def current_availability(conn: psycopg.Connection[Any], filters: AvailabilityFil
             "descending": filters.descending,
             "offset": filters.offset,
             "limit": filters.limit,
+            "count": filters.limit is not None,
         },
-        prepare=False,  # optional filters: see execute_unprepared
+        prepare=False,  # optional filters, sort keys and count folded by their values: see execute_unprepared
     ).fetchall()
-    matched = rows[0].matched if rows else 0
-    if not rows and filters.offset > 0:  # past the end: count the rows
+    if rows and rows[0].matched is not None:
+        matched = rows[0].matched
+    elif rows or filters.offset == 0:  # not counted (no LIMIT), or nothing matches
+        matched = filters.offset + len(rows)
+    else:  # past the end: count the rows
         matched = current_availability(conn, replace(filters, offset=0, limit=1)).matched
     plain = [AvailabilityRow(**{name: getattr(r, name) for name in _ROW_FIELDS}) for r in rows]
     return AvailabilityPage(plain, matched, filters)

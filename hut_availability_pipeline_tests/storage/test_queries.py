@@ -383,6 +383,31 @@ def test_current_availability_filters(db):
     assert row.occupancy_percent == 25.0
 
 
+def test_current_availability_counts_every_page_in_one_round_trip(db):
+    """`matched` is every row that passes the filters, on every page; the count runs in the page's
+    own statement when a LIMIT may cut the rows, and not at all without one (the rows are all
+    there); only a page past the end costs a second statement."""
+    add_map_huts(db)
+    base = AvailabilityFilter(date_from=TODAY, date_to=TODAY + 3 * DAY)  # 12 rows: 3 huts × 4 days
+    with counting_connection(db) as conn:
+
+        def page(**changes: Any) -> tuple[int, int, int]:
+            """(rows, matched, statements) of one call."""
+            before = CountingCursor.statements
+            found = current_availability(conn, dataclasses.replace(base, **changes))
+            return len(found.rows), found.matched, CountingCursor.statements - before
+
+        assert page(limit=5) == (5, 12, 1)
+        assert page(offset=10, limit=5) == (2, 12, 1)
+        assert page(offset=12, limit=5) == (0, 12, 2)  # past the end: counted apart
+        assert page(limit=None) == (12, 12, 1)
+        assert page(offset=10, limit=None) == (2, 12, 1)
+        assert page(offset=20, limit=None) == (0, 12, 2)
+        assert page(search="nope") == (0, 0, 1)
+        assert page(search="nope", limit=None) == (0, 0, 1)
+        assert page(day_states=("full",), limit=1) == (1, 2, 1)
+
+
 # --- read-only connections -----------------------------------------------------------------------
 
 
