@@ -2,22 +2,28 @@
 
 DAGSTER_HOME defaults to `$HUT_AVAILABILITY_HOME/dagster` with the project's `dagster.yaml`, whose
 storage is dagster-postgres's documented `storage: postgres: postgres_url: {env: DAGSTER_POSTGRES_URL}`.
-Every entry point that starts Dagster processes or loads the instance (`dev`, `deploy`, the CLI's
-record of `update`, `project_instance`) resolves that URL from the settings first
-(`dagster_storage_url`: DAGSTER_POSTGRES_URL if set, else a database `dagster` of its own on the
-data's server, the embedded one by default, started if needed) and puts it in the environment
-(`prepare_dagster_home`), which run workers inherit. For plain `dagster ...` commands,
-`eval "$(hut-availability deploy env)"` sets the same variables in a shell.
+The URL comes from the settings (`dagster_storage_url`: DAGSTER_POSTGRES_URL if set, else a database
+`dagster` of its own on the data's server, the embedded one by default, started if needed) and
+reaches Dagster in one of two ways, neither of which changes this process's environment:
+
+- the Dagster processes we start (`dev`, `deploy`) are started with it in their environment
+  (`prepare_dagster_home` returns that environment), and their run workers inherit it; `./.env`
+  (`write_dotenv`) and `deploy env` give the same variables to Dagster's own commands
+  (`eval "$(hut-availability deploy env)"` in a shell);
+- the instance a command uses in its own process (`dev`'s catalog load before the UI opens) is built
+  from the settings (`project_instance`), with the URL put into the dagster.yaml it loads.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import yaml
 from psycopg import conninfo
 
 from ..config import Settings
@@ -67,10 +73,40 @@ def prepare_dagster_home(settings: Settings) -> dict[str, str]:
 
 
 def project_instance(settings: Settings) -> dg.DagsterInstance:
-    """The project's persistent Dagster instance (sets DAGSTER_HOME and DAGSTER_POSTGRES_URL in this
-    process's environment, as the instance's dagster.yaml reads them)."""
-    os.environ.update(prepare_dagster_home(settings))
-    return dg.DagsterInstance.get()
+    """The project's persistent Dagster instance, for work done in this process (`dev`'s catalog
+    load): DAGSTER_HOME's dagster.yaml, prepared as for the processes we start, with the values it
+    reads from the environment (`{env: DAGSTER_POSTGRES_URL}`) taken from `settings` instead. This
+    process's environment is neither read nor changed.
+
+    `dg.DagsterInstance.get()` would read DAGSTER_HOME and DAGSTER_POSTGRES_URL from `os.environ`,
+    which only the process's start should set; `dg.DagsterInstance.local_temp(tempdir, overrides)`
+    is the public constructor that loads a directory's dagster.yaml with sections replaced
+    (`InstanceRef.from_dir(tempdir, overrides=...)`, what `get()` does without overrides; a
+    persistent instance, the directory is not removed). test_dagster_pins.py pins that.
+
+    For in-process execution (`execute_in_process`, `materialize`): a run launched from this
+    instance would carry the storage URL, password included, in its instance reference."""
+    environment = prepare_dagster_home(settings)
+    home = environment["DAGSTER_HOME"]
+    config = yaml.safe_load((Path(home) / "dagster.yaml").read_text(encoding="utf-8")) or {}
+    return dg.DagsterInstance.local_temp(tempdir=home, overrides=environment_resolved(config, environment))
+
+
+def environment_resolved(config: dict[str, Any], environment: Mapping[str, str]) -> dict[str, Any]:
+    """The top-level sections of a dagster.yaml `config` that read a variable of `environment`
+    (`{env: NAME}`), with its value in place: Dagster's instance overrides replace whole sections.
+    The others are left out, so they keep reading the process's environment, as in any process."""
+
+    def resolved(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.keys() == {"env"} and node["env"] in environment:
+                return environment[node["env"]]
+            return {key: resolved(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolved(item) for item in node]
+        return node
+
+    return {name: section for name, value in config.items() if (section := resolved(value)) != value}
 
 
 DOTENV = PROJECT_ROOT / ".env"
