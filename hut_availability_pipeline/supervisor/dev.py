@@ -34,13 +34,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..config import DEMO_HOME, SIMULATOR_URL_FILE, Settings, load_settings, open_configured_database
+from ..config import DEMO_HOME, SIMULATOR_URL_FILE, Settings, open_configured_database
 from ..defs.resources import REQUEST_INTERVAL_ENV
 from ..providers.registry import PROVIDERS
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
 from .dev_arguments import web_port
-from .instance import WORKSPACE_YAML, prepare_dagster_home, write_dotenv
+from .instance import WORKSPACE_YAML, prepare_dagster_home, project_instance, write_dotenv
 from .processes import (
     GRACEFUL_SECONDS,
     StartError,
@@ -125,7 +125,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             env.update(prepare_dagster_home(settings))
             if _on_the_default_home(settings) and not args.simulator:
                 write_dotenv(settings)  # Dagster's own commands from the project root: the same data
-            _prepare_huts(env, load_catalog=empty)
+            _prepare_huts(settings, load_catalog=empty)
             print(f"hut-availability dev: data in {db.describe()}; DAGSTER_HOME={env['DAGSTER_HOME']}", flush=True)
             if web:
                 stack.enter_context(_serving(env, web))
@@ -205,10 +205,14 @@ def _lock_home(home: Path) -> int:
     return fd
 
 
-def _prepare_huts(env: dict[str, str], *, load_catalog: bool) -> None:
+def _prepare_huts(settings: Settings, *, load_catalog: bool) -> None:
     """Before the UI opens: an empty huts table gets the packaged catalog by materializing
     `hut_catalog` (load_huts(conn, catalog_records()), recorded as a run, partitions registered);
-    otherwise the hut partitions are synced with the huts table."""
+    otherwise the hut partitions are synced with the huts table.
+
+    In this process, on the instance and database of `settings` (the ones `dagster dev` is started
+    with: `project_instance` takes DAGSTER_HOME and DAGSTER_POSTGRES_URL from them), so this
+    process's environment is left as it is."""
     import dagster as dg
 
     from ..defs.refresh.assets import hut_catalog
@@ -216,28 +220,21 @@ def _prepare_huts(env: dict[str, str], *, load_catalog: bool) -> None:
     from ..defs.refresh.partitions import sync_hut_partitions
     from ..defs.resources import DatabaseResource
 
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        database = DatabaseResource(settings=load_settings())  # the settings dev itself runs with
-        with dg.DagsterInstance.get() as instance:
-            if load_catalog:
-                result = dg.materialize(
-                    [hut_catalog], instance=instance, resources={"database": database},
-                    tags={TRIGGER_TAG: "dev"},
-                )  # fmt: skip
-                (event,) = result.asset_materializations_for_node("hut_catalog")
-                added = event.metadata["catalog_added"].value
-                print(f"hut-availability dev: loaded the packaged catalog: {added} huts", flush=True)
-            else:
-                with database.database().connect() as conn:
-                    changes = sync_hut_partitions(conn, instance)
-                if changes.add or changes.delete:
-                    counts = f"+{len(changes.add)} -{len(changes.delete)}"
-                    print(f"hut-availability dev: hut partitions {counts}", flush=True)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    database = DatabaseResource(settings=settings)
+    with project_instance(settings) as instance:
+        if load_catalog:
+            result = dg.materialize(
+                [hut_catalog], instance=instance, resources={"database": database}, tags={TRIGGER_TAG: "dev"}
+            )
+            (event,) = result.asset_materializations_for_node("hut_catalog")
+            added = event.metadata["catalog_added"].value
+            print(f"hut-availability dev: loaded the packaged catalog: {added} huts", flush=True)
+        else:
+            with database.database().connect() as conn:
+                changes = sync_hut_partitions(conn, instance)
+            if changes.add or changes.delete:
+                counts = f"+{len(changes.add)} -{len(changes.delete)}"
+                print(f"hut-availability dev: hut partitions {counts}", flush=True)
 
 
 def dagster_dev_command(port: int) -> list[str]:
