@@ -35,6 +35,7 @@ DEFAULT_TMB_BASE_URL = PROVIDERS["tmb"].default_base_url
 DEFAULT_FFCAM_BASE_URL = PROVIDERS["ffcam"].default_base_url
 DEFAULT_REQUEST_INTERVAL = 1.0
 DEFAULT_HUTS_PER_RUN = 300
+DEFAULT_EVENT_BATCH_SIZE = 1000
 DEFAULT_HISTORY_DAYS = 400
 DEFAULT_MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_MAP_TILES_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -149,6 +150,17 @@ class Settings(BaseSettings):
             "privilege). Its value is never shown."
         ),
         repr=False,
+    )
+    dagster_event_batch_size: int = Field(
+        DEFAULT_EVENT_BATCH_SIZE,
+        ge=0,
+        validation_alias="DAGSTER_EVENT_BATCH_SIZE",
+        description=(
+            "Dagster's own opt-in to write a run's events in batches of this many (0: one by one). In"
+            " Dagster 1.13 it batches the per-partition events of a run over a range of partitions (a UI"
+            " backfill of the hut assets). Given to the Dagster processes `dev` and `deploy` start, whose"
+            " run workers inherit it, and written to `./.env` and by `deploy env`."
+        ),
     )
     # where `deploy code-server` listens and where the webserver and daemon find it (deploy/workspace.yaml)
     code_server_host: str = Field(

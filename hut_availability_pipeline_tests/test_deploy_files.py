@@ -22,8 +22,9 @@ import yaml
 from jsonschema.exceptions import best_match
 
 from hut_availability_pipeline.cli import build_parser
-from hut_availability_pipeline.config import Settings
+from hut_availability_pipeline.config import DEFAULT_EVENT_BATCH_SIZE, Settings
 from hut_availability_pipeline.supervisor import deploy
+from hut_availability_pipeline.supervisor import instance as instance_module
 
 from .e2e.test_defs_deploy import ROLE_COMMANDS
 
@@ -118,7 +119,12 @@ def test_the_helm_values_run_our_code_server_with_k8s_runs_and_the_queue_of_dags
     assert migrate["image"] == f"{deployment['image']['repository']}:{deployment['image']['tag']}"
     launcher = values["runLauncher"]
     assert launcher["type"] == "K8sRunLauncher"
-    assert {v.split("=", 1)[0] for v in launcher["config"]["k8sRunLauncher"]["envVars"]} <= SETTINGS
+    run_env = dict(v.split("=", 1) for v in launcher["config"]["k8sRunLauncher"]["envVars"])
+    assert set(run_env) <= SETTINGS
+    # the chart starts Dagster's commands, not `deploy`: the run pods and the code server get the
+    # event batch size `deploy` would give them
+    batch = (instance_module.EVENT_BATCH_SIZE_ENV, str(DEFAULT_EVENT_BATCH_SIZE))
+    assert batch in run_env.items() and batch in {(e["name"], e["value"]) for e in deployment["env"]}
     assert values["postgresql"]["enabled"] is True
 
     instance = load("dagster.yaml")

@@ -7,9 +7,10 @@ The URL comes from the settings (`dagster_storage_url`: DAGSTER_POSTGRES_URL if 
 reaches Dagster in one of two ways, neither of which changes this process's environment:
 
 - the Dagster processes we start (`dev`, `deploy`) are started with it in their environment
-  (`prepare_dagster_home` returns that environment), and their run workers inherit it; `./.env`
-  (`write_dotenv`) and `deploy env` give the same variables to Dagster's own commands
-  (`eval "$(hut-availability deploy env)"` in a shell);
+  (`prepare_dagster_home` returns that environment, with DAGSTER_EVENT_BATCH_SIZE for the run
+  workers' event writes), and their run workers inherit it; `./.env` (`write_dotenv`) and
+  `deploy env` give the same variables to Dagster's own commands (`eval "$(hut-availability deploy
+  env)"` in a shell);
 - the instance a command uses in its own process (`dev`'s catalog load before the UI opens) is built
   from the settings (`project_instance`), with the URL put into the dagster.yaml it loads.
 """
@@ -31,6 +32,7 @@ from ..storage.database import Database, ensure_database
 from ..storage.embedded import start_embedded_server
 
 DAGSTER_POSTGRES_URL_ENV = Settings.variable("dagster_postgres_url")
+EVENT_BATCH_SIZE_ENV = Settings.variable("dagster_event_batch_size")
 DAGSTER_DATABASE = "dagster"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
@@ -57,7 +59,9 @@ def _default_storage_url(settings: Settings) -> str:
 
 def prepare_dagster_home(settings: Settings) -> dict[str, str]:
     """Make DAGSTER_HOME ready (the project's dagster.yaml, unless the directory has its own) and
-    return the environment Dagster needs: DAGSTER_HOME and DAGSTER_POSTGRES_URL."""
+    return the environment the Dagster processes we start are given: DAGSTER_HOME and
+    DAGSTER_POSTGRES_URL (what the instance reads) and DAGSTER_EVENT_BATCH_SIZE (read by a run
+    worker as it writes events; the setting, so a deployment's own value is kept)."""
     home = dagster_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     target = home / "dagster.yaml"
@@ -69,7 +73,11 @@ def prepare_dagster_home(settings: Settings) -> dict[str, str]:
                 " a dagster.yaml"
             )
         shutil.copyfile(DAGSTER_YAML, target)
-    return {"DAGSTER_HOME": str(home), DAGSTER_POSTGRES_URL_ENV: dagster_storage_url(settings)}
+    return {
+        "DAGSTER_HOME": str(home),
+        DAGSTER_POSTGRES_URL_ENV: dagster_storage_url(settings),
+        EVENT_BATCH_SIZE_ENV: str(settings.dagster_event_batch_size),
+    }
 
 
 def project_instance(settings: Settings) -> dg.DagsterInstance:
@@ -120,9 +128,9 @@ DOTENV_HEADER = (
 
 
 def write_dotenv(settings: Settings, path: Path = DOTENV) -> dict[str, str]:
-    """Write DAGSTER_HOME and DAGSTER_POSTGRES_URL (`prepare_dagster_home`: the embedded server is
-    started if needed) into `path`, replacing earlier values of these two and keeping any other line;
-    return them."""
+    """Write the environment of our Dagster processes (`prepare_dagster_home`: DAGSTER_HOME,
+    DAGSTER_POSTGRES_URL, DAGSTER_EVENT_BATCH_SIZE; the embedded server is started if needed) into
+    `path`, replacing earlier values of these and keeping any other line; return them."""
     values = prepare_dagster_home(settings)
     kept = []
     if path.exists():

@@ -26,12 +26,6 @@ from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
 
 
-@pytest.fixture(autouse=True)
-def _event_batching(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs turn on Dagster's event batching for their process; keep that inside each test."""
-    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
-
-
 @pytest.fixture
 def slugs(db: Database) -> list[str]:
     with db.connect() as conn:

@@ -18,12 +18,6 @@ from hut_availability_pipeline.storage.database import Database
 from hut_availability_pipeline.storage.huts import HutRecord, bookable_huts, load_huts
 
 
-@pytest.fixture(autouse=True)
-def _event_batching(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs turn on Dagster's event batching for their process; keep that inside each test."""
-    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
-
-
 @pytest.fixture
 def refreshed(db: Database) -> Iterator[tuple[Database, list[str], dg.Definitions]]:
     """Three huts refreshed by the pipeline (30 days), a definitions object on that database."""

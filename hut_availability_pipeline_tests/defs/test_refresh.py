@@ -38,12 +38,6 @@ from ..helpers import count
 REFRESHED = ("hut_bookings", "hut_availability", "hut_availability_history")
 
 
-@pytest.fixture(autouse=True)
-def _event_batching(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs turn on Dagster's event batching for their process; keep that inside each test."""
-    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
-
-
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[SimulatorServer]:
     with SimulatorServer(SimulatorConfig(seed=3, speed=0.0), port=0) as server:

@@ -52,11 +52,6 @@ def project_environment(db: Database, home: Path, dagster_home: Path) -> dict[st
     }
 
 
-@pytest.fixture(autouse=True)
-def _event_batching(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
-
-
 @pytest.fixture
 def simulator() -> Iterator[SimulatorServer]:
     with SimulatorServer(SimulatorConfig(seed=4, speed=0.0), port=0) as server:

@@ -50,7 +50,11 @@ RUNS_QUERY = """query($f: RunsFilter) { runsOrError(filter: $f) { ... on Runs { 
 
 
 def _clean_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "DATABASE_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "DAGSTER_EVENT_BATCH_SIZE", "DATABASE_URL"}
+    }
     env.update({"HUT_AVAILABILITY_HOME": str(home), **extra})
     return env
 
@@ -282,6 +286,7 @@ def test_deploy_env_prints_what_plain_dagster_commands_need(tmp_path: Path, db: 
     assert exported == {
         "DAGSTER_HOME": str(tmp_path / "home" / "dagster"),
         "DAGSTER_POSTGRES_URL": url,
+        "DAGSTER_EVENT_BATCH_SIZE": "1000",
         "HUT_AVAILABILITY_CODE_SERVER_HOST": "127.0.0.1",
         "HUT_AVAILABILITY_CODE_SERVER_PORT": "4123",
     }

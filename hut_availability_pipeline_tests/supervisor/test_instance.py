@@ -92,6 +92,21 @@ def test_the_project_instance_takes_its_storage_from_the_settings_not_the_enviro
     assert (tmp_path / "dagster").is_dir()  # a persistent home: not removed with the instance
 
 
+def test_the_dagster_processes_get_the_event_batch_size_of_the_settings(
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DAGSTER_EVENT_BATCH_SIZE is in the environment `dev` and `deploy` start Dagster with (their
+    run workers inherit it): the default, or a deployment's own value."""
+    from hut_availability_pipeline.supervisor import deploy
+
+    url = db.sqlalchemy_url("psycopg2")
+    name = project.EVENT_BATCH_SIZE_ENV
+    monkeypatch.delenv(name, raising=False)
+    assert project.prepare_dagster_home(load_settings(home=tmp_path, dagster_postgres_url=url))[name] == "1000"
+    monkeypatch.setenv(name, "50")
+    assert deploy.dagster_environment(load_settings(home=tmp_path, dagster_postgres_url=url))[name] == "50"
+
+
 def test_only_the_sections_that_read_a_given_variable_are_resolved() -> None:
     config = {
         "storage": {"postgres": {"postgres_url": {"env": "DAGSTER_POSTGRES_URL"}}},
@@ -160,9 +175,13 @@ def test_dagster_definitions_validate_runs_with_nothing_exported_on_the_dotenv_i
     shutil.copyfile(project.WORKSPACE_YAML, root / "workspace.yaml")
     settings = load_settings(home=tmp_path / "home", database_url=libpq_url(db))
     written = project.write_dotenv(settings, root / ".env")
-    assert set(written) == {"DAGSTER_HOME", project.DAGSTER_POSTGRES_URL_ENV}
+    assert written == {
+        "DAGSTER_HOME": str(tmp_path / "home" / "dagster"),
+        project.DAGSTER_POSTGRES_URL_ENV: project.dagster_storage_url(settings),
+        project.EVENT_BATCH_SIZE_ENV: "1000",
+    }
     (root / ".env").write_text((root / ".env").read_text() + "MY_OWN=kept\n")
-    project.write_dotenv(settings, root / ".env")  # again: replaces its two lines, keeps the user's
+    project.write_dotenv(settings, root / ".env")  # again: replaces its lines, keeps the user's
     lines = (root / ".env").read_text().splitlines()
     assert [line.split("=")[0] for line in lines if not line.startswith("#")] == [*written, "MY_OWN"]
     env = {
@@ -182,5 +201,5 @@ def test_dagster_definitions_validate_runs_with_nothing_exported_on_the_dotenv_i
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
-    assert "Loaded environment variables from .env file: DAGSTER_HOME,DAGSTER_POSTGRES_URL" in output
+    assert f"Loaded environment variables from .env file: {','.join(written)}" in output
     assert "All code locations passed validation." in output

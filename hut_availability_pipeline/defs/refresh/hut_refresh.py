@@ -21,7 +21,6 @@ backfills and the CLI all end here.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -213,21 +212,20 @@ class HutBookings:
     days: int | None = None
 
 
-EVENT_BATCH_SIZE_ENV = "DAGSTER_EVENT_BATCH_SIZE"
-
 _POOLED: weakref.WeakSet[dg.DagsterInstance] = weakref.WeakSet()
 
 
 def tune_event_storage(instance: dg.DagsterInstance) -> None:
     """Make this process's event writes cheap; a refresh run logs three materializations per hut.
 
-    - Batches: Dagster writes the per-partition events of ranged asset runs in batches when
-      DAGSTER_EVENT_BATCH_SIZE is set (its documented opt-in). Set here for the run worker unless
-      the deployment chose a value.
-    - Connections: dagster-postgres opens a new connection for every event a run worker stores (two
-      for an asset event); reuse them as the webserver does. Once per instance; a no-op for SQLite.
+    dagster-postgres opens a new connection for every event a run worker stores (two for an asset
+    event); reuse them as the webserver does. Once per instance; a no-op for SQLite.
+
+    Batched writes of the per-partition events of a ranged run (a UI backfill of the hut assets)
+    are Dagster's opt-in DAGSTER_EVENT_BATCH_SIZE, read from the run worker's environment: it is
+    given to the Dagster processes when they start (`supervisor.instance.prepare_dagster_home`,
+    `./.env`, deploy/helm/values.yaml), not set here at run time.
     """
-    os.environ.setdefault(EVENT_BATCH_SIZE_ENV, "1000")
     if instance not in _POOLED:
         instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=4)
         _POOLED.add(instance)
