@@ -16,11 +16,11 @@ pydantic (the settings) but no command module; `cli_reference` imports every com
 from __future__ import annotations
 
 import argparse
-import os
+import functools
 import types
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Union, cast, get_args, get_origin
 
 from pydantic.fields import FieldInfo
 
@@ -30,7 +30,8 @@ SETTINGS_MARKER = "<!-- generated: settings -->"
 CLI_MARKER = "<!-- generated: cli -->"
 API_MARKER = "<!-- generated: api -->"
 CLI_WIDTH = 100
-"""Columns of the generated `--help` texts (argparse otherwise takes the terminal's width)."""
+"""Columns of the generated `--help` texts (argparse otherwise takes the terminal's width), whatever
+the terminal or COLUMNS of the build."""
 
 # the bounds pydantic keeps in a field's metadata, in words
 _BOUNDS = {"ge": "≥ {}", "gt": "> {}", "le": "≤ {}", "lt": "< {}", "min_length": "at least {} characters"}
@@ -93,6 +94,10 @@ def _subcommands(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argpars
 
 def _helps(prefix: str, parser: argparse.ArgumentParser, depth: int) -> Iterator[str]:
     heading = "#" * min(depth, 6)
+    # The width as the formatter's parameter, not through COLUMNS (which argparse reads, less the 2
+    # columns it keeps free, when none is given): every argparse formatter takes `width`.
+    formatter = cast(type[argparse.HelpFormatter], parser.formatter_class)
+    parser.formatter_class = functools.partial(formatter, width=CLI_WIDTH - 2)
     yield f"{heading} `{prefix}`\n\n```text\n{parser.format_help().rstrip()}\n```\n"
     for name, sub in _subcommands(parser):
         yield from _helps(f"{prefix} {name}", sub, depth + 1)
@@ -102,17 +107,9 @@ def cli_reference() -> str:
     """Markdown of the `--help` of `hut-availability` and of each of its commands and subcommands."""
     from .cli import build_parser
 
-    previous = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = str(CLI_WIDTH)  # argparse's HelpFormatter reads the width from COLUMNS
-    try:
-        parser = build_parser()
-        parser.prog = "hut-availability"
-        return "\n".join(_helps("hut-availability", parser, 2))
-    finally:
-        if previous is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = previous
+    parser = build_parser()  # a parser of its own: _helps sets the width of its formatters
+    parser.prog = "hut-availability"
+    return "\n".join(_helps("hut-availability", parser, 2))
 
 
 def published_openapi() -> dict[str, Any]:

@@ -10,6 +10,7 @@ from hut_availability_pipeline.config import Settings
 from hut_availability_pipeline.reference import (
     API_MARKER,
     CLI_MARKER,
+    CLI_WIDTH,
     SETTINGS_MARKER,
     api_reference,
     cli_reference,
@@ -53,6 +54,15 @@ def test_cli_reference_has_the_help_of_every_command_and_subcommand():
     for nested in ("huts load", "huts discover", "db stop", "watch add", "deploy env"):
         assert f"#### `hut-availability {nested}`" in text
     assert "--no-dagster-report" in text
+
+
+def test_cli_reference_has_its_own_width_whatever_the_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    narrow = cli_reference()
+    monkeypatch.setenv("COLUMNS", "300")
+    assert cli_reference() == narrow
+    # help lines are wrapped at CLI_WIDTH (a long list of choices in a usage line cannot be)
+    assert all(len(line) <= CLI_WIDTH for line in narrow.splitlines() if line.startswith("  --") and "{" not in line)
 
 
 def test_the_api_reference_is_the_description_the_app_publishes(db):
