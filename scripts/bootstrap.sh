@@ -33,8 +33,9 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # ./.env for Dagster's own commands (dagster dev, dg dev, dg check defs, dagster definitions validate,
-# dagster job launch), which load it from the project root: DAGSTER_HOME and DAGSTER_POSTGRES_URL of
-# the embedded default home, the data `hut-availability dev` uses (starts the embedded server).
+# dagster job launch), which load it from the project root: DAGSTER_HOME, DAGSTER_POSTGRES_URL and
+# DAGSTER_EVENT_BATCH_SIZE of the embedded default home, the environment `hut-availability dev`
+# starts Dagster with (starts the embedded server).
 # Not in CI, not for scripts/test.sh (HUT_AVAILABILITY_NO_DOTENV), and not when a home or database of
 # its own is configured.
 if [ ! -f .env ] && [ -z "${CI:-}${HUT_AVAILABILITY_NO_DOTENV:-}" ] &&

@@ -56,10 +56,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             from ..supervisor.instance import DOTENV, write_dotenv
 
             try:
-                write_dotenv(settings)
+                written = write_dotenv(settings)
             except OSError as exc:  # not a source checkout, or a read-only one
                 raise UsageError(f"cannot write {DOTENV}: {exc}") from None
-            print(f"wrote DAGSTER_HOME and DAGSTER_POSTGRES_URL into {DOTENV}")
+            print(f"wrote {', '.join(written)} into {DOTENV}")
             return 0
         return deploy.print_environment(settings)
     host, port = getattr(args, "host", None), getattr(args, "webserver_port", None)

@@ -15,7 +15,9 @@ commands.
 
 Before Dagster starts, every role resolves what dagster.yaml reads from the environment
 (`instance.prepare_dagster_home`: DAGSTER_HOME, DAGSTER_POSTGRES_URL, the embedded server started if
-needed); the code server also migrates the data's database.
+needed) and starts Dagster's process with it, DAGSTER_EVENT_BATCH_SIZE and the code server's
+address in its environment (this process's own is not changed); the code server also migrates the
+data's database.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ CODE_SERVER_START_SECONDS = 180.0
 
 def dagster_environment(settings: Settings) -> dict[str, str]:
     """What the Dagster processes need in their environment: DAGSTER_HOME (prepared),
-    DAGSTER_POSTGRES_URL, and the code server's address that deploy/workspace.yaml reads."""
+    DAGSTER_POSTGRES_URL, DAGSTER_EVENT_BATCH_SIZE, and the code server's address that
+    deploy/workspace.yaml reads."""
     return {
         **prepare_dagster_home(settings),
         CODE_SERVER_HOST_ENV: settings.code_server_host,
