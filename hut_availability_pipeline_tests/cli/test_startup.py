@@ -15,18 +15,21 @@ from hut_availability_pipeline.storage.huts import load_huts
 
 from ..conftest import libpq_url
 
-# Runs the command in-process, then prints the heavy packages it loaded.
+# Runs the command in-process, then prints the heavy packages it loaded and the environment
+# variables it changed in its own process.
 PROBE = """
-import json, sys
+import json, os, sys
 from hut_availability_pipeline.cli import main
+before = dict(os.environ)
 try:
     status = main(sys.argv[1:])
 except SystemExit as exc:
     status = exc.code
+changed = sorted(k for k in {*before, *os.environ} if before.get(k) != os.environ.get(k))
 heavy = ("dagster", "fastapi", "hut_services", "pandas", "pydantic", "pydantic_settings", "psycopg")
 loaded = sorted({name.split(".")[0] for name in sys.modules if name.split(".")[0] in heavy})
 modules = sorted(name for name in sys.modules if name.startswith("hut_availability_pipeline.cli."))
-print("\\n" + json.dumps({"status": status, "loaded": loaded, "cli_modules": modules}))
+print("\\n" + json.dumps({"status": status, "loaded": loaded, "cli_modules": modules, "changed": changed}))
 """
 
 
@@ -43,9 +46,23 @@ def probe(argv: list[str], env: dict[str, str] | None = None) -> dict[str, objec
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def changed_variables(result: dict[str, object]) -> list[str]:
+    """The settings' and Dagster's variables the probed command changed in its own process (a
+    library, joblib, sets KMP_INIT_AT_FORK for itself when it is imported: not ours to check)."""
+    from hut_availability_pipeline.config import Settings
+
+    ours = {Settings.variable(name) for name in Settings.model_fields}
+    return [name for name in result["changed"] if name in ours or name.startswith("DAGSTER_")]  # type: ignore[attr-defined]
+
+
 def test_help_imports_no_command_module_and_nothing_heavy():
     result = probe(["--help"])
-    assert result == {"status": 0, "loaded": [], "cli_modules": ["hut_availability_pipeline.cli.common"]}
+    assert result == {
+        "status": 0,
+        "loaded": [],
+        "cli_modules": ["hut_availability_pipeline.cli.common"],
+        "changed": [],
+    }
 
 
 @pytest.mark.parametrize(
@@ -88,6 +105,7 @@ def test_commands_that_need_no_dagster_never_import_it(db, tmp_path, argv):
     assert result["status"] == 0
     assert "dagster" not in result["loaded"]  # type: ignore[operator]
     assert "fastapi" not in result["loaded"]  # type: ignore[operator]
+    assert changed_variables(result) == []
 
 
 def test_listing_huts_loads_no_hut_services(db, tmp_path):
@@ -102,7 +120,8 @@ def test_listing_huts_loads_no_hut_services(db, tmp_path):
 
 def test_an_update_with_its_record_for_dagster_never_imports_dagster(db, tmp_path, simulator):
     """The record is one row that the daemon's sensor turns into a run: loading Dagster and logging
-    three events per hut in the command more than doubled an unpaced update."""
+    three events per hut in the command more than doubled an unpaced update. The command leaves its
+    own environment as it found it."""
     with db.connect() as conn:
         (slug,) = load_huts(conn, catalog_records()[:1]).slugs
     env = {
@@ -115,3 +134,4 @@ def test_an_update_with_its_record_for_dagster_never_imports_dagster(db, tmp_pat
     assert "dagster" not in result["loaded"]  # type: ignore[operator]
     with db.connect() as conn:
         assert conn.execute("SELECT huts, trigger FROM update_records").fetchall() == [(1, "cli")]
+    assert changed_variables(result) == []
