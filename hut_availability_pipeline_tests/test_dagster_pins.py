@@ -10,7 +10,6 @@ uses only public API (test_public_api.py)."""
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 
 import dagster as dg
 
@@ -34,27 +33,3 @@ def test_dagster_instance_still_offers_optimize_for_webserver_with_the_arguments
     connections as the webserver does, with these keyword arguments."""
     parameters = inspect.signature(dg.DagsterInstance.optimize_for_webserver).parameters
     assert {"statement_timeout", "pool_recycle", "max_overflow"} <= set(parameters)
-
-
-def test_local_temp_with_a_directory_is_that_directorys_persistent_instance_with_sections_replaced(
-    tmp_path: Path,
-) -> None:
-    """supervisor/instance.py (project_instance) builds the project's instance with the public
-    `DagsterInstance.local_temp(tempdir, overrides)`: the dagster.yaml of `tempdir` with the given
-    top-level sections replaced, persistent, the directory kept; as `DagsterInstance.get()` loads
-    DAGSTER_HOME, without reading the storage URL from the process's environment."""
-    from dagster._core.run_coordinator import QueuedRunCoordinator
-
-    (tmp_path / "dagster.yaml").write_text(
-        "run_coordinator:\n  module: dagster.core.run_coordinator\n  class: QueuedRunCoordinator\n"
-        "telemetry:\n  enabled: false\n"
-    )
-    instance = dg.DagsterInstance.local_temp(tempdir=str(tmp_path), overrides={"telemetry": {"enabled": True}})
-    try:
-        assert instance.is_persistent and instance.root_directory == str(tmp_path)
-        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)  # from the directory's file
-        assert instance.telemetry_enabled  # the override
-    finally:
-        instance.dispose()
-    del instance
-    assert (tmp_path / "dagster.yaml").exists()

@@ -160,8 +160,8 @@ def environment_writes(source: str) -> list[str]:
 
 def test_no_module_changes_the_process_environment() -> None:
     """Dagster's variables (DAGSTER_HOME, DAGSTER_POSTGRES_URL, DAGSTER_EVENT_BATCH_SIZE) are given to
-    the processes we start (supervisor/), and the instance used in-process is built from the
-    settings (supervisor/instance.project_instance); the CLI reference passes argparse its width.
+    the processes we start (supervisor/: `dagster dev`, the daemon, the code server, dev's catalog
+    load in supervisor/prepare_huts.py); the CLI reference passes argparse its width.
     So no module, entry points included, writes os.environ: there is no exception to list. A
     process-wide change in the middle of a run is seen by every thread and every later line, and
     reading the settings again from it would make two sources of one value."""

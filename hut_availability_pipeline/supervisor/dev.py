@@ -40,7 +40,7 @@ from ..providers.registry import PROVIDERS
 from ..storage.embedded import embedded_server_running, stop_embedded_server
 from ..storage.huts import hut_count
 from .dev_arguments import web_port
-from .instance import WORKSPACE_YAML, prepare_dagster_home, project_instance, write_dotenv
+from .instance import WORKSPACE_YAML, prepare_dagster_home, write_dotenv
 from .processes import (
     GRACEFUL_SECONDS,
     StartError,
@@ -125,7 +125,7 @@ def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             env.update(prepare_dagster_home(settings))
             if _on_the_default_home(settings) and not args.simulator:
                 write_dotenv(settings)  # Dagster's own commands from the project root: the same data
-            _prepare_huts(settings, load_catalog=empty)
+            _prepare_huts(env, load_catalog=empty)
             print(f"hut-availability dev: data in {db.describe()}; DAGSTER_HOME={env['DAGSTER_HOME']}", flush=True)
             if web:
                 stack.enter_context(_serving(env, web))
@@ -205,36 +205,17 @@ def _lock_home(home: Path) -> int:
     return fd
 
 
-def _prepare_huts(settings: Settings, *, load_catalog: bool) -> None:
-    """Before the UI opens: an empty huts table gets the packaged catalog by materializing
-    `hut_catalog` (load_huts(conn, catalog_records()), recorded as a run, partitions registered);
-    otherwise the hut partitions are synced with the huts table.
-
-    In this process, on the instance and database of `settings` (the ones `dagster dev` is started
-    with: `project_instance` takes DAGSTER_HOME and DAGSTER_POSTGRES_URL from them), so this
-    process's environment is left as it is."""
-    import dagster as dg
-
-    from ..defs.refresh.assets import hut_catalog
-    from ..defs.refresh.jobs import TRIGGER_TAG
-    from ..defs.refresh.partitions import sync_hut_partitions
-    from ..defs.resources import DatabaseResource
-
-    database = DatabaseResource(settings=settings)
-    with project_instance(settings) as instance:
-        if load_catalog:
-            result = dg.materialize(
-                [hut_catalog], instance=instance, resources={"database": database}, tags={TRIGGER_TAG: "dev"}
-            )
-            (event,) = result.asset_materializations_for_node("hut_catalog")
-            added = event.metadata["catalog_added"].value
-            print(f"hut-availability dev: loaded the packaged catalog: {added} huts", flush=True)
-        else:
-            with database.database().connect() as conn:
-                changes = sync_hut_partitions(conn, instance)
-            if changes.add or changes.delete:
-                counts = f"+{len(changes.add)} -{len(changes.delete)}"
-                print(f"hut-availability dev: hut partitions {counts}", flush=True)
+def _prepare_huts(env: dict[str, str], *, load_catalog: bool) -> None:
+    """Before the UI opens: load the packaged catalog into an empty huts table, or sync the hut
+    partitions (`prepare_huts.py`), in a child process started with `env`, the environment
+    `dagster dev` gets: Dagster's instance and our settings read it at that process's start."""
+    command = [sys.executable, "-m", "hut_availability_pipeline.supervisor.prepare_huts"]
+    if load_catalog:
+        command.append("--load-catalog")
+    done = subprocess.run(command, env=env, cwd=env["DAGSTER_HOME"], check=False)
+    if done.returncode != 0:
+        what = "loading the packaged catalog" if load_catalog else "syncing the hut partitions"
+        raise StartError(f"{what} failed (exit status {done.returncode}); its error is printed above")
 
 
 def dagster_dev_command(port: int) -> list[str]:

@@ -11,20 +11,16 @@ reaches Dagster in one of two ways, neither of which changes this process's envi
   workers' event writes), and their run workers inherit it; `./.env` (`write_dotenv`) and
   `deploy env` give the same variables to Dagster's own commands (`eval "$(hut-availability deploy
   env)"` in a shell);
-- the instance a command uses in its own process (`dev`'s catalog load before the UI opens) is built
-  from the settings (`project_instance`), with the URL put into the dagster.yaml it loads.
+- the work `dev` does with Dagster before the UI opens (loading the catalog) runs in a child process
+  started with that environment too (`prepare_huts.py`).
 """
 
 from __future__ import annotations
 
 import functools
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import dagster as dg
-import yaml
 from psycopg import conninfo
 
 from ..config import Settings
@@ -78,43 +74,6 @@ def prepare_dagster_home(settings: Settings) -> dict[str, str]:
         DAGSTER_POSTGRES_URL_ENV: dagster_storage_url(settings),
         EVENT_BATCH_SIZE_ENV: str(settings.dagster_event_batch_size),
     }
-
-
-def project_instance(settings: Settings) -> dg.DagsterInstance:
-    """The project's persistent Dagster instance, for work done in this process (`dev`'s catalog
-    load): DAGSTER_HOME's dagster.yaml, prepared as for the processes we start, with the values it
-    reads from the environment (`{env: DAGSTER_POSTGRES_URL}`) taken from `settings` instead. This
-    process's environment is neither read nor changed.
-
-    `dg.DagsterInstance.get()` would read DAGSTER_HOME and DAGSTER_POSTGRES_URL from `os.environ`,
-    which only the process's start should set; `dg.DagsterInstance.local_temp(tempdir, overrides)`
-    is the public constructor that loads a directory's dagster.yaml with sections replaced
-    (`InstanceRef.from_dir(tempdir, overrides=...)`, what `get()` does without overrides; a
-    persistent instance, the directory is not removed). test_dagster_pins.py pins that.
-
-    For in-process execution (`execute_in_process`, `materialize`): a run launched from this
-    instance would carry the storage URL, password included, in its instance reference."""
-    environment = prepare_dagster_home(settings)
-    home = environment["DAGSTER_HOME"]
-    config = yaml.safe_load((Path(home) / "dagster.yaml").read_text(encoding="utf-8")) or {}
-    return dg.DagsterInstance.local_temp(tempdir=home, overrides=environment_resolved(config, environment))
-
-
-def environment_resolved(config: dict[str, Any], environment: Mapping[str, str]) -> dict[str, Any]:
-    """The top-level sections of a dagster.yaml `config` that read a variable of `environment`
-    (`{env: NAME}`), with its value in place: Dagster's instance overrides replace whole sections.
-    The others are left out, so they keep reading the process's environment, as in any process."""
-
-    def resolved(node: Any) -> Any:
-        if isinstance(node, dict):
-            if node.keys() == {"env"} and node["env"] in environment:
-                return environment[node["env"]]
-            return {key: resolved(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolved(item) for item in node]
-        return node
-
-    return {name: section for name, value in config.items() if (section := resolved(value)) != value}
 
 
 DOTENV = PROJECT_ROOT / ".env"

@@ -60,38 +60,6 @@ def test_storage_queue_pools_and_retention_come_from_dagster_yaml(instance: dg.D
     assert max(retention.values()) == 30
 
 
-def test_the_project_instance_takes_its_storage_from_the_settings_not_the_environment(
-    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`project_instance` (`dev`'s catalog load) loads DAGSTER_HOME's dagster.yaml with
-    DAGSTER_POSTGRES_URL from the settings; it neither needs nor sets DAGSTER_HOME or
-    DAGSTER_POSTGRES_URL in this process's environment."""
-    import os
-
-    for name in ("DAGSTER_HOME", project.DAGSTER_POSTGRES_URL_ENV):
-        monkeypatch.delenv(name, raising=False)
-    before = dict(os.environ)
-
-    @dg.asset
-    def recorded() -> None: ...
-
-    url = db.sqlalchemy_url("psycopg2")
-    settings = load_settings(home=tmp_path, dagster_postgres_url=url)
-    instance = project.project_instance(settings)
-    try:
-        assert type(instance.run_storage) is PostgresRunStorage and instance.run_storage.postgres_url == url
-        assert instance.is_persistent and instance.root_directory == str(tmp_path / "dagster")
-        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)  # the rest of dagster.yaml, as written
-        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
-        run_id = dg.materialize([recorded], instance=instance).run_id
-        with db.connect() as conn:  # in the settings' database
-            assert conn.execute("SELECT status FROM runs WHERE run_id = %s", (run_id,)).fetchone() == ("SUCCESS",)
-    finally:
-        instance.dispose()
-    assert dict(os.environ) == before
-    assert (tmp_path / "dagster").is_dir()  # a persistent home: not removed with the instance
-
-
 def test_the_dagster_processes_get_the_event_batch_size_of_the_settings(
     tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,21 +73,6 @@ def test_the_dagster_processes_get_the_event_batch_size_of_the_settings(
     assert project.prepare_dagster_home(load_settings(home=tmp_path, dagster_postgres_url=url))[name] == "1000"
     monkeypatch.setenv(name, "50")
     assert deploy.dagster_environment(load_settings(home=tmp_path, dagster_postgres_url=url))[name] == "50"
-
-
-def test_only_the_sections_that_read_a_given_variable_are_resolved() -> None:
-    config = {
-        "storage": {"postgres": {"postgres_url": {"env": "DAGSTER_POSTGRES_URL"}}},
-        "run_launcher": {"module": "m", "class": "C", "config": {"token": {"env": "SOMETHING_ELSE"}}},
-        "telemetry": {"enabled": False},
-        "retention": {"sensor": {"purge_after_days": [{"env": "DAGSTER_POSTGRES_URL"}, 1]}},
-    }
-    assert project.environment_resolved(config, {"DAGSTER_POSTGRES_URL": "postgresql+psycopg2://h/d"}) == {
-        "storage": {"postgres": {"postgres_url": "postgresql+psycopg2://h/d"}},
-        "retention": {"sensor": {"purge_after_days": ["postgresql+psycopg2://h/d", 1]}},
-    }
-    own = {"storage": {"sqlite": {"base_dir": "/somewhere"}}}  # a DAGSTER_HOME of one's own: kept as it is
-    assert project.environment_resolved(own, {"DAGSTER_POSTGRES_URL": "postgresql+psycopg2://h/d"}) == {}
 
 
 def test_the_default_storage_is_a_database_of_its_own_on_the_data_server(
