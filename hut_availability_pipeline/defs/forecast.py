@@ -10,13 +10,16 @@ Brier score of "sold out" is worse than naive's (today's value carried to the ev
 # No `from __future__ import annotations`: Dagster reads the config class from the annotation.
 import datetime as dt
 import math
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from ..config import Settings
-from ..forecast_run import ForecastRun, run_forecast
 from .resources import DatabaseResource
 from .trends.trends import _parse_now, hut_availability_trends
+
+if TYPE_CHECKING:  # the model (pandas, numpy) is imported when the asset runs, not when definitions load
+    from ..forecast_run import ForecastRun
 
 CHECK_NAME = "forecast_not_worse_than_naive"
 
@@ -27,7 +30,7 @@ class ForecastConfig(dg.Config):
     now: str | None = None  # ISO 8601 with a UTC offset, e.g. 2024-07-01T12:00:00+00:00
 
 
-def _metadata(run: ForecastRun) -> dict[str, dg.MetadataValue]:
+def _metadata(run: "ForecastRun") -> dict[str, dg.MetadataValue]:
     meta: dict[str, dg.MetadataValue] = {
         "dagster/row_count": dg.MetadataValue.int(run.rows),
         "huts": dg.MetadataValue.int(run.huts),
@@ -82,6 +85,8 @@ def hut_availability_forecast(
     settings: dg.ResourceParam[Settings],
 ) -> dg.MaterializeResult:
     """Forecast, store, backtest; the backtest's verdict is the check's."""
+    from ..forecast_run import run_forecast
+
     as_of = _parse_now(config.now) or dt.datetime.now(dt.UTC)
     with database.database().connect() as conn:
         run = run_forecast(conn, as_of)

@@ -11,15 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import psycopg
 from psycopg.rows import class_row
 
 from ..domain.dates import Zone, aware_now, today_in, zone_info
 from .queries import execute_unprepared, find_hut
 from .sqlfiles import query
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a frame is built: loading the definitions needs no pandas
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ def compute_trends(conn: psycopg.Connection[Any], now: dt.datetime | None, zone:
 
 def _frame(cursor: psycopg.Cursor[Any]) -> pd.DataFrame:
     """The rows as a DataFrame with nullable dtypes (NULL integers stay integers, as <NA>)."""
+    import pandas as pd
+
     columns = [c.name for c in cursor.description or ()]
     return pd.DataFrame(cursor.fetchall(), columns=columns).convert_dtypes()
 

@@ -146,3 +146,11 @@ def test_a_bad_setting_fails_loading_the_code_location_naming_the_variable(
     )  # fmt: skip
     assert done.returncode != 0
     assert "HUT_AVAILABILITY_HUTS_PER_RUN" in done.stdout + done.stderr
+
+
+def test_loading_the_definitions_imports_no_pandas() -> None:
+    """Every run worker and code server loads the definitions: the trends' and the forecast's pandas
+    (about 0.4 s) is imported when those assets run, not by every refresh run's start-up."""
+    probe = "import sys, hut_availability_pipeline.definitions; print('pandas' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "False"

@@ -3,16 +3,18 @@
 
 # No `from __future__ import annotations`: Dagster reads the config class from the annotation.
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-import pandas as pd
 
 from ...config import Settings
 from ...formatting import NONE, local_time, percent, places
 from ...storage.trends import TrendRun, compute_trends, trend_highlights
 from ..resources import DatabaseResource
+
+if TYPE_CHECKING:
+    import pandas as pd  # the frames come from storage.trends; loading the definitions needs no pandas
 
 HISTORY_ASSET = dg.AssetKey("hut_availability_history")
 
@@ -37,6 +39,8 @@ def _parse_now(text: str | None) -> dt.datetime | None:
 
 def _value(value: Any) -> Any:
     """A cell of the highlights, None where pandas has NA."""
+    import pandas as pd
+
     return None if value is None or pd.isna(value) else value
 
 
@@ -44,7 +48,7 @@ def _cell(value: Any) -> str:
     return NONE if _value(value) is None else str(value)
 
 
-def summary_markdown(run: TrendRun, highlights: pd.DataFrame, zone: ZoneInfo) -> str:
+def summary_markdown(run: TrendRun, highlights: "pd.DataFrame", zone: ZoneInfo) -> str:
     """The run's counts and its highlights (most places booked last week) as markdown; the time in
     the configured zone, labelled (as on the pages and in the CLI)."""
     lines = [
