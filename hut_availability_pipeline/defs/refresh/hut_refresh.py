@@ -72,12 +72,10 @@ class HutRefreshRecorder(RefreshNotes):
     """Refresh notes that also give each stored hut's materializations their metadata."""
 
     @classmethod
-    def of(cls, notes: RefreshNotes) -> HutRefreshRecorder:
-        """A recorder of notes collected without Dagster (the command line's)."""
-        if isinstance(notes, HutRefreshRecorder):
-            return notes
+    def of(cls, notes: dict[int, HutNotes]) -> HutRefreshRecorder:
+        """A recorder of notes collected without Dagster (the command line's, from its update record)."""
         recorder = cls()
-        recorder.notes = notes.notes
+        recorder.notes = dict(notes)
         return recorder
 
     def metadata(self, outcome: HutOutcome, key: dg.AssetKey) -> dict[str, dg.MetadataValue]:

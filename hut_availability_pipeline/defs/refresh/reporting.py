@@ -66,8 +66,7 @@ def report_hut_update(context: dg.OpExecutionContext, config: UpdateRecordConfig
     except UpdateRecordError as exc:
         raise dg.Failure(description=f"update record {config.record_id}: {exc}", allow_retries=False) from None
     report = record.report
-    recorder = HutRefreshRecorder()
-    recorder.notes = record.notes
+    recorder = HutRefreshRecorder.of(record.notes)
     tune_event_storage(context.instance)
     ensure_hut_partitions(context.instance, [o.hut.slug for o in report.stored])
     log_materializations(context, recorder.materializations(report))
