@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -188,18 +189,10 @@ class DaemonSession:
         materializations they logged (three per hut): start-up (queued → started: the run queue,
         the launcher, the worker loading the code), the wait before the first event (the pool slot,
         the first batch), the span of the events and their mean cost."""
-        import dagster as dg
-
         events: dict[str, list[float]] = {}
         for asset in ("hut_bookings", "hut_availability", "hut_availability_history"):
-            cursor = None
-            while True:  # at most 10,000 records per call
-                page = self.instance.fetch_materializations(dg.AssetKey(asset), limit=10_000, cursor=cursor)
-                for record in page.records:
-                    events.setdefault(record.run_id, []).append(record.timestamp)
-                if not page.has_more:
-                    break
-                cursor = page.cursor
+            for record in self.materialization_records(asset):
+                events.setdefault(record.run_id, []).append(record.timestamp)
         lines = [f"{'pass':<11} {'run':>3} {'start-up s':>10} {'to 1st event s':>14} {'events':>6} {'event span s':>12}"
                  f" {'ms/event':>8} {'end s':>6}"]  # fmt: skip
         for name, (tick_at, records) in zip(("first load", "refresh"), self.passes, strict=False):
@@ -214,10 +207,20 @@ class DaemonSession:
                 )
         return lines
 
-    def materializations(self, asset: str) -> int:
+    def materialization_records(self, asset: str) -> Iterator[Any]:
+        """Every materialization of `asset`, page by page (Dagster returns at most 10,000 per call)."""
         import dagster as dg
 
-        return len(self.instance.fetch_materializations(dg.AssetKey(asset), limit=10_000).records)
+        cursor = None
+        while True:
+            page = self.instance.fetch_materializations(dg.AssetKey(asset), limit=10_000, cursor=cursor)
+            yield from page.records
+            if not page.has_more:
+                return
+            cursor = page.cursor
+
+    def materializations(self, asset: str) -> int:
+        return sum(1 for _ in self.materialization_records(asset))
 
     def close(self) -> None:
         if self.process is None:
